@@ -1,0 +1,38 @@
+import type { Abi } from '../src/syscalls/abi.js';
+
+/**
+ * What parsers produce: system-call counts per ABI and notices about what they could not see.
+ * Parsers push into a sink rather than return objects per line so that memory stays flat and
+ * a 200 MB trace costs no allocation per call.
+ */
+export type NoticeCode =
+  | 'unknown-syscall'
+  | 'truncated-input'
+  | 'lost-records'
+  | 'unresolved-process'
+  | 'assumed-abi'
+  | 'unreadable-line'
+  | 'compat-abi';
+
+export interface ParseNotice {
+  readonly code: NoticeCode;
+  readonly message: string;
+  readonly file?: string;
+  readonly line?: number;
+  readonly abi?: Abi;
+  /** How many events the notice stands for (records lost, calls of an unknown number). */
+  readonly count?: number;
+}
+
+export interface ObservationSink {
+  /** `syscall` is a name, or a raw number when the source had only that (audit, `strace -n`, `syscall_0x…`). */
+  count(abi: Abi, syscall: string | number, calls: number, errors: number): void;
+  notice(notice: ParseNotice): void;
+}
+
+/** A parser that is fed one line at a time; it throws InputError for lines it must reject. */
+export interface LineParser {
+  push(line: string, lineNumber: number): void;
+  /** Called once after the last line; throws if the input as a whole was not what the parser reads. */
+  finish(): void;
+}

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Installs and starts what the end-to-end tests use on a fresh Debian machine (run as root):
+# strace, Docker engine (no bridge, no iptables: test containers use --network none), auditd,
+# busybox-static (for an image built offline), runc/crun/podman, libseccomp's scmp_sys_resolver
+# and Chromium (the HTML report test). Safe to run again: it only starts what is not running.
+set -euo pipefail
+
+packages=(strace docker.io auditd busybox-static runc crun podman seccomp chromium)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
+done
+if ((${#missing[@]})); then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! pgrep -x auditd >/dev/null; then
+  mkdir -p /var/log/audit
+  auditd
+fi
+auditctl -b 8192 >/dev/null
+
+if ! docker info >/dev/null 2>&1; then
+  if ! pgrep -x dockerd >/dev/null; then
+    nohup dockerd --bridge=none --iptables=false --ip-masq=false >/var/log/seccomp-learn-dockerd.log 2>&1 &
+  fi
+  for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
+  docker info >/dev/null
+fi
+
+# A busybox image built offline: no registry is reachable. Rebuilt when an older one lacks /tmp.
+if ! docker run --rm --network none sl-busybox:test test -d /tmp >/dev/null 2>&1; then
+  rootfs=$(mktemp -d)
+  chmod 755 "$rootfs"
+  mkdir -p "$rootfs/bin" "$rootfs/tmp" "$rootfs/etc"
+  chmod 1777 "$rootfs/tmp"
+  cp /bin/busybox "$rootfs/bin/busybox"
+  for applet in $("$rootfs/bin/busybox" --list); do
+    [ "$applet" = busybox ] || ln -sf busybox "$rootfs/bin/$applet"
+  done
+  echo 'root:x:0:0:root:/root:/bin/sh' >"$rootfs/etc/passwd"
+  tar -C "$rootfs" -c . | docker import - sl-busybox:test >/dev/null
+  rm -rf "$rootfs"
+fi
+echo "e2e set-up ready: $(strace -V | head -1); docker $(docker version -f '{{.Server.Version}}'); auditd $(pgrep -x auditd)"

@@ -1,0 +1,34 @@
+import { basename } from 'node:path';
+import { RecordingMerger } from '../../merge/recordings.js';
+import { emitProfile } from '../../profile/emit.js';
+import { generateProfile } from '../../profile/generate.js';
+import { needsOfRecording } from '../../profile/needs.js';
+import { readRecording } from '../../recording/io.js';
+import { writeFileAtomic } from '../../util/files.js';
+import { type GenerationFlags, generationOptions, printNotes } from '../learned.js';
+import { printJson, say } from '../output.js';
+
+interface GenerateFlags extends GenerationFlags {
+  output?: string;
+  name?: string;
+}
+
+export async function runGenerate(files: string[], flags: GenerateFlags): Promise<void> {
+  const merger = new RecordingMerger();
+  for (const file of files) merger.add(await readRecording(file));
+  const { profile, notes } = generateProfile(needsOfRecording(merger.result()), generationOptions(flags));
+  const name =
+    flags.name ?? (flags.output ? basename(flags.output).replace(/\.(json|ya?ml)$/, '') : 'seccomp-learn');
+  const text = await emitProfile(profile, flags.format, name);
+  printNotes(notes);
+  if (!flags.output) {
+    process.stdout.write(text);
+    return;
+  }
+  await writeFileAtomic(flags.output, text, files);
+  const allowed = profile.syscalls?.[0]?.names.length ?? 0;
+  say(
+    `profile: ${flags.output} (${allowed} syscalls allowed from ${merger.count} run(s), ${profile.architectures?.join(', ')})`,
+  );
+  if (flags.json) printJson({ profile: flags.output, allowed, architectures: profile.architectures, notes });
+}

@@ -1,0 +1,174 @@
+import { Command, CommanderError, Option } from 'commander';
+import { UserError } from '../errors.js';
+
+/**
+ * The command line: definitions and help only. Each action imports its module when it runs, so
+ * `--help` and start-up stay light (no zod, execa or table code is loaded to print help).
+ */
+
+import { VERSION } from '../version.js';
+
+const DEFAULT_ACTIONS = ['errno', 'enosys', 'kill', 'log'];
+const RUNTIMES = ['runc', 'crun', 'none'];
+const FORMATS = ['docker', 'oci', 'spo'];
+
+function examples(lines: string[]): string {
+  return `\nExamples:\n${lines.map((line) => `  $ ${line}`).join('\n')}\n`;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, ...value.split(',').filter((name) => name !== '')];
+}
+
+/** How a profile is made: shared by every command that writes one. */
+function addGenerationOptions(command: Command): Command {
+  return command
+    .addOption(
+      new Option(
+        '--default-action <action>',
+        'what the profile does with other syscalls (errno: EPERM, enosys: ENOSYS, kill: kill the process, log: allow and log)',
+      )
+        .choices(DEFAULT_ACTIONS)
+        .default('errno'),
+    )
+    .addOption(
+      new Option(
+        '--runtime <runtime>',
+        'container runtime whose own post-filter calls to allow (none: not for a container)',
+      )
+        .choices(RUNTIMES)
+        .default('runc'),
+    )
+    .addOption(
+      new Option(
+        '--format <format>',
+        'profile format: docker (also podman, kubelet), oci (runc config.json), spo (Kubernetes SeccompProfile)',
+      )
+        .choices(FORMATS)
+        .default('docker'),
+    )
+    .option('--allow <names>', 'also allow these syscalls (comma-separated, repeatable)', collect, [])
+    .option('--deny <names>', 'never allow these syscalls (comma-separated, repeatable)', collect, [])
+    .option('--json', 'print a machine-readable summary on stdout');
+}
+
+/** Commands that learn a recording and write it with its profile. */
+function addLearningOptions(command: Command): Command {
+  return addGenerationOptions(
+    command.option(
+      '-o, --output <prefix>',
+      'write PREFIX.recording.json and PREFIX.profile.json',
+      'seccomp-learn',
+    ),
+  );
+}
+
+export function buildProgram(): Command {
+  const program = new Command('seccomp-learn')
+    .version(VERSION)
+    .description(
+      "Learn the smallest seccomp allowlist a workload needs (strace or audit records), merge runs, compare with Docker's default and write profiles Docker, Podman, runc and Kubernetes load.",
+    )
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText(
+      'after',
+      examples([
+        'seccomp-learn record -o myapp -- ./myapp --selftest',
+        'seccomp-learn generate myapp.recording.json -o myapp.json',
+        'docker run --security-opt seccomp=myapp.json myimage',
+      ]),
+    );
+
+  addLearningOptions(
+    program
+      .command('record')
+      .summary('run a command under strace and learn its profile')
+      .description(
+        "Run COMMAND under `strace -f -c` (or attach to --pid), keeping its stdin, stdout and stderr, and write a recording and a minimal profile. Exit code: the workload's (128+N if a signal N killed it); 2 when seccomp-learn itself fails.",
+      )
+      .argument('[command...]', 'the command to run, after --')
+      .option('-p, --pid <pid>', 'attach to a running process (all threads, children followed) instead')
+      .option('--duration <seconds>', 'with --pid: stop after this many seconds (default: until Ctrl-C)')
+      .option('--full', 'record a full trace instead of strace -c counts (slower, same result)')
+      .addHelpText(
+        'after',
+        examples([
+          'seccomp-learn record -- busybox sh -c "echo hello > /tmp/x"',
+          'seccomp-learn record -o nginx --runtime runc -- nginx -t',
+          'seccomp-learn record --pid 4242 --duration 60 -o worker',
+        ]),
+      ),
+  ).action(async (command: string[], options) =>
+    (await import('./commands/record.js')).runRecord(command, options),
+  );
+
+  addLearningOptions(
+    program
+      .command('from-strace')
+      .summary('learn from strace output made elsewhere')
+      .description(
+        'Read strace output (-c summary tables, full -f traces, or a set of -ff files prefix.PID) and write a recording and a minimal profile. FILE - reads standard input.',
+      )
+      .argument('<file...>', 'strace output files, or - for stdin')
+      .addHelpText(
+        'after',
+        examples([
+          'strace -f -c -o app.strace ./app && seccomp-learn from-strace app.strace',
+          'strace -ff -o trace ./app && seccomp-learn from-strace trace.*',
+          'strace -f ./app 2>&1 >/dev/null | seccomp-learn from-strace -',
+        ]),
+      ),
+  ).action(async (files: string[], options) =>
+    (await import('./commands/from-strace.js')).runFromStrace(files, options),
+  );
+
+  addGenerationOptions(
+    program
+      .command('generate')
+      .summary('write the minimal allowlist profile for recordings')
+      .description(
+        'Emit the minimal allowlist for one or more recordings (merged) in Docker/OCI JSON or as a Kubernetes SeccompProfile.',
+      )
+      .argument('<recording...>', 'recording files (*.recording.json)')
+      .option('-o, --output <file>', 'write the profile here (default: stdout)')
+      .option('--name <name>', 'object name for --format spo (default: from the output file name)')
+      .addHelpText(
+        'after',
+        examples([
+          'seccomp-learn generate app.recording.json -o app.json',
+          'seccomp-learn generate run1.recording.json run2.recording.json --default-action enosys -o app.json',
+          'seccomp-learn generate app.recording.json --format spo --name my-app -o my-app.yaml',
+          'seccomp-learn generate app.recording.json --runtime none --allow ptrace --deny chmod -o app.json',
+        ]),
+      ),
+  ).action(async (recordings: string[], options) =>
+    (await import('./commands/generate.js')).runGenerate(recordings, options),
+  );
+
+  return program;
+}
+
+function colorEnabled(): boolean {
+  return process.stderr.isTTY === true && process.env.NO_COLOR === undefined;
+}
+
+/** Runs the CLI and returns the exit code; user errors are one line on stderr, never a stack trace. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  program.exitOverride();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 1 ? 2 : error.exitCode;
+    const red = colorEnabled() ? (text: string) => `\u001b[31m${text}\u001b[39m` : (text: string) => text;
+    if (error instanceof UserError) {
+      process.stderr.write(`${red('seccomp-learn: error:')} ${error.message}\n`);
+      return error.exitCode;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`${red('seccomp-learn: internal error:')} ${message}\n`);
+    if (process.env.SECCOMP_LEARN_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+    return 70;
+  }
+}

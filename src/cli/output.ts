@@ -1,0 +1,44 @@
+import Table from 'cli-table3';
+
+/** Terminal styling for human output on stderr; off when NO_COLOR is set or stderr is not a terminal. */
+export function useColor(): boolean {
+  return process.stderr.isTTY === true && process.env.NO_COLOR === undefined;
+}
+
+function paint(code: number, reset: number): (text: string) => string {
+  return (text) => (useColor() ? `\u001b[${code}m${text}\u001b[${reset}m` : text);
+}
+
+export const style = {
+  bold: paint(1, 22),
+  dim: paint(2, 22),
+  yellow: paint(33, 39),
+  red: paint(31, 39),
+  green: paint(32, 39),
+};
+
+export function newTable(head: string[], alignRight: number[] = []): Table.Table {
+  const colAligns = head.map((_, index) =>
+    alignRight.includes(index) ? 'right' : 'left',
+  ) as Table.HorizontalAlignment[];
+  return new Table({
+    head: head.map((title) => style.bold(title)),
+    colAligns,
+    // No rule between rows: a reviewer scans 70 syscalls faster without them.
+    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
+    style: { head: [], border: [] },
+  });
+}
+
+/** Human output goes to stderr so that stdout stays clean for --json and profiles. */
+export function say(text = ''): void {
+  process.stderr.write(`${text}\n`);
+}
+
+export function warn(text: string): void {
+  say(`${style.yellow('warning:')} ${text}`);
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}

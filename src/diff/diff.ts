@@ -1,0 +1,400 @@
+import type { ScmpAction, SeccompArg, SeccompProfile } from '../profile/model.js';
+import type { Dialect } from '../reference/arch.js';
+import { errnoName } from '../reference/errno.js';
+import {
+  decisionFor,
+  type EvaluatedProfile,
+  type EvaluationTarget,
+  evaluateProfile,
+  type Outcome,
+  permittedSyscalls,
+  type RuleRef,
+  type SyscallDecision,
+  type Verdict,
+  verdictOf,
+} from '../reference/evaluate.js';
+import { formatKernel, type KernelVersion, kernelAtLeast, parseMinKernel } from '../reference/kernel.js';
+import type { Abi } from '../syscalls/abi.js';
+import { describeConditions } from './conditions.js';
+
+export type DiffStatus = 'allowed' | 'conditional' | 'denied' | 'unneeded';
+
+/** How much the workload used a syscall, when the caller knows. */
+export interface Usage {
+  calls?: number;
+  runs?: number;
+}
+
+/** What one ABI of the workload needs: names alone, or names with their usage. */
+export interface WorkloadNeeds {
+  abi: Abi;
+  syscalls: ReadonlyMap<string, Usage> | ReadonlySet<string>;
+}
+
+/** An argument filter as plain data. */
+export interface AlternativeSummary {
+  action: ScmpAction;
+  errnoRet?: number;
+  args: SeccompArg[];
+  rule: RuleRef;
+}
+
+/** Adding these capabilities to the container would let the call through (fully or for some arguments). */
+export interface CapabilityUnlock {
+  capabilities: string[];
+  verdict: Exclude<Verdict, 'denied'>;
+}
+
+interface NeededEntry {
+  name: string;
+  usage?: Usage;
+}
+
+export type DiffEntry =
+  | (NeededEntry & { status: 'allowed'; rule?: RuleRef })
+  | (NeededEntry & {
+      status: 'conditional';
+      /** e.g. "only when arg0 (domain) is neither AF_ALG(38) nor AF_VSOCK(40)". */
+      condition: string;
+      alternatives: AlternativeSummary[];
+      otherwise: Outcome;
+    })
+  | (NeededEntry & {
+      status: 'denied';
+      outcome: Outcome;
+      /** e.g. "ENOSYS" for clone3 without CAP_SYS_ADMIN. */
+      errnoName?: string;
+      rule?: RuleRef;
+      unlockedBy: CapabilityUnlock[];
+      /** The reference allows it on kernels at least this new ("4.8"). */
+      minKernel?: string;
+      /** False when the ABI has no such syscall, so no profile could allow it. */
+      existsOnAbi: boolean;
+    })
+  | { name: string; status: 'unneeded'; referenceVerdict: Exclude<Verdict, 'denied'> };
+
+export interface ReferenceDiff {
+  abi: Abi;
+  reference: {
+    hostAbi: Abi;
+    dialect: Dialect;
+    capabilities: string[];
+    kernel: string;
+    /** False when the reference's filter does not cover this ABI (every call is killed). */
+    abiInFilter: boolean;
+    defaultOutcome: Outcome;
+  };
+  headline: {
+    /** Syscalls the learned allowlist permits on this ABI. */
+    workloadAllows: number;
+    /** Syscalls the reference lets through on this ABI, fully or for some arguments. */
+    referenceAllows: number;
+    referenceUnconditional: number;
+    fewer: number;
+    /** How much smaller the learned allowlist is, in percent of the reference (one decimal). */
+    percentFewer: number;
+  };
+  counts: Record<DiffStatus, number>;
+  /** Sorted by name. */
+  entries: DiffEntry[];
+}
+
+export interface DiffOptions {
+  /** List the syscalls the reference allows and the workload never used (default true). */
+  unneeded?: boolean;
+}
+
+function usageOf(needs: WorkloadNeeds, name: string): Usage | undefined {
+  return needs.syscalls instanceof Map ? needs.syscalls.get(name) : undefined;
+}
+
+const byName = <T extends { name: string }>(a: T, b: T): number =>
+  a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+
+function withCapabilities(reference: EvaluatedProfile, added: readonly string[]): EvaluatedProfile {
+  return evaluateProfile(reference.profile, {
+    ...reference.target,
+    capabilities: new Set([...reference.target.capabilities, ...added]),
+  });
+}
+
+/**
+ * Which capability sets would lift the denial, found by re-evaluating the reference with them
+ * added. Only rules naming the syscall can change its fate: the caps an `includes` asks for (all
+ * together) and each cap of an `excludes` (any one removes that rule).
+ */
+function capabilityUnlocks(reference: EvaluatedProfile, name: string): CapabilityUnlock[] {
+  const candidates = new Map<string, string[]>();
+  for (const rule of reference.profile.syscalls ?? []) {
+    if (!rule.names.includes(name)) continue;
+    const sets = [rule.includes?.caps ?? [], ...(rule.excludes?.caps ?? []).map((cap) => [cap])];
+    for (const set of sets) {
+      const missing = [...new Set(set)].filter((cap) => !reference.target.capabilities.has(cap)).sort();
+      if (missing.length > 0) candidates.set(missing.join('+'), missing);
+    }
+  }
+  const unlocks: CapabilityUnlock[] = [];
+  for (const capabilities of candidates.values()) {
+    const verdict = verdictOf(decisionFor(withCapabilities(reference, capabilities), name));
+    if (verdict !== 'denied') unlocks.push({ capabilities, verdict });
+  }
+  // A set that contains a smaller working set adds nothing to the advice.
+  return unlocks
+    .filter(
+      (u) => !unlocks.some((o) => o !== u && o.capabilities.every((cap) => u.capabilities.includes(cap))),
+    )
+    .sort(
+      (a, b) =>
+        a.capabilities.length - b.capabilities.length ||
+        a.capabilities.join().localeCompare(b.capabilities.join()),
+    );
+}
+
+/** The oldest kernel on which the reference would let the call through, if a `minKernel` rule is what blocks it. */
+function kernelUnlock(reference: EvaluatedProfile, name: string): string | undefined {
+  if (reference.target.dialect !== 'moby') return undefined;
+  const versions = (reference.profile.syscalls ?? [])
+    .filter((rule) => rule.names.includes(name))
+    .map((rule) => (rule.includes?.minKernel ? parseMinKernel(rule.includes.minKernel) : undefined))
+    .filter((version): version is KernelVersion => typeof version === 'object')
+    .filter((version) => !kernelAtLeast(reference.target.kernel, version))
+    .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  return versions
+    .filter((kernel) => {
+      const newer = evaluateProfile(reference.profile, { ...reference.target, kernel });
+      return verdictOf(decisionFor(newer, name)) !== 'denied';
+    })
+    .map(formatKernel)[0];
+}
+
+function alternativesOf(decision: Extract<SyscallDecision, { kind: 'conditional' }>): AlternativeSummary[] {
+  return decision.alternatives.map(({ outcome, args, rule }) => ({ ...outcome, args, rule }));
+}
+
+function neededEntry(reference: EvaluatedProfile, name: string, usage: Usage | undefined): DiffEntry {
+  const decision = decisionFor(reference, name);
+  const base = usage ? { name, usage } : { name };
+  const verdict = verdictOf(decision);
+  const rule = decision.kind === 'unconditional' ? decision.rule : undefined;
+  if (verdict === 'allowed')
+    return rule ? { ...base, status: 'allowed', rule } : { ...base, status: 'allowed' };
+  if (verdict === 'conditional' && decision.kind === 'conditional') {
+    const abi = reference.target.abi;
+    return {
+      ...base,
+      status: 'conditional',
+      condition: describeConditions(name, abi, decision.alternatives, decision.otherwise),
+      alternatives: alternativesOf(decision),
+      otherwise: decision.otherwise,
+    };
+  }
+  const outcome = decision.kind === 'conditional' ? decision.otherwise : decision.outcome;
+  const named = outcome.errnoRet === undefined ? undefined : errnoName(outcome.errnoRet);
+  const minKernel = decision.existsOnAbi ? kernelUnlock(reference, name) : undefined;
+  return {
+    ...base,
+    status: 'denied',
+    outcome,
+    ...(named ? { errnoName: named } : {}),
+    ...(rule ? { rule } : {}),
+    unlockedBy: decision.existsOnAbi ? capabilityUnlocks(reference, name) : [],
+    ...(minKernel ? { minKernel } : {}),
+    existsOnAbi: decision.existsOnAbi,
+  };
+}
+
+const round1 = (value: number): number => Math.round(value * 10) / 10;
+
+/**
+ * Compares what a workload needs on one ABI with what a reference profile, evaluated for the same
+ * container, lets through. Every syscall on either side gets one status.
+ */
+export function diffAgainstReference(
+  needs: WorkloadNeeds,
+  reference: EvaluatedProfile,
+  options: DiffOptions = {},
+): ReferenceDiff {
+  if (needs.abi !== reference.target.abi) {
+    throw new Error(`needs are for ${needs.abi} but the reference was evaluated for ${reference.target.abi}`);
+  }
+  const needed = [...needs.syscalls.keys()];
+  const entries = needed.map((name) => neededEntry(reference, name, usageOf(needs, name)));
+  const permitted = permittedSyscalls(reference);
+  if (options.unneeded ?? true) {
+    for (const [name, verdict] of permitted) {
+      if (!needs.syscalls.has(name)) {
+        entries.push({ name, status: 'unneeded', referenceVerdict: verdict as Exclude<Verdict, 'denied'> });
+      }
+    }
+  }
+  entries.sort(byName);
+  const counts: Record<DiffStatus, number> = { allowed: 0, conditional: 0, denied: 0, unneeded: 0 };
+  for (const entry of entries) counts[entry.status]++;
+  const referenceAllows = permitted.size;
+  const fewer = referenceAllows - needed.length;
+  const { target } = reference;
+  return {
+    abi: needs.abi,
+    reference: {
+      hostAbi: target.hostAbi,
+      dialect: target.dialect,
+      capabilities: [...target.capabilities].sort(),
+      kernel: formatKernel(target.kernel),
+      abiInFilter: reference.abiInFilter,
+      defaultOutcome: reference.defaultOutcome,
+    },
+    headline: {
+      workloadAllows: needed.length,
+      referenceAllows,
+      referenceUnconditional: [...permitted.values()].filter((verdict) => verdict === 'allowed').length,
+      fewer,
+      percentFewer: referenceAllows > 0 ? round1((fewer / referenceAllows) * 100) : 0,
+    },
+    counts,
+    entries,
+  };
+}
+
+// --- comparing two allowlists ---
+
+/** An allowlist as bare names per ABI (everything listed is allowed, everything else is not). */
+export type AllowlistSets = Partial<Record<Abi, Iterable<string>>>;
+
+/** How a profile treats one syscall, as plain data. */
+export interface SyscallTreatment {
+  verdict: Verdict;
+  /** For an argument-filtered syscall: what calls matching no filter get. */
+  action: ScmpAction;
+  errnoRet?: number;
+  /** For an argument-filtered syscall: what happens to which arguments. */
+  condition?: string;
+}
+
+export interface SyscallChange {
+  name: string;
+  from: SyscallTreatment;
+  to: SyscallTreatment;
+}
+
+export interface AbiAllowlistDiff {
+  abi: Abi;
+  /** Allowed (fully or conditionally) by b, not by a. Sorted. */
+  added: string[];
+  /** Allowed by a, not by b. Sorted. */
+  removed: string[];
+  /** Named on both sides but treated differently: another action, errno, or argument filter. */
+  changed: SyscallChange[];
+  allowedBefore: number;
+  allowedAfter: number;
+}
+
+export interface AllowlistDiff {
+  abis: AbiAllowlistDiff[];
+  /** Set when both sides are profiles and their default action differs (on the host ABI). */
+  defaultChanged?: { from: Outcome; to: Outcome };
+}
+
+/**
+ * How to evaluate profile sides. Capabilities default to none and the kernel to the newest: they only
+ * matter to profiles with includes/excludes, which learned allowlists do not use.
+ */
+export type AllowlistDiffOptions = Partial<Omit<EvaluationTarget, 'abi'>> & { hostAbi: Abi };
+
+interface Side {
+  abis: Abi[];
+  treatments(abi: Abi): Map<string, SyscallTreatment>;
+  defaultOutcome?: Outcome;
+}
+
+function treatmentOf(decision: SyscallDecision, abi: Abi): SyscallTreatment {
+  const verdict = verdictOf(decision);
+  if (decision.kind !== 'conditional') return { verdict, ...decision.outcome };
+  const condition = describeConditions(decision.name, abi, decision.alternatives, decision.otherwise);
+  return { verdict, ...decision.otherwise, condition };
+}
+
+function profileSide(profile: SeccompProfile, options: AllowlistDiffOptions): Side {
+  const target = (abi: Abi): EvaluationTarget => ({
+    capabilities: new Set(),
+    kernel: [255, 255],
+    ...options,
+    abi,
+  });
+  const native = evaluateProfile(profile, target(options.hostAbi));
+  return {
+    abis: native.architectures,
+    defaultOutcome: native.defaultOutcome,
+    treatments(abi) {
+      const evaluated = evaluateProfile(profile, target(abi));
+      const names = new Set([...evaluated.decisions.keys(), ...permittedSyscalls(evaluated).keys()]);
+      const result = new Map<string, SyscallTreatment>();
+      for (const name of names) {
+        const decision = decisionFor(evaluated, name);
+        if (decision.existsOnAbi) result.set(name, treatmentOf(decision, abi));
+      }
+      return result;
+    },
+  };
+}
+
+function setsSide(sets: AllowlistSets): Side {
+  const allowed: SyscallTreatment = { verdict: 'allowed', action: 'SCMP_ACT_ALLOW' };
+  return {
+    abis: Object.keys(sets) as Abi[],
+    treatments: (abi) => new Map([...(sets[abi] ?? [])].map((name) => [name, allowed])),
+  };
+}
+
+const isProfile = (side: SeccompProfile | AllowlistSets): side is SeccompProfile => 'defaultAction' in side;
+
+const sameTreatment = (a: SyscallTreatment, b: SyscallTreatment): boolean =>
+  a.verdict === b.verdict &&
+  a.action === b.action &&
+  a.errnoRet === b.errnoRet &&
+  a.condition === b.condition;
+
+/**
+ * Compares two allowlists (profiles, or bare names per ABI) ABI by ABI. Profiles are evaluated for
+ * the same host, capabilities and kernel; a name missing from one side counts as not allowed there.
+ */
+export function diffProfiles(
+  a: SeccompProfile | AllowlistSets,
+  b: SeccompProfile | AllowlistSets,
+  options: AllowlistDiffOptions,
+): AllowlistDiff {
+  const [before, after] = [a, b].map((side) =>
+    isProfile(side) ? profileSide(side, options) : setsSide(side),
+  ) as [Side, Side];
+  const abis = [...new Set([...before.abis, ...after.abis])].sort();
+  const diff: AllowlistDiff = {
+    abis: abis.map((abi) => {
+      const from = before.treatments(abi);
+      const to = after.treatments(abi);
+      const allowedIn = (map: Map<string, SyscallTreatment>, name: string): boolean => {
+        const verdict = map.get(name)?.verdict;
+        return verdict !== undefined && verdict !== 'denied';
+      };
+      const names = [...new Set([...from.keys(), ...to.keys()])].sort();
+      const changed: SyscallChange[] = [];
+      for (const name of names) {
+        const x = from.get(name);
+        const y = to.get(name);
+        if (x && y && allowedIn(from, name) === allowedIn(to, name) && !sameTreatment(x, y)) {
+          changed.push({ name, from: x, to: y });
+        }
+      }
+      return {
+        abi,
+        added: names.filter((name) => allowedIn(to, name) && !allowedIn(from, name)),
+        removed: names.filter((name) => allowedIn(from, name) && !allowedIn(to, name)),
+        changed,
+        allowedBefore: names.filter((name) => allowedIn(from, name)).length,
+        allowedAfter: names.filter((name) => allowedIn(to, name)).length,
+      };
+    }),
+  };
+  const [x, y] = [before.defaultOutcome, after.defaultOutcome];
+  if (x && y && (x.action !== y.action || x.errnoRet !== y.errnoRet))
+    diff.defaultChanged = { from: x, to: y };
+  return diff;
+}

@@ -1,0 +1,73 @@
+import { RECORDING_FORMAT, type Recording, type SyscallStats } from '../recording/model.js';
+import { ABIS, type Abi } from '../syscalls/abi.js';
+
+const byJson = <T>(a: T, b: T): number => {
+  const left = JSON.stringify(a);
+  const right = JSON.stringify(b);
+  return left < right ? -1 : left > right ? 1 : 0;
+};
+
+/**
+ * Sums recordings one at a time, so thousands of inputs cost memory for the distinct syscalls
+ * (plus each input's provenance), not for the inputs. The result does not depend on the order of
+ * the inputs: provenance and warnings are kept in a canonical order.
+ */
+export class RecordingMerger {
+  private runs = 0;
+  private readonly abis = new Map<Abi, Map<string, SyscallStats>>();
+  private readonly provenance: Recording['provenance'] = [];
+  private readonly warnings: Recording['warnings'] = [];
+
+  add(recording: Recording): this {
+    this.runs += recording.runs;
+    for (const abi of ABIS) {
+      const table = recording.abis[abi];
+      if (!table) continue;
+      let merged = this.abis.get(abi);
+      if (!merged) {
+        merged = new Map();
+        this.abis.set(abi, merged);
+      }
+      for (const [name, stats] of Object.entries(table)) {
+        const current = merged.get(name);
+        if (current) {
+          current.calls += stats.calls;
+          current.errors += stats.errors;
+          current.runs += stats.runs;
+        } else {
+          merged.set(name, { ...stats });
+        }
+      }
+    }
+    this.provenance.push(...recording.provenance);
+    this.warnings.push(...recording.warnings);
+    return this;
+  }
+
+  get count(): number {
+    return this.runs;
+  }
+
+  result(): Recording {
+    const abis: Recording['abis'] = {};
+    for (const abi of ABIS) {
+      const merged = this.abis.get(abi);
+      if (!merged || merged.size === 0) continue;
+      const names = [...merged.keys()].sort();
+      abis[abi] = Object.fromEntries(names.map((name) => [name, { ...(merged.get(name) as SyscallStats) }]));
+    }
+    return {
+      format: RECORDING_FORMAT,
+      runs: this.runs,
+      abis,
+      provenance: [...this.provenance].sort(byJson),
+      warnings: [...this.warnings].sort(byJson),
+    };
+  }
+}
+
+export function mergeRecordings(recordings: Iterable<Recording>): Recording {
+  const merger = new RecordingMerger();
+  for (const recording of recordings) merger.add(recording);
+  return merger.result();
+}

@@ -1,0 +1,44 @@
+import type { SeccompProfile } from './model.js';
+
+export const PROFILE_FORMATS = ['docker', 'oci', 'spo'] as const;
+export type ProfileFormat = (typeof PROFILE_FORMATS)[number];
+
+export const PROFILE_FORMAT_HELP: Readonly<Record<ProfileFormat, string>> = {
+  docker:
+    'Docker/Podman/kubelet Localhost JSON (docker run --security-opt seccomp=FILE, podman run --security-opt seccomp=FILE, <kubelet root>/seccomp/FILE)',
+  oci: 'runc/crun config.json fragment: {"linux":{"seccomp":{…}}} to merge into the bundle config',
+  spo: 'Kubernetes Security Profiles Operator SeccompProfile (kubectl apply -f FILE)',
+};
+
+/** Kubernetes object names: lower-case RFC 1123 subdomain. */
+function kubernetesName(name: string): string {
+  const cleaned = name
+    .toLowerCase()
+    .replace(/[^a-z0-9.-]+/g, '-')
+    .replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '');
+  return cleaned.slice(0, 253) || 'seccomp-learn-profile';
+}
+
+/** The profile as the text a user loads; `name` names the Kubernetes object for `spo`. */
+export async function emitProfile(
+  profile: SeccompProfile,
+  format: ProfileFormat,
+  name: string,
+): Promise<string> {
+  switch (format) {
+    case 'docker':
+      return `${JSON.stringify(profile, null, 2)}\n`;
+    case 'oci':
+      return `${JSON.stringify({ linux: { seccomp: profile } }, null, 2)}\n`;
+    case 'spo': {
+      const { stringify } = await import('yaml');
+      const document = {
+        apiVersion: 'security-profiles-operator.x-k8s.io/v1',
+        kind: 'SeccompProfile',
+        metadata: { name: kubernetesName(name), annotations: { 'generated-by': 'seccomp-learn' } },
+        spec: profile,
+      };
+      return stringify(document, { lineWidth: 0 });
+    }
+  }
+}

@@ -1,0 +1,112 @@
+import { UserError } from '../errors.js';
+import { ABIS, abiInfo } from '../syscalls/abi.js';
+import { syscallExists } from '../syscalls/table.js';
+import { ERRNO_ENOSYS, ERRNO_EPERM, type SeccompProfile } from './model.js';
+import type { SyscallNeeds } from './needs.js';
+import { ALWAYS_ALLOWED, baselineFor, type RuntimeChoice } from './runtime-baselines.js';
+
+export const DEFAULT_ACTION_CHOICES = ['errno', 'enosys', 'kill', 'log'] as const;
+export type DefaultActionChoice = (typeof DEFAULT_ACTION_CHOICES)[number];
+
+export interface GenerateOptions {
+  defaultAction: DefaultActionChoice;
+  runtime: RuntimeChoice;
+  allow: readonly string[];
+  deny: readonly string[];
+}
+
+/** Why a name is in (or out of) the profile when it was not simply observed. */
+export interface GenerationNote {
+  kind: 'baseline' | 'always' | 'allow' | 'deny' | 'partial-abi' | 'no-such-syscall';
+  name: string;
+  message: string;
+}
+
+export interface GeneratedProfile {
+  profile: SeccompProfile;
+  notes: GenerationNote[];
+}
+
+function defaultActionFields(
+  choice: DefaultActionChoice,
+): Pick<SeccompProfile, 'defaultAction' | 'defaultErrnoRet'> {
+  switch (choice) {
+    case 'errno':
+      return { defaultAction: 'SCMP_ACT_ERRNO', defaultErrnoRet: ERRNO_EPERM };
+    case 'enosys':
+      return { defaultAction: 'SCMP_ACT_ERRNO', defaultErrnoRet: ERRNO_ENOSYS };
+    case 'kill':
+      return { defaultAction: 'SCMP_ACT_KILL_PROCESS' };
+    case 'log':
+      return { defaultAction: 'SCMP_ACT_LOG' };
+  }
+}
+
+/**
+ * The minimal allowlist for `needs`: exactly the observed ABIs (a workload seen only as x86_64
+ * keeps the 32-bit and x32 entry points closed), one sorted ALLOW rule, plus what the runtime and
+ * the exit path need. Every name that is there for another reason than observation gets a note.
+ */
+export function generateProfile(needs: SyscallNeeds, options: GenerateOptions): GeneratedProfile {
+  const abis = ABIS.filter((abi) => needs.has(abi));
+  if (abis.length === 0) throw new UserError('nothing to generate from: the recording has no syscalls');
+  const notes: GenerationNote[] = [];
+  const existsSomewhere = (name: string): boolean => abis.some((abi) => syscallExists(abi, name));
+  const abiList = abis.join(', ');
+
+  const observed = new Set<string>();
+  for (const names of needs.values()) for (const name of names) observed.add(name);
+  const names = new Set(observed);
+
+  const baseline = baselineFor(options.runtime);
+  const versions = baseline.sources.map((source) => `${source.runtime} ${source.version}`).join(', ');
+  for (const name of [...baseline.syscalls].sort()) {
+    if (names.has(name) || !existsSomewhere(name)) continue;
+    names.add(name);
+    notes.push({ kind: 'baseline', name, message: `added for the runtime (${versions}), not observed` });
+  }
+  for (const name of ALWAYS_ALLOWED) {
+    if (names.has(name) || !existsSomewhere(name)) continue;
+    names.add(name);
+    notes.push({ kind: 'always', name, message: 'always allowed so that a refused process can still exit' });
+  }
+  for (const name of options.allow) {
+    if (!existsSomewhere(name)) throw new UserError(`--allow ${name}: no such syscall on ${abiList}`);
+    if (names.has(name)) continue;
+    names.add(name);
+    notes.push({ kind: 'allow', name, message: 'added by --allow' });
+  }
+  for (const name of options.deny) {
+    if (!existsSomewhere(name)) throw new UserError(`--deny ${name}: no such syscall on ${abiList}`);
+    if (!names.delete(name)) continue;
+    const why = observed.has(name)
+      ? 'observed, removed by --deny: the workload may fail where it calls it'
+      : 'removed by --deny';
+    notes.push({ kind: 'deny', name, message: why });
+  }
+
+  for (const name of [...names]) {
+    const on = abis.filter((abi) => syscallExists(abi, name));
+    if (on.length === 0) {
+      names.delete(name);
+      notes.push({
+        kind: 'no-such-syscall',
+        name,
+        message: `observed but unknown to libseccomp on ${abiList}: a runtime would ignore it, so it is left out`,
+      });
+    } else if (on.length < abis.length) {
+      notes.push({
+        kind: 'partial-abi',
+        name,
+        message: `exists only on ${on.join(', ')}: the rule applies there only`,
+      });
+    }
+  }
+
+  const profile: SeccompProfile = {
+    ...defaultActionFields(options.defaultAction),
+    architectures: abis.map((abi) => abiInfo(abi).scmpArch),
+    syscalls: [{ names: [...names].sort(), action: 'SCMP_ACT_ALLOW' }],
+  };
+  return { profile, notes };
+}

@@ -1,0 +1,14 @@
+import { type Abi, abiInfo, abisOfHost, hostAbi } from '../syscalls/abi.js';
+import type { SeccompProfile } from './model.js';
+
+/**
+ * Complain mode: every syscall is allowed and logged as a SECCOMP audit record (the kernel logs
+ * SCMP_ACT_LOG by default, see /proc/sys/kernel/seccomp/actions_logged). Every ABI the host can run
+ * is listed so that 32-bit and x32 calls are logged too instead of hitting the bad-arch action.
+ */
+export function logProfile(host: Abi = hostAbi()): SeccompProfile {
+  return {
+    defaultAction: 'SCMP_ACT_LOG',
+    architectures: abisOfHost(host).map((abi) => abiInfo(abi).scmpArch),
+  };
+}

@@ -1,0 +1,75 @@
+/**
+ * The seccomp profile as Docker, Podman, runc (config.json `linux.seccomp`) and the kubelet load
+ * it: the OCI runtime-spec fields plus Docker's and Podman's extensions (FACTS.md §1, §2, §4).
+ */
+
+export const SCMP_ACTIONS = [
+  'SCMP_ACT_KILL',
+  'SCMP_ACT_KILL_PROCESS',
+  'SCMP_ACT_KILL_THREAD',
+  'SCMP_ACT_TRAP',
+  'SCMP_ACT_ERRNO',
+  'SCMP_ACT_TRACE',
+  'SCMP_ACT_ALLOW',
+  'SCMP_ACT_LOG',
+  'SCMP_ACT_NOTIFY',
+] as const;
+export type ScmpAction = (typeof SCMP_ACTIONS)[number];
+
+export const SCMP_OPERATORS = [
+  'SCMP_CMP_NE',
+  'SCMP_CMP_LT',
+  'SCMP_CMP_LE',
+  'SCMP_CMP_EQ',
+  'SCMP_CMP_GE',
+  'SCMP_CMP_GT',
+  'SCMP_CMP_MASKED_EQ',
+] as const;
+export type ScmpOperator = (typeof SCMP_OPERATORS)[number];
+
+export interface SeccompArg {
+  index: number;
+  value: number;
+  valueTwo?: number;
+  op: ScmpOperator;
+}
+
+/** Docker's `includes` / `excludes`: a rule applies only under these conditions. */
+export interface RuleCondition {
+  caps?: string[];
+  arches?: string[];
+  minKernel?: string;
+}
+
+export interface SeccompRule {
+  names: string[];
+  action: ScmpAction;
+  errnoRet?: number;
+  /** Podman's errno name beside errnoRet. */
+  errno?: string;
+  args?: SeccompArg[] | null;
+  comment?: string;
+  includes?: RuleCondition;
+  excludes?: RuleCondition;
+}
+
+export interface ArchMapEntry {
+  architecture: string;
+  subArchitectures: string[] | null;
+}
+
+export interface SeccompProfile {
+  defaultAction: ScmpAction;
+  defaultErrnoRet?: number;
+  /** Podman's errno name beside defaultErrnoRet. */
+  defaultErrno?: string;
+  architectures?: string[];
+  archMap?: ArchMapEntry[];
+  flags?: string[];
+  listenerPath?: string;
+  listenerMetadata?: string;
+  syscalls?: SeccompRule[];
+}
+
+export const ERRNO_EPERM = 1;
+export const ERRNO_ENOSYS = 38;

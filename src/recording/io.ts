@@ -1,0 +1,15 @@
+import { readJsonFile, writeFileAtomic } from '../util/files.js';
+import type { Recording } from './model.js';
+import { validateRecording } from './schema.js';
+
+export async function readRecording(path: string): Promise<Recording> {
+  return validateRecording(await readJsonFile(path), path);
+}
+
+export async function writeRecording(
+  path: string,
+  recording: Recording,
+  inputs: readonly string[],
+): Promise<void> {
+  await writeFileAtomic(path, `${JSON.stringify(recording, null, 2)}\n`, inputs);
+}

@@ -1,0 +1,74 @@
+import type { NoticeCode } from '../../parsers/observation.js';
+import type { Abi } from '../syscalls/abi.js';
+
+/** Bump the suffix when a change would make an older seccomp-learn misread a recording. */
+export const RECORDING_FORMAT = 'seccomp-learn/recording@1';
+
+export type SourceKind = 'strace-summary' | 'strace-trace' | 'audit' | 'container';
+
+export interface SyscallStats {
+  calls: number;
+  errors: number;
+  /** How many of the recording's runs saw this syscall at least once. */
+  runs: number;
+}
+
+export interface HostInfo {
+  kernel: string;
+  arch: Abi;
+}
+
+/** Where one run's observations came from; a merged recording keeps every input's. */
+export interface Provenance {
+  source: SourceKind;
+  command?: string[];
+  pid?: number;
+  container?: { engine: string; id?: string; image?: string };
+  inputs: string[];
+  startedAt?: string;
+  endedAt?: string;
+  host: HostInfo;
+  strace?: string;
+  seccompLearn: string;
+  exitCode?: number;
+}
+
+export type WarningCode = NoticeCode;
+
+export interface RecordingWarning {
+  code: WarningCode;
+  message: string;
+  file?: string;
+  line?: number;
+  abi?: Abi;
+  count?: number;
+}
+
+export interface Recording {
+  format: typeof RECORDING_FORMAT;
+  runs: number;
+  /** Per ABI, per syscall name (sorted), what was seen. */
+  abis: Partial<Record<Abi, Record<string, SyscallStats>>>;
+  provenance: Provenance[];
+  warnings: RecordingWarning[];
+}
+
+export function recordingAbis(recording: Recording): Abi[] {
+  return (Object.keys(recording.abis) as Abi[]).filter(
+    (abi) => Object.keys(recording.abis[abi] ?? {}).length > 0,
+  );
+}
+
+export function totalCalls(recording: Recording): { calls: number; errors: number; syscalls: number } {
+  let calls = 0;
+  let errors = 0;
+  let syscalls = 0;
+  for (const table of Object.values(recording.abis)) {
+    for (const stats of Object.values(table ?? {})) {
+      calls += stats.calls;
+      errors += stats.errors;
+      syscalls++;
+    }
+  }
+  return { calls, errors, syscalls };
+}

@@ -1,0 +1,110 @@
+import { readFileSync } from 'node:fs';
+import type { Abi } from '../syscalls/abi.js';
+
+/** A container id as Docker and Podman put it in cgroup paths (docker-<id>.scope, /docker/<id>, libpod-<id>). */
+const CONTAINER_ID = /([0-9a-f]{64})/;
+
+/** Reads which container (if any) a live process is in; undefined when the process is gone. */
+export function containerOfPid(pid: number): { containerId: string | null; cgroupPath?: string } | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/cgroup`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  for (const line of text.split('\n')) {
+    const id = CONTAINER_ID.exec(line)?.[1];
+    if (id) return { containerId: id, cgroupPath: line.slice(line.indexOf(':', line.indexOf(':') + 1) + 1) };
+  }
+  return { containerId: null };
+}
+
+interface PendingCall {
+  abi: Abi;
+  syscall: string | number;
+  calls: number;
+}
+
+export interface AttributionResult {
+  /** Calls of the container's own processes. */
+  mine: PendingCall[];
+  /** Calls of processes that ended before they could be placed: neither their cgroup nor an ancestor was seen. */
+  unresolved: { pids: number; calls: number; syscalls: Map<string, number> };
+  /** Calls of other processes (other containers, the host) that were left out. */
+  othersCalls: number;
+  /** How many of the container's processes were placed only through their parent, after they had ended. */
+  placedByAncestry: number;
+}
+
+/**
+ * Decides which SECCOMP records belong to one container, as the Security Profiles Operator's log
+ * enricher does: each record's pid is resolved to its cgroup while the process lives. A process too
+ * short-lived for that is placed through its parent, known from fork records; what still cannot be
+ * placed is reported, never silently added to or dropped from the profile.
+ */
+export class ContainerAttribution {
+  private readonly containerOf = new Map<number, string | null>();
+  private readonly parentOf = new Map<number, number>();
+  private readonly calls = new Map<number, Map<string, PendingCall>>();
+
+  /** A process seen alive in some cgroup (a record, or a poll of the container's cgroup.procs). */
+  place(pid: number, containerId: string | null): void {
+    if (!this.containerOf.has(pid)) this.containerOf.set(pid, containerId);
+  }
+
+  isPlaced(pid: number): boolean {
+    return this.containerOf.has(pid);
+  }
+
+  /** From a fork/clone/vfork exit record: `child` was created by process `parent`. */
+  fork(parent: number, child: number): void {
+    if (parent !== child) this.parentOf.set(child, parent);
+  }
+
+  record(pid: number, abi: Abi, syscall: string | number): void {
+    let calls = this.calls.get(pid);
+    if (!calls) {
+      calls = new Map();
+      this.calls.set(pid, calls);
+    }
+    const key = `${abi}:${syscall}`;
+    const entry = calls.get(key);
+    if (entry) entry.calls++;
+    else calls.set(key, { abi, syscall, calls: 1 });
+  }
+
+  private resolve(pid: number): string | null | undefined {
+    let current: number | undefined = pid;
+    for (let depth = 0; current !== undefined && depth < 128; depth++) {
+      if (this.containerOf.has(current)) return this.containerOf.get(current);
+      current = this.parentOf.get(current);
+    }
+    return undefined;
+  }
+
+  finish(containerId: string): AttributionResult {
+    const result: AttributionResult = {
+      mine: [],
+      unresolved: { pids: 0, calls: 0, syscalls: new Map() },
+      othersCalls: 0,
+      placedByAncestry: 0,
+    };
+    for (const [pid, calls] of this.calls) {
+      const owner = this.resolve(pid);
+      if (owner === containerId) {
+        if (!this.containerOf.has(pid)) result.placedByAncestry++;
+        result.mine.push(...calls.values());
+      } else if (owner === undefined) {
+        result.unresolved.pids++;
+        for (const call of calls.values()) {
+          result.unresolved.calls += call.calls;
+          const name = `${call.abi}:${call.syscall}`;
+          result.unresolved.syscalls.set(name, (result.unresolved.syscalls.get(name) ?? 0) + call.calls);
+        }
+      } else {
+        for (const call of calls.values()) result.othersCalls += call.calls;
+      }
+    }
+    return result;
+  }
+}

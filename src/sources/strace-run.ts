@@ -1,0 +1,113 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { constants as osConstants, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { UserError } from '../errors.js';
+import { findExecutable } from './host.js';
+
+export interface StraceTarget {
+  command?: string[];
+  pid?: number;
+  /** With pid: detach after this many seconds. */
+  durationSeconds?: number;
+  /** A full trace instead of -c counts. */
+  full: boolean;
+}
+
+export interface StraceRun {
+  /** strace's output, in a private directory that is removed when the callback returns. */
+  outputFile: string;
+  /** The workload's exit code (128+N for signal N); undefined when attached with --pid. */
+  exitCode: number | undefined;
+  straceVersion: string;
+  startedAt: string;
+  endedAt: string;
+}
+
+const INSTALL_HINT =
+  'strace is not installed or not on PATH: install it (Debian/Ubuntu: apt-get install strace; Fedora/RHEL: dnf install strace; Alpine: apk add strace)';
+
+async function straceVersion(strace: string): Promise<string> {
+  const { stdout } = await execa(strace, ['-V'], { reject: false });
+  return /version\s+(\S+)/.exec(stdout)?.[1] ?? 'unknown';
+}
+
+/** The workload is strace's child: signals meant for it must go there, strace only detaches on them. */
+async function childrenOf(pid: number): Promise<number[]> {
+  try {
+    const text = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8');
+    return text.split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Runs (or attaches) strace with its output in a private temporary file (directory 0700, file
+ * 0600) so the workload keeps its own stdin, stdout and stderr; hands the finished output to
+ * `consume` and removes the file whatever happens. SIGTERM and SIGHUP reach the workload; SIGINT
+ * is forwarded too unless a terminal already delivered Ctrl-C to the whole process group.
+ */
+export async function withStraceRun<T>(
+  target: StraceTarget,
+  consume: (run: StraceRun) => Promise<T>,
+): Promise<T> {
+  const strace = await findExecutable('strace');
+  if (!strace) throw new UserError(INSTALL_HINT, 127);
+  const version = await straceVersion(strace);
+  const directory = await mkdtemp(join(tmpdir(), 'seccomp-learn-'));
+  const outputFile = join(directory, 'strace.out');
+  const detachers: (() => void)[] = [];
+  try {
+    await writeFile(outputFile, '', { mode: 0o600 });
+    const mode = target.full ? ['-f'] : ['-f', '-c'];
+    const what = target.pid !== undefined ? ['-p', String(target.pid)] : ['--', ...(target.command ?? [])];
+    const startedAt = new Date().toISOString();
+    const child = execa(strace, [...mode, '-o', outputFile, ...what], { stdio: 'inherit', reject: false });
+
+    const forward = (signal: NodeJS.Signals): void => {
+      if (target.pid !== undefined) {
+        // Attached: stopping means detaching strace, which then writes its summary.
+        child.kill('SIGINT');
+        return;
+      }
+      if (signal === 'SIGINT' && process.stdin.isTTY) return;
+      if (child.pid === undefined) return;
+      void childrenOf(child.pid).then((pids) => {
+        for (const pid of pids) {
+          try {
+            process.kill(pid, signal);
+          } catch {
+            // already gone
+          }
+        }
+      });
+    };
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+      const handler = (): void => forward(signal);
+      process.on(signal, handler);
+      detachers.push(() => process.off(signal, handler));
+    }
+    if (target.pid !== undefined && target.durationSeconds !== undefined) {
+      const timer = setTimeout(() => child.kill('SIGINT'), target.durationSeconds * 1000);
+      detachers.push(() => clearTimeout(timer));
+    }
+
+    const result = await child;
+    const endedAt = new Date().toISOString();
+    if (result.failed && result.exitCode === undefined && result.signal === undefined) {
+      throw new UserError(`cannot run strace: ${result.shortMessage ?? result.message}`);
+    }
+    const signalNumber = result.signal ? osConstants.signals[result.signal] : undefined;
+    const exitCode =
+      target.pid !== undefined
+        ? undefined
+        : signalNumber !== undefined
+          ? 128 + signalNumber
+          : result.exitCode;
+    return await consume({ outputFile, exitCode, straceVersion: version, startedAt, endedAt });
+  } finally {
+    for (const detach of detachers) detach();
+    await rm(directory, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,151 @@
+import { mkdtemp, readdir, readFile, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { BIN, cli } from '../helpers/cli.js';
+import { available, e2eSkipReason } from '../helpers/e2e.js';
+
+const skip = await e2eSkipReason(
+  'strace and /bin/busybox',
+  async () => (await available('strace', ['-V'])) && (await available('/bin/busybox', ['true'])),
+);
+
+async function workDir(): Promise<string> {
+  return mkdtemp(join(tmpdir(), 'sl-record-'));
+}
+
+/** Temporary directories seccomp-learn leaves behind (it must leave none). */
+async function leftovers(): Promise<string[]> {
+  return (await readdir(tmpdir())).filter((name) => name.startsWith('seccomp-learn-'));
+}
+
+describe.skipIf(skip)(`record${skip ? ` (skipped: ${skip})` : ''}`, () => {
+  it('passes stdin, stdout and stderr through, returns the exit code and writes recording and profile', async () => {
+    const dir = await workDir();
+    const before = await leftovers();
+    const result = await cli(
+      ['record', '-o', join(dir, 'cat'), '--', '/bin/busybox', 'sh', '-c', 'cat; echo oops >&2; exit 7'],
+      {
+        input: 'from stdin\n',
+      },
+    );
+    expect(result.exitCode).toBe(7);
+    expect(result.stdout).toBe('from stdin');
+    expect(result.stderr).toContain('oops\n');
+    expect(result.stderr).toMatch(/│ read\s+│ x86_64 │/);
+    const recording = JSON.parse(await readFile(join(dir, 'cat.recording.json'), 'utf8'));
+    expect(recording.format).toBe('seccomp-learn/recording@1');
+    expect(recording.abis.x86_64.read.calls).toBeGreaterThanOrEqual(2);
+    expect(recording.provenance[0]).toMatchObject({
+      source: 'strace-summary',
+      command: ['/bin/busybox', 'sh', '-c', 'cat; echo oops >&2; exit 7'],
+      exitCode: 7,
+      host: { arch: 'x86_64' },
+    });
+    expect(recording.provenance[0].strace).toMatch(/^\d+\.\d+/);
+    const profile = JSON.parse(await readFile(join(dir, 'cat.profile.json'), 'utf8'));
+    expect(profile.syscalls[0].names).toContain('read');
+    expect((await stat(join(dir, 'cat.profile.json'))).mode & 0o777).toBe(0o644);
+    expect(await leftovers()).toEqual(before);
+  });
+
+  it('--full records a full trace with the same syscall set as -c', async () => {
+    const dir = await workDir();
+    const script = 'echo a > /dev/null; ls / > /dev/null';
+    await cli(['record', '-o', join(dir, 'c'), '--', '/bin/busybox', 'sh', '-c', script]);
+    const full = await cli([
+      'record',
+      '--full',
+      '-o',
+      join(dir, 'f'),
+      '--',
+      '/bin/busybox',
+      'sh',
+      '-c',
+      script,
+    ]);
+    expect(full.exitCode, full.stderr).toBe(0);
+    const counted = JSON.parse(await readFile(join(dir, 'c.recording.json'), 'utf8'));
+    const traced = JSON.parse(await readFile(join(dir, 'f.recording.json'), 'utf8'));
+    expect(traced.provenance[0].source).toBe('strace-trace');
+    // strace -c leaves out calls that never return (exit_group); a full trace shows them.
+    const names = (recording: { abis: { x86_64: object } }) =>
+      Object.keys(recording.abis.x86_64).filter((n) => n !== 'exit_group');
+    expect(names(traced)).toEqual(names(counted));
+  });
+
+  it('forwards SIGTERM to the workload and reports the exit it chose', async () => {
+    const dir = await workDir();
+    const before = await leftovers();
+    const child = execa(
+      process.execPath,
+      [
+        BIN,
+        'record',
+        '-o',
+        join(dir, 'term'),
+        '--',
+        '/bin/busybox',
+        'sh',
+        '-c',
+        'trap "echo got-term; exit 5" TERM; while :; do sleep 0.05; done',
+      ],
+      { reject: false, env: { NO_COLOR: '1' } },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    child.kill('SIGTERM');
+    const result = await child;
+    expect(result.stdout).toContain('got-term');
+    expect(result.exitCode).toBe(5);
+    const recording = JSON.parse(await readFile(join(dir, 'term.recording.json'), 'utf8'));
+    expect(recording.abis.x86_64.rt_sigreturn).toBeDefined();
+    expect(await leftovers()).toEqual(before);
+  });
+
+  it('attaches to a running process with --pid and stops after --duration', async () => {
+    const dir = await workDir();
+    const target = execa(
+      '/bin/busybox',
+      ['sh', '-c', 'while :; do cat /proc/self/stat > /dev/null; sleep 0.1; done'],
+      { reject: false },
+    );
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const result = await cli([
+        'record',
+        '--pid',
+        String(target.pid),
+        '--duration',
+        '1',
+        '-o',
+        join(dir, 'pid'),
+      ]);
+      expect(result.exitCode, result.stderr).toBe(0);
+      const recording = JSON.parse(await readFile(join(dir, 'pid.recording.json'), 'utf8'));
+      expect(recording.provenance[0].pid).toBe(target.pid);
+      expect(Object.keys(recording.abis.x86_64)).toEqual(expect.arrayContaining(['openat', 'read', 'wait4']));
+    } finally {
+      target.kill('SIGKILL');
+    }
+  });
+
+  it('reports a missing strace clearly', async () => {
+    const result = await cli(['record', '--', 'true'], { env: { NO_COLOR: '1', PATH: '/nonexistent' } });
+    expect(result.exitCode).toBe(127);
+    expect(result.stderr).toBe(
+      'seccomp-learn: error: strace is not installed or not on PATH: install it (Debian/Ubuntu: apt-get install strace; Fedora/RHEL: dnf install strace; Alpine: apk add strace)',
+    );
+  });
+
+  it('refuses a command line it cannot record', async () => {
+    expect((await cli(['record'])).stderr).toContain('nothing to record: give a command after --, or --pid');
+    expect((await cli(['record', '--pid', 'x'])).stderr).toContain('--pid takes a positive whole number');
+    expect((await cli(['record', '--duration', '3', '--', 'true'])).stderr).toContain(
+      '--duration goes with --pid',
+    );
+    const missing = await cli(['record', '-o', join(await workDir(), 'x'), '--', '/nonexistent/program']);
+    expect(missing.exitCode).not.toBe(0);
+    expect(missing.stderr).toContain('strace recorded nothing');
+  });
+});

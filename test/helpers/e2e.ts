@@ -1,0 +1,31 @@
+import { execa } from 'execa';
+
+/** Under SECCOMP_LEARN_E2E=1 (set by .ci/run) a missing part fails the test instead of skipping it. */
+export const E2E_REQUIRED = process.env.SECCOMP_LEARN_E2E === '1';
+
+export async function available(command: string, args: string[]): Promise<boolean> {
+  try {
+    const result = await execa(command, args, { reject: false, timeout: 20_000 });
+    return result.exitCode === 0;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Decides whether an end-to-end suite runs: returns a skip reason, or undefined to run.
+ * Throws when the part is missing but required, so CI cannot pass by skipping.
+ */
+export async function e2eSkipReason(
+  what: string,
+  probe: () => Promise<boolean>,
+): Promise<string | undefined> {
+  if (await probe()) return undefined;
+  const reason = `${what} is not available on this machine (run scripts/setup-e2e.sh as root)`;
+  if (E2E_REQUIRED) throw new Error(`SECCOMP_LEARN_E2E=1 but ${reason}`);
+  return reason;
+}
+
+export const BUSYBOX_IMAGE = 'sl-busybox:test';
+
+export const dockerReady = (): Promise<boolean> => available('docker', ['image', 'inspect', BUSYBOX_IMAGE]);

@@ -1,0 +1,74 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { mergeRecordings } from '../../src/merge/recordings.js';
+import { RECORDING_FORMAT, type Recording } from '../../src/recording/model.js';
+
+const host = { kernel: '6.1.0', arch: 'x86_64' as const };
+
+const statsArbitrary = fc
+  .record({ calls: fc.nat(1000), errors: fc.nat(1000), runs: fc.constant(1) })
+  .map((stats) => ({ ...stats, errors: Math.min(stats.errors, stats.calls) }));
+
+const recordingArbitrary: fc.Arbitrary<Recording> = fc
+  .record({
+    x86_64: fc.dictionary(
+      fc.constantFrom('read', 'write', 'openat', 'close', 'mmap', 'futex'),
+      statsArbitrary,
+    ),
+    x86: fc.dictionary(fc.constantFrom('read', 'getpid', '_llseek'), statsArbitrary),
+    command: fc.array(fc.string({ maxLength: 5 }), { minLength: 1, maxLength: 3 }),
+    lost: fc.option(fc.nat(20), { nil: undefined }),
+  })
+  .map(({ x86_64, x86, command, lost }) => ({
+    format: RECORDING_FORMAT,
+    runs: 1,
+    abis: Object.keys(x86).length > 0 ? { x86_64, x86 } : { x86_64 },
+    provenance: [{ source: 'strace-summary', command, inputs: [], host, seccompLearn: '0.1.0' }],
+    warnings: lost === undefined ? [] : [{ code: 'lost-records', message: `${lost} lost`, count: lost }],
+  }));
+
+describe('mergeRecordings', () => {
+  it('sums counts, counts runs per syscall and keeps every provenance and warning', () => {
+    const a: Recording = {
+      format: RECORDING_FORMAT,
+      runs: 1,
+      abis: { x86_64: { read: { calls: 3, errors: 1, runs: 1 }, write: { calls: 1, errors: 0, runs: 1 } } },
+      provenance: [{ source: 'strace-summary', command: ['a'], inputs: [], host, seccompLearn: '0.1.0' }],
+      warnings: [],
+    };
+    const b: Recording = {
+      ...a,
+      abis: {
+        x86_64: { read: { calls: 2, errors: 0, runs: 1 } },
+        x86: { getpid: { calls: 1, errors: 0, runs: 1 } },
+      },
+      provenance: [{ source: 'audit', inputs: ['audit.log'], host, seccompLearn: '0.1.0' }],
+      warnings: [{ code: 'lost-records', message: '3 lost', count: 3 }],
+    };
+    const merged = mergeRecordings([a, b, a]);
+    expect(merged.runs).toBe(3);
+    expect(merged.abis.x86_64?.read).toEqual({ calls: 8, errors: 2, runs: 3 });
+    expect(merged.abis.x86_64?.write).toEqual({ calls: 2, errors: 0, runs: 2 });
+    expect(merged.abis.x86?.getpid).toEqual({ calls: 1, errors: 0, runs: 1 });
+    expect(merged.provenance).toHaveLength(3);
+    expect(merged.warnings).toEqual([{ code: 'lost-records', message: '3 lost', count: 3 }]);
+  });
+
+  it('is commutative', () => {
+    fc.assert(
+      fc.property(recordingArbitrary, recordingArbitrary, (a, b) => {
+        expect(mergeRecordings([a, b])).toEqual(mergeRecordings([b, a]));
+      }),
+    );
+  });
+
+  it('is associative', () => {
+    fc.assert(
+      fc.property(recordingArbitrary, recordingArbitrary, recordingArbitrary, (a, b, c) => {
+        expect(mergeRecordings([mergeRecordings([a, b]), c])).toEqual(
+          mergeRecordings([a, mergeRecordings([b, c])]),
+        );
+      }),
+    );
+  });
+});

@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { emitProfile } from '../../src/profile/emit.js';
+import { generateProfile } from '../../src/profile/generate.js';
+import type { SyscallNeeds } from '../../src/profile/needs.js';
+import { RUNTIME_BASELINES } from '../../src/profile/runtime-baselines.js';
+
+const needs = (entries: [string, string[]][]): SyscallNeeds =>
+  new Map(entries.map(([abi, names]) => [abi as never, new Set(names)]));
+
+const base = { defaultAction: 'errno', runtime: 'none', allow: [], deny: [] } as const;
+
+describe('generateProfile', () => {
+  it('allows exactly what was observed plus exit paths, on exactly the observed ABIs', () => {
+    const { profile, notes } = generateProfile(needs([['x86_64', ['write', 'read', 'openat']]]), base);
+    expect(profile).toEqual({
+      defaultAction: 'SCMP_ACT_ERRNO',
+      defaultErrnoRet: 1,
+      architectures: ['SCMP_ARCH_X86_64'],
+      syscalls: [{ names: ['exit', 'exit_group', 'openat', 'read', 'write'], action: 'SCMP_ACT_ALLOW' }],
+    });
+    expect(notes.map((note) => [note.kind, note.name])).toEqual([
+      ['always', 'exit'],
+      ['always', 'exit_group'],
+    ]);
+  });
+
+  it('offers ENOSYS, kill and log defaults', () => {
+    const observed = needs([['x86_64', ['read']]]);
+    expect(generateProfile(observed, { ...base, defaultAction: 'enosys' }).profile.defaultErrnoRet).toBe(38);
+    const kill = generateProfile(observed, { ...base, defaultAction: 'kill' }).profile;
+    expect(kill.defaultAction).toBe('SCMP_ACT_KILL_PROCESS');
+    expect(kill.defaultErrnoRet).toBeUndefined();
+    expect(generateProfile(observed, { ...base, defaultAction: 'log' }).profile.defaultAction).toBe(
+      'SCMP_ACT_LOG',
+    );
+  });
+
+  it('adds the runc baseline of every listed runc version and says so', () => {
+    const { profile, notes } = generateProfile(needs([['x86_64', ['read']]]), { ...base, runtime: 'runc' });
+    const names = profile.syscalls?.[0]?.names ?? [];
+    for (const baseline of RUNTIME_BASELINES.filter((b) => b.runtime === 'runc')) {
+      for (const name of baseline.syscalls) expect(names).toContain(name);
+    }
+    expect(notes.find((note) => note.name === 'capset')?.message).toMatch(/runc 1\.4\.2, runc 1\.1\.5/);
+    expect(notes.some((note) => note.name === 'read')).toBe(false);
+  });
+
+  it('keeps 32-bit ABIs as observed and flags names missing on one of them', () => {
+    const { profile, notes } = generateProfile(
+      needs([
+        ['x86_64', ['read', 'accept']],
+        ['x86', ['read', '_llseek']],
+      ]),
+      base,
+    );
+    expect(profile.architectures).toEqual(['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86']);
+    expect(notes.find((note) => note.name === '_llseek')).toMatchObject({ kind: 'partial-abi' });
+    expect(notes.find((note) => note.name === '_llseek')?.message).toContain('x86');
+    expect(notes.find((note) => note.name === 'accept')).toMatchObject({ kind: 'partial-abi' });
+  });
+
+  it('never emits a name that does not exist on any listed ABI', () => {
+    const { profile, notes } = generateProfile(needs([['aarch64', ['read', 'open']]]), base);
+    expect(profile.syscalls?.[0]?.names).not.toContain('open');
+    expect(notes.find((note) => note.name === 'open')).toMatchObject({ kind: 'no-such-syscall' });
+  });
+
+  it('applies --allow and --deny and rejects names that are no syscall', () => {
+    const observed = needs([['x86_64', ['read', 'chmod']]]);
+    const { profile, notes } = generateProfile(observed, { ...base, allow: ['ptrace'], deny: ['chmod'] });
+    expect(profile.syscalls?.[0]?.names).toEqual(['exit', 'exit_group', 'ptrace', 'read']);
+    expect(notes.find((note) => note.name === 'chmod')?.message).toMatch(/observed, removed by --deny/);
+    expect(() => generateProfile(observed, { ...base, allow: ['chmdo'] })).toThrow(
+      /--allow chmdo: no such syscall/,
+    );
+    expect(() => generateProfile(observed, { ...base, deny: ['nope'] })).toThrow(/--deny nope/);
+    expect(() => generateProfile(new Map(), base)).toThrow(/no syscalls/);
+  });
+});
+
+describe('emitProfile', () => {
+  const { profile } = generateProfile(needs([['x86_64', ['read']]]), base);
+
+  it('writes Docker JSON, the OCI config.json fragment and a Kubernetes SeccompProfile', async () => {
+    expect(JSON.parse(await emitProfile(profile, 'docker', 'x'))).toEqual(profile);
+    expect(JSON.parse(await emitProfile(profile, 'oci', 'x'))).toEqual({ linux: { seccomp: profile } });
+    const yaml = await emitProfile(profile, 'spo', 'My App_1');
+    expect(yaml).toContain('apiVersion: security-profiles-operator.x-k8s.io/v1\nkind: SeccompProfile\n');
+    expect(yaml).toContain('name: my-app-1');
+    expect(yaml).toContain('defaultAction: SCMP_ACT_ERRNO');
+    expect(yaml).toMatch(/architectures:\n\s+- SCMP_ARCH_X86_64/);
+    expect(yaml).toMatch(/- names:\n\s+- exit\n\s+- exit_group\n\s+- read\n\s+action: SCMP_ACT_ALLOW/);
+  });
+});

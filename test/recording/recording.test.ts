@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import pkg from '../../package.json' with { type: 'json' };
+import { RecordingBuilder } from '../../src/recording/builder.js';
+import { RECORDING_FORMAT } from '../../src/recording/model.js';
+import { validateRecording } from '../../src/recording/schema.js';
+import { VERSION } from '../../src/version.js';
+
+const provenance = {
+  source: 'audit' as const,
+  inputs: ['audit.log'],
+  host: { kernel: '6.1.0', arch: 'x86_64' as const },
+  seccompLearn: VERSION,
+};
+
+describe('RecordingBuilder', () => {
+  it('resolves raw numbers per ABI and turns unknown numbers into warnings', () => {
+    const builder = new RecordingBuilder();
+    builder.count('x86_64', 1, 2, 0);
+    builder.count('x86_64', 'write', 1, 1);
+    builder.count('x32', 0x40000027, 1, 1);
+    builder.count('x86', 20, 1, 0);
+    builder.count('x86_64', 0xbad, 3, 3);
+    builder.notice({
+      code: 'lost-records',
+      message: 'audit: 5 callbacks suppressed',
+      count: 5,
+      file: 'dmesg',
+      line: 9,
+    });
+    const recording = builder.build(provenance);
+    expect(recording.abis).toEqual({
+      x86_64: { write: { calls: 3, errors: 1, runs: 1 } },
+      x32: { getpid: { calls: 1, errors: 1, runs: 1 } },
+      x86: { getpid: { calls: 1, errors: 0, runs: 1 } },
+    });
+    expect(recording.warnings).toHaveLength(2);
+    expect(recording.warnings[1]).toMatchObject({ code: 'unknown-syscall', abi: 'x86_64', count: 3 });
+    expect(recording.warnings[1]?.message).toContain('2989 (0xbad)');
+    expect(validateRecording(JSON.parse(JSON.stringify(recording)), 'r.json')).toEqual(recording);
+  });
+});
+
+describe('validateRecording', () => {
+  const good = new RecordingBuilder().build(provenance);
+
+  it('names the file and the problem', () => {
+    expect(() => validateRecording({ ...good, format: 'seccomp-learn/recording@9' }, 'old.json')).toThrow(
+      'old.json: unsupported recording format "seccomp-learn/recording@9": this seccomp-learn reads seccomp-learn/recording@1',
+    );
+    expect(() =>
+      validateRecording({ ...good, abis: { x86_64: { read: { calls: -1, errors: 0, runs: 1 } } } }, 'r.json'),
+    ).toThrow(/^r\.json: not a valid recording: abis\.x86_64\.read\.calls: /);
+    expect(() => validateRecording({ ...good, abis: { vax: {} } }, 'r.json')).toThrow(
+      /r\.json: not a valid recording: abis/,
+    );
+    expect(() => validateRecording([], 'r.json')).toThrow(/r\.json: not a valid recording/);
+    expect(() =>
+      validateRecording({ ...good, abis: { x86_64: { read: { calls: 1, errors: 0, runs: 2 } } } }, 'r.json'),
+    ).toThrow('abis.x86_64.read.runs is 2, more than runs 1');
+  });
+
+  it('keeps the version in one place', () => {
+    expect(VERSION).toBe(pkg.version);
+    expect(good.format).toBe(RECORDING_FORMAT);
+  });
+});
