@@ -148,7 +148,8 @@ console.log(JSON.stringify({ counts: Object.fromEntries(counts), maxRssKb: proce
 const PIPELINE = `grep SECCOMP "$1" | grep -o 'syscall=[0-9]*' | sort | uniq -c`;
 
 export async function run() {
-  if (!existsSync(BUILT_PARSER)) throw new Error(`${BUILT_PARSER} is missing: run npx tsc -p tsconfig.json first`);
+  if (!existsSync(BUILT_PARSER))
+    throw new Error(`${BUILT_PARSER} is missing: run npx tsc -p tsconfig.json first`);
   const dir = mkdtempSync(join(tmpdir(), 'seccomp-learn-bench-'));
   try {
     const file = join(dir, 'audit.log');
@@ -165,7 +166,8 @@ export async function run() {
 
     const counts = JSON.parse(ours.stdout).counts;
     for (const [nr, total] of expected) {
-      if (counts[nr] !== total) throw new Error(`syscall ${nr}: parser counted ${counts[nr]}, generator wrote ${total}`);
+      if (counts[nr] !== total)
+        throw new Error(`syscall ${nr}: parser counted ${counts[nr]}, generator wrote ${total}`);
     }
     const shellTotal = shell.stdout
       .trim()
@@ -176,7 +178,9 @@ export async function run() {
       `${name.padEnd(34)} ${seconds.toFixed(2).padStart(6)} s ${(rssMb?.toFixed(0) ?? '?').padStart(6)} MB  ${target}`;
     console.log(`audit.log: ${mb.toFixed(0)} MB, ${RECORDS} SECCOMP records (${expected.size} syscalls)`);
     console.log(`${'command'.padEnd(34)} ${'wall'.padStart(8)} ${'peak RSS'.padStart(9)}`);
-    console.log(row('seccomp-learn feedAuditLines', ours, `target <= ${WALL_TARGET_S} s, <= ${RSS_TARGET_MB} MB`));
+    console.log(
+      row('seccomp-learn feedAuditLines', ours, `target <= ${WALL_TARGET_S} s, <= ${RSS_TARGET_MB} MB`),
+    );
     console.log(row('grep | grep -o | sort | uniq -c', shell, `(${shellTotal} records counted)`));
     const met = ours.seconds <= WALL_TARGET_S && (ours.rssMb ?? 0) <= RSS_TARGET_MB;
     console.log(met ? 'targets met' : 'TARGETS MISSED');

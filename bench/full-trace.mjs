@@ -2,7 +2,15 @@
 // Needs the build: `npx tsc -p tsconfig.json && node bench/full-trace.mjs`.
 // Each size is parsed in a child process of its own so that its peak RSS is not the other's.
 import { execFileSync } from 'node:child_process';
-import { createReadStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  createReadStream,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { appendFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -68,21 +76,28 @@ async function parseOne(file) {
     },
     notice() {},
   };
-  let peakRss = process.memoryUsage().rss;
-  const sampler = setInterval(() => {
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
-  }, 10);
+  let peakRss = 0;
+  let peakHeap = 0;
+  const sample = () => {
+    const { rss, heapUsed } = process.memoryUsage();
+    peakRss = Math.max(peakRss, rss);
+    peakHeap = Math.max(peakHeap, heapUsed);
+  };
+  sample();
+  const sampler = setInterval(sample, 10);
   const started = process.hrtime.bigint();
   const form = await learnFromStrace(createReadStream(file), file, sink, { host: 'x86_64' });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   clearInterval(sampler);
-  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  sample();
   const maxRss = process.resourceUsage().maxRSS * 1024;
-  process.stdout.write(JSON.stringify({ form, seconds, calls, sinkCalls, peakRss, maxRss }));
+  process.stdout.write(JSON.stringify({ form, seconds, calls, sinkCalls, peakRss, peakHeap, maxRss }));
 }
 
 /** Generates the traces, parses each in a fresh process and returns the figures. */
 export async function run({ sizesMb = [50, 200], log = console.log } = {}) {
+  if (!existsSync(PARSER))
+    throw new Error('bench/full-trace.mjs needs the build: run npx tsc -p tsconfig.json first');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'seccomp-learn-bench-'));
   const results = [];
   try {
@@ -102,18 +117,22 @@ export async function run({ sizesMb = [50, 200], log = console.log } = {}) {
         seconds: Math.round(child.seconds * 1000) / 1000,
         mbPerSec: Math.round(mbPerSec),
         peakRssMb: Math.round(child.peakRss / MB),
+        peakHeapMb: Math.round(child.peakHeap / MB),
         maxRssMb: Math.round(child.maxRss / MB),
         calls: child.calls,
         expectedCalls: perBlock * repeats,
         sinkCalls: child.sinkCalls,
       };
       if (result.calls !== result.expectedCalls) {
-        throw new Error(`parser counted ${result.calls} calls, the generated trace has ${result.expectedCalls}`);
+        throw new Error(
+          `parser counted ${result.calls} calls, the generated trace has ${result.expectedCalls}`,
+        );
       }
       results.push(result);
       log(
         `${result.sizeMb} MB: ${result.seconds} s, ${result.mbPerSec} MB/s ` +
           `(target ${TARGET_MB_PER_S}), peak RSS ${result.peakRssMb} MB (maxRSS ${result.maxRssMb} MB), ` +
+          `peak heap ${result.peakHeapMb} MB, ` +
           `${result.calls} calls, ${result.sinkCalls} sink.count calls`,
       );
       rmSync(file);
@@ -136,7 +155,9 @@ async function countBlockCalls() {
     notice() {},
   };
   const block = template().replaceAll('\u0001', '1').replaceAll('\u0002', '2').replaceAll('\u0003', '3');
-  await learnFromStrace(Readable.from([block.replaceAll('\u0004', '00:00')]), 'block', sink, { host: 'x86_64' });
+  await learnFromStrace(Readable.from([block.replaceAll('\u0004', '00:00')]), 'block', sink, {
+    host: 'x86_64',
+  });
   return calls;
 }
 

@@ -75,6 +75,8 @@ export function straceTitleAbi(title: string, options: StraceParserOptions, line
   return abi;
 }
 
+/** A name as strace prints syscalls: lowercase, digits and `_`, including its `syscall_0x…` for unnamed ones. */
+export const SYSCALL_NAME = /^[a-z_][a-z0-9_]*$/;
 const UNKNOWN_SYSCALL = /^syscall_(0x[0-9a-f]+|[0-9]+)$/;
 
 /**
@@ -118,7 +120,7 @@ type State =
   | { readonly kind: 'rows' | 'total'; readonly table: Table };
 
 const CELL_FORMATS: Readonly<Record<string, RegExp>> = {
-  syscall: /^[A-Za-z0-9_]+$/,
+  syscall: SYSCALL_NAME,
   calls: /^[0-9]+$/,
   // count.c prints errors with %.0u: zero is a blank cell.
   errors: /^[0-9]*$/,

@@ -6,6 +6,7 @@ import {
   excerpt,
   isSummaryHeader,
   type StraceParserOptions,
+  SYSCALL_NAME,
   straceSyscall,
   straceTitleAbi,
   summaryTitle,
@@ -81,9 +82,6 @@ function isDigit(c: number): boolean {
 function isNameStart(c: number): boolean {
   return (c >= LOWER_A && c <= LOWER_Z) || c === UNDERSCORE;
 }
-
-/** Checked once per distinct name, when it first enters the counts, rather than char by char on every line. */
-const SYSCALL_NAME = /^[a-z_][a-z0-9_]*$/;
 
 /** Reads the decimal pid at `i` into scan.pid; returns the index after it and any `<comm>` (--decode-pids=comm). */
 function readPid(line: string, i: number, scan: Scan): number {
@@ -255,6 +253,7 @@ export function createStraceTraceParser(sink: ObservationSink, options: StraceTr
     }
     let counter = counts.get(name);
     if (counter === undefined) {
+      // Names are checked once, when they first enter the counts, rather than char by char on every line.
       if (!SYSCALL_NAME.test(name)) return undefined;
       counter = { calls: 0, errors: 0 };
       counts.set(name, counter);
@@ -375,9 +374,9 @@ export function createStraceTraceParser(sink: ObservationSink, options: StraceTr
       counter.calls++;
       if (error) counter.errors++;
       if (unfinishedHalf) unfinished.set(pid, { pid, name, counter });
-    } else if (!unfinishedHalf && !resume(pid, name, error)) {
-      // A resumed half that is unfinished again (the process died in the call) adds nothing.
-      return false;
+    } else if (!unfinishedHalf) {
+      // (A resumed half that is unfinished again adds nothing: the call is still the one counted.)
+      if (!resume(pid, name, error)) return false;
     }
     if (cut) hold(line, lineNumber, NO_RETURN_VALUE);
     return true;

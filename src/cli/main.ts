@@ -21,7 +21,11 @@ function collect(value: string, previous: string[]): string[] {
 }
 
 /** How a profile is made: shared by every command that writes one. */
-function addGenerationOptions(command: Command): Command {
+function addGenerationOptions(command: Command, learnsContainers = false): Command {
+  const runtime = new Option(
+    '--runtime <runtime>',
+    'container runtime whose own post-filter calls to allow (none: not for a container)',
+  ).choices(RUNTIMES);
   return command
     .addOption(
       new Option(
@@ -32,12 +36,9 @@ function addGenerationOptions(command: Command): Command {
         .default('errno'),
     )
     .addOption(
-      new Option(
-        '--runtime <runtime>',
-        'container runtime whose own post-filter calls to allow (none: not for a container)',
-      )
-        .choices(RUNTIMES)
-        .default('runc'),
+      learnsContainers
+        ? runtime.default(undefined, 'runc; none when the runtime was observed (containers, audit)')
+        : runtime.default('runc'),
     )
     .addOption(
       new Option(
@@ -60,6 +61,7 @@ function addLearningOptions(command: Command): Command {
       'write PREFIX.recording.json and PREFIX.profile.json',
       'seccomp-learn',
     ),
+    true,
   );
 }
 
@@ -84,18 +86,22 @@ export function buildProgram(): Command {
       .command('record')
       .summary('run a command under strace and learn its profile')
       .description(
-        "Run COMMAND under `strace -f -c` (or attach to --pid), keeping its stdin, stdout and stderr, and write a recording and a minimal profile. Exit code: the workload's (128+N if a signal N killed it); 2 when seccomp-learn itself fails.",
+        "Run COMMAND under `strace -f -c` (or attach to --pid), keeping its stdin, stdout and stderr, and write a recording and a minimal profile. For `docker run …` / `podman run …` the container runs with a complain-mode (SCMP_ACT_LOG) profile instead and the kernel's SECCOMP audit records of that container's processes only are collected (needs root, and auditd or dmesg). Exit code: the workload's (128+N if a signal N killed it); 2 when seccomp-learn itself fails; 3 when audit records were lost (see --allow-incomplete).",
       )
       .argument('[command...]', 'the command to run, after --')
       .option('-p, --pid <pid>', 'attach to a running process (all threads, children followed) instead')
       .option('--duration <seconds>', 'with --pid: stop after this many seconds (default: until Ctrl-C)')
       .option('--full', 'record a full trace instead of strace -c counts (slower, same result)')
+      .option('--allow-incomplete', 'for containers: exit with the container\'s code even when audit records were lost')
+      .option('--audit-log <path>', 'for docker/podman run: read SECCOMP records from this audit log (default: auditd\'s, else dmesg)')
       .addHelpText(
         'after',
         examples([
           'seccomp-learn record -- busybox sh -c "echo hello > /tmp/x"',
           'seccomp-learn record -o nginx --runtime runc -- nginx -t',
           'seccomp-learn record --pid 4242 --duration 60 -o worker',
+          'seccomp-learn record -o web -- docker run --rm --network none myimage ./selftest',
+          'seccomp-learn record -o web -- podman run --rm myimage ./selftest',
         ]),
       ),
   ).action(async (command: string[], options) =>
@@ -144,6 +150,76 @@ export function buildProgram(): Command {
   ).action(async (recordings: string[], options) =>
     (await import('./commands/generate.js')).runGenerate(recordings, options),
   );
+
+  addLearningOptions(
+    program
+      .command('from-audit')
+      .summary('learn from SECCOMP audit records (audit.log, dmesg, journald, syslog, ausearch -i)')
+      .description(
+        `Read the kernel's SECCOMP audit records and write a recording and a minimal profile. FILE is ${'/var/log/audit/audit.log'} by default, - for stdin, or any of: audit.log (raw or ENRICHED), dmesg or /dev/kmsg text, syslog/audisp lines, journalctl short or -o json output, ausearch -i output. Lost records (kernel rate limit, backlog overflow) are reported and make the exit code 3 unless --allow-incomplete.`,
+      )
+      .argument('[file]', 'the log to read (default /var/log/audit/audit.log; - for stdin)')
+      .option('--dmesg', 'read the kernel ring buffer (dmesg) instead of a file')
+      .option('--journal', "read journald's audit and kernel records (journalctl -o json)")
+      .addOption(
+        new Option(
+          '--action <action>',
+          'which records count: log (complain-mode learning), errno/kill/trap (what a profile denied), all',
+        )
+          .choices(['log', 'errno', 'kill', 'trap', 'all'])
+          .default('log'),
+      )
+      .option(
+        '--since <time>',
+        'only records at or after TIME (epoch, ISO date/time, today, yesterday, recent, or an age like 30m)',
+      )
+      .option('--until <time>', 'only records at or before TIME')
+      .option('--pid <pid>', 'only records of this process')
+      .option('--comm <name>', 'only records of processes with this command name')
+      .option('--exe <path>', 'only records of this executable')
+      .option(
+        '--allow-incomplete',
+        'exit 0 even when records were lost (they stay warnings in the recording)',
+      )
+      .addHelpText(
+        'after',
+        examples([
+          'docker run --security-opt seccomp=log.json myimage ./selftest && seccomp-learn from-audit --since recent -o myimage',
+          'seccomp-learn from-audit --dmesg --comm nginx -o nginx',
+          'seccomp-learn from-audit --action errno --since today -o denied     # what did my profile refuse?',
+          'journalctl -o json _TRANSPORT=audit | seccomp-learn from-audit - -o app',
+          'ausearch -m SECCOMP -i | seccomp-learn from-audit - -o app',
+        ]),
+      ),
+  ).action(async (file: string | undefined, options) =>
+    (await import('./commands/from-audit.js')).runFromAudit(file, options),
+  );
+
+  program
+    .command('log-profile')
+    .summary('print the complain-mode profile (SCMP_ACT_LOG) for learning by hand')
+    .description(
+      "Print a profile that allows and logs every syscall (defaultAction SCMP_ACT_LOG, all of the host's ABIs). Run the workload under it, then learn from the kernel's records with `seccomp-learn from-audit`.",
+    )
+    .option('-o, --output <file>', 'write it here instead of stdout')
+    .addOption(new Option('--format <format>', 'profile format').choices(FORMATS).default('docker'))
+    .addHelpText(
+      'after',
+      `
+Next steps:
+  Docker:     seccomp-learn log-profile -o log.json
+              docker run --security-opt seccomp=log.json IMAGE …
+  Podman:     podman run --security-opt seccomp=log.json IMAGE …
+  runc:       seccomp-learn log-profile --format oci   # merge "linux.seccomp" into the bundle's config.json
+  Kubernetes: copy log.json to /var/lib/kubelet/seccomp/profiles/log.json on the node, then in the pod:
+                securityContext:
+                  seccompProfile: { type: Localhost, localhostProfile: profiles/log.json }
+              or: seccomp-learn log-profile --format spo | kubectl apply -f -   (Security Profiles Operator)
+  Then:       seccomp-learn from-audit --since recent -o myapp   (auditd running: auditd; auditctl -b 8192)
+              without auditd: seccomp-learn from-audit --dmesg -o myapp  (rate-limited: losses are reported)
+`,
+    )
+    .action(async (options) => (await import('./commands/log-profile.js')).runLogProfile(options));
 
   return program;
 }

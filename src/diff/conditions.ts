@@ -143,10 +143,10 @@ function valueName(syscall: string, index: number, abi: Abi, value: number): str
   return name ? `${name}(${number})` : number;
 }
 
-function flagNames(info: ArgumentInfo | undefined, mask: number): string[] {
+function flagNames(info: ArgumentInfo, mask: number): string[] {
   const names: string[] = [];
   for (let bit = 1; bit <= mask && bit > 0; bit *= 2) {
-    if (Math.floor(mask / bit) % 2 === 1) names.push(info?.flags?.get(bit) ?? hex(bit));
+    if (Math.floor(mask / bit) % 2 === 1) names.push(info.flags?.get(bit) ?? hex(bit));
   }
   return names;
 }
@@ -165,9 +165,11 @@ function comparisonText(syscall: string, abi: Abi, arg: SeccompArg): string {
   if (arg.op === 'SCMP_CMP_MASKED_EQ') {
     // OCI/runc: `value` is the mask, `valueTwo` what the masked argument must equal.
     const datum = arg.valueTwo ?? 0;
-    const flags = flagNames(argumentInfo(syscall, arg.index, abi), arg.value);
-    const datumText = datum === 0 ? 'none of' : `exactly ${hex(datum)} of`;
-    return `${subject} has ${datumText} ${flags.join('|')} (mask ${hex(arg.value)})`;
+    const info = argumentInfo(syscall, arg.index, abi);
+    if (info?.flags && datum === 0) {
+      return `${subject} has none of ${flagNames(info, arg.value).join('|')} (mask ${hex(arg.value)})`;
+    }
+    return `${subject} & ${hex(arg.value)} == ${hex(datum)}`;
   }
   return `${subject} ${OPERATOR_TEXT[arg.op]} ${valueName(syscall, arg.index, abi, arg.value)}`;
 }

@@ -7,6 +7,7 @@ import {
   type EvaluationTarget,
   evaluateProfile,
   type Outcome,
+  permits,
   permittedSyscalls,
   type RuleRef,
   type SyscallDecision,
@@ -174,32 +175,35 @@ function alternativesOf(decision: Extract<SyscallDecision, { kind: 'conditional'
 function neededEntry(reference: EvaluatedProfile, name: string, usage: Usage | undefined): DiffEntry {
   const decision = decisionFor(reference, name);
   const base = usage ? { name, usage } : { name };
-  const verdict = verdictOf(decision);
-  const rule = decision.kind === 'unconditional' ? decision.rule : undefined;
-  if (verdict === 'allowed')
+  const { existsOnAbi } = decision;
+  // A number the ABI does not have matches no rule: the filter answers with its default.
+  const verdict = existsOnAbi ? verdictOf(decision) : 'denied';
+  const rule = existsOnAbi && decision.kind === 'unconditional' ? decision.rule : undefined;
+  if (verdict === 'allowed') {
     return rule ? { ...base, status: 'allowed', rule } : { ...base, status: 'allowed' };
+  }
   if (verdict === 'conditional' && decision.kind === 'conditional') {
-    const abi = reference.target.abi;
     return {
       ...base,
       status: 'conditional',
-      condition: describeConditions(name, abi, decision.alternatives, decision.otherwise),
+      condition: describeConditions(name, reference.target.abi, decision.alternatives, decision.otherwise),
       alternatives: alternativesOf(decision),
       otherwise: decision.otherwise,
     };
   }
-  const outcome = decision.kind === 'conditional' ? decision.otherwise : decision.outcome;
+  let outcome = reference.defaultOutcome;
+  if (existsOnAbi) outcome = decision.kind === 'conditional' ? decision.otherwise : decision.outcome;
   const named = outcome.errnoRet === undefined ? undefined : errnoName(outcome.errnoRet);
-  const minKernel = decision.existsOnAbi ? kernelUnlock(reference, name) : undefined;
+  const minKernel = existsOnAbi ? kernelUnlock(reference, name) : undefined;
   return {
     ...base,
     status: 'denied',
     outcome,
     ...(named ? { errnoName: named } : {}),
     ...(rule ? { rule } : {}),
-    unlockedBy: decision.existsOnAbi ? capabilityUnlocks(reference, name) : [],
+    unlockedBy: existsOnAbi ? capabilityUnlocks(reference, name) : [],
     ...(minKernel ? { minKernel } : {}),
-    existsOnAbi: decision.existsOnAbi,
+    existsOnAbi,
   };
 }
 
@@ -300,9 +304,16 @@ export interface AllowlistDiff {
  */
 export type AllowlistDiffOptions = Partial<Omit<EvaluationTarget, 'abi'>> & { hostAbi: Abi };
 
+interface Treatments {
+  /** Names the side decides explicitly (or, for a denylist profile, lets through). */
+  named: Map<string, SyscallTreatment>;
+  /** What a profile does with every other name; bare name sets have none. */
+  otherwise?: SyscallTreatment;
+}
+
 interface Side {
   abis: Abi[];
-  treatments(abi: Abi): Map<string, SyscallTreatment>;
+  treatments(abi: Abi): Treatments;
   defaultOutcome?: Outcome;
 }
 
@@ -327,12 +338,13 @@ function profileSide(profile: SeccompProfile, options: AllowlistDiffOptions): Si
     treatments(abi) {
       const evaluated = evaluateProfile(profile, target(abi));
       const names = new Set([...evaluated.decisions.keys(), ...permittedSyscalls(evaluated).keys()]);
-      const result = new Map<string, SyscallTreatment>();
+      const named = new Map<string, SyscallTreatment>();
       for (const name of names) {
         const decision = decisionFor(evaluated, name);
-        if (decision.existsOnAbi) result.set(name, treatmentOf(decision, abi));
+        if (decision.existsOnAbi) named.set(name, treatmentOf(decision, abi));
       }
-      return result;
+      const fallback = evaluated.defaultOutcome;
+      return { named, otherwise: { verdict: permits(fallback) ? 'allowed' : 'denied', ...fallback } };
     },
   };
 }
@@ -341,7 +353,7 @@ function setsSide(sets: AllowlistSets): Side {
   const allowed: SyscallTreatment = { verdict: 'allowed', action: 'SCMP_ACT_ALLOW' };
   return {
     abis: Object.keys(sets) as Abi[],
-    treatments: (abi) => new Map([...(sets[abi] ?? [])].map((name) => [name, allowed])),
+    treatments: (abi) => ({ named: new Map([...(sets[abi] ?? [])].map((name) => [name, allowed])) }),
   };
 }
 
@@ -370,15 +382,16 @@ export function diffProfiles(
     abis: abis.map((abi) => {
       const from = before.treatments(abi);
       const to = after.treatments(abi);
-      const allowedIn = (map: Map<string, SyscallTreatment>, name: string): boolean => {
-        const verdict = map.get(name)?.verdict;
+      const names = [...new Set([...from.named.keys(), ...to.named.keys()])].sort();
+      const treatment = (side: Treatments, name: string) => side.named.get(name) ?? side.otherwise;
+      const allowedIn = (side: Treatments, name: string): boolean => {
+        const verdict = treatment(side, name)?.verdict;
         return verdict !== undefined && verdict !== 'denied';
       };
-      const names = [...new Set([...from.keys(), ...to.keys()])].sort();
       const changed: SyscallChange[] = [];
       for (const name of names) {
-        const x = from.get(name);
-        const y = to.get(name);
+        const x = treatment(from, name);
+        const y = treatment(to, name);
         if (x && y && allowedIn(from, name) === allowedIn(to, name) && !sameTreatment(x, y)) {
           changed.push({ name, from: x, to: y });
         }

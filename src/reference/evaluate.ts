@@ -95,7 +95,7 @@ export function detectDialect(profile: SeccompProfile): Dialect {
   return named ? 'containers' : 'moby';
 }
 
-export function resolveTarget(profile: SeccompProfile, target: EvaluationTarget): ResolvedTarget {
+function resolveTarget(profile: SeccompProfile, target: EvaluationTarget): ResolvedTarget {
   return {
     abi: target.abi,
     hostAbi: target.hostAbi ?? target.abi,
@@ -168,7 +168,7 @@ function ruleApplies(rule: SeccompRule, index: number, target: ResolvedTarget, a
  * runc's matchCall: comparisons on distinct arguments form one AND-ed filter; if two comparisons
  * share an argument index, each becomes its own rule, i.e. they are OR-ed.
  */
-export function argumentFilters(args: readonly SeccompArg[]): SeccompArg[][] {
+function argumentFilters(args: readonly SeccompArg[]): SeccompArg[][] {
   const indexes = args.map((arg) => arg.index);
   if (new Set(indexes).size === indexes.length) return [[...args]];
   return args.map((arg) => [arg]);

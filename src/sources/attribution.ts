@@ -29,7 +29,7 @@ export interface AttributionResult {
   /** Calls of the container's own processes. */
   mine: PendingCall[];
   /** Calls of processes that ended before they could be placed: neither their cgroup nor an ancestor was seen. */
-  unresolved: { pids: number; calls: number; syscalls: Map<string, number> };
+  unresolved: { pids: number; calls: number; syscalls: Map<string, PendingCall> };
   /** Calls of other processes (other containers, the host) that were left out. */
   othersCalls: number;
   /** How many of the container's processes were placed only through their parent, after they had ended. */
@@ -56,9 +56,9 @@ export class ContainerAttribution {
     return this.containerOf.has(pid);
   }
 
-  /** From a fork/clone/vfork exit record: `child` was created by process `parent`. */
-  fork(parent: number, child: number): void {
-    if (parent !== child) this.parentOf.set(child, parent);
+  /** From a process-exit record: `pid`'s parent was `parent` (host pids). */
+  parent(pid: number, parent: number): void {
+    if (parent !== pid) this.parentOf.set(pid, parent);
   }
 
   record(pid: number, abi: Abi, syscall: string | number): void {
@@ -96,10 +96,11 @@ export class ContainerAttribution {
         result.mine.push(...calls.values());
       } else if (owner === undefined) {
         result.unresolved.pids++;
-        for (const call of calls.values()) {
+        for (const [key, call] of calls) {
           result.unresolved.calls += call.calls;
-          const name = `${call.abi}:${call.syscall}`;
-          result.unresolved.syscalls.set(name, (result.unresolved.syscalls.get(name) ?? 0) + call.calls);
+          const seen = result.unresolved.syscalls.get(key);
+          if (seen) seen.calls += call.calls;
+          else result.unresolved.syscalls.set(key, { ...call });
         }
       } else {
         for (const call of calls.values()) result.othersCalls += call.calls;

@@ -204,6 +204,9 @@ export function prepareContainerRun(
       : [word, undefined];
     const takesValue = VALUE_OPTIONS.has(flag) && inlineValue === undefined;
     const value = inlineValue ?? (takesValue ? argv[index + 1] : undefined);
+    if (flag === '--detach' || (/^-[a-zA-Z]+$/.test(flag) && flag.includes('d'))) {
+      throw new UserError('a detached container (-d) cannot be recorded: run it in the foreground');
+    }
     if (flag === '--privileged' && inlineValue !== 'false') {
       throw new UserError(
         '--privileged containers get no seccomp filter: nothing could be learned; remove --privileged',

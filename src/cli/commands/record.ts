@@ -4,11 +4,17 @@ import { learnFromStrace } from '../../../parsers/strace.js';
 import { UserError } from '../../errors.js';
 import { RecordingBuilder } from '../../recording/builder.js';
 import { hostInfo } from '../../sources/host.js';
+import { parseContainerRun } from '../../sources/container-command.js';
+import { recordContainer } from '../../sources/container-record.js';
 import { withStraceRun } from '../../sources/strace-run.js';
+import type { RuntimeChoice } from '../../profile/runtime-baselines.js';
 import { VERSION } from '../../version.js';
-import { type LearningFlags, writeLearned } from '../learned.js';
+import { incompleteExitCode, type LearningFlags, writeLearned } from '../learned.js';
 
-interface RecordFlags extends LearningFlags {
+interface RecordFlags extends Omit<LearningFlags, 'runtime'> {
+  runtime?: RuntimeChoice;
+  auditLog?: string;
+  allowIncomplete?: boolean;
   pid?: string;
   duration?: string;
   full?: boolean;
@@ -31,6 +37,14 @@ export async function runRecord(command: string[], flags: RecordFlags): Promise<
     throw new UserError('give either a command or --pid, not both');
   if (durationSeconds !== undefined && pid === undefined) throw new UserError('--duration goes with --pid');
 
+  const container = pid === undefined ? parseContainerRun(command) : undefined;
+  if (container) {
+    const { recording, exitCode } = await recordContainer(command, flags.auditLog ? { auditLog: flags.auditLog } : {});
+    // The runtime's own calls were observed, so no baseline is assumed unless asked for.
+    await writeLearned(recording, { ...flags, runtime: flags.runtime ?? 'none' }, []);
+    process.exitCode = incompleteExitCode(recording, flags.allowIncomplete) ?? exitCode;
+    return;
+  }
   const host = hostInfo();
   const exitCode = await withStraceRun(
     { command, pid, durationSeconds, full: flags.full === true },
@@ -55,7 +69,7 @@ export async function runRecord(command: string[], flags: RecordFlags): Promise<
         seccompLearn: VERSION,
         ...(run.exitCode === undefined ? {} : { exitCode: run.exitCode }),
       });
-      await writeLearned(recording, flags, []);
+      await writeLearned(recording, { ...flags, runtime: flags.runtime ?? 'runc' }, []);
       return run.exitCode;
     },
   );

@@ -1,0 +1,119 @@
+import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { execa } from 'execa';
+import { createAuditParser, feedAuditLines } from '../../../parsers/audit.js';
+import { UserError } from '../../errors.js';
+import type { RuntimeChoice } from '../../profile/runtime-baselines.js';
+import { RecordingBuilder } from '../../recording/builder.js';
+import { type ActionChoice, parseTimeBound, recordMatcher, refused } from '../../sources/audit-filter.js';
+import { hostInfo } from '../../sources/host.js';
+import { VERSION } from '../../version.js';
+import { incompleteExitCode, type LearningFlags, writeLearned } from '../learned.js';
+
+export const DEFAULT_AUDIT_LOG = '/var/log/audit/audit.log';
+
+interface FromAuditFlags extends Omit<LearningFlags, 'runtime'> {
+  runtime?: RuntimeChoice;
+  dmesg?: boolean;
+  journal?: boolean;
+  action: ActionChoice;
+  since?: string;
+  until?: string;
+  pid?: string;
+  comm?: string;
+  exe?: string;
+  allowIncomplete?: boolean;
+}
+
+interface AuditInput {
+  name: string;
+  stream: Readable;
+  done: Promise<unknown>;
+}
+
+function commandInput(name: string, command: string, args: string[]): AuditInput {
+  const child = execa(command, args, { stdout: 'pipe', stderr: 'pipe', buffer: { stdout: false } });
+  const done = child.catch((error: { shortMessage?: string; stderr?: string }) => {
+    throw new UserError(`${name} failed: ${error.stderr?.trim() || error.shortMessage || 'unknown error'}`);
+  });
+  return { name, stream: child.stdout, done };
+}
+
+function openInput(file: string | undefined, flags: FromAuditFlags): AuditInput {
+  if (flags.dmesg && flags.journal)
+    throw new UserError('--dmesg and --journal are two different sources: give one');
+  if ((flags.dmesg || flags.journal) && file)
+    throw new UserError(`give a FILE or --${flags.dmesg ? 'dmesg' : 'journal'}, not both`);
+  if (flags.dmesg) return commandInput('dmesg', 'dmesg', []);
+  // The kernel transport carries the rate-limit notices; the audit transport the records when auditd is absent.
+  if (flags.journal)
+    return commandInput('journalctl', 'journalctl', [
+      '--no-pager',
+      '-o',
+      'json',
+      '_TRANSPORT=audit',
+      '+',
+      '_TRANSPORT=kernel',
+    ]);
+  const path = file ?? DEFAULT_AUDIT_LOG;
+  if (path === '-') return { name: '<stdin>', stream: process.stdin, done: Promise.resolve() };
+  return { name: path, stream: createReadStream(path), done: Promise.resolve() };
+}
+
+function optionalPid(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const pid = Number(value);
+  if (!Number.isInteger(pid) || pid <= 0)
+    throw new UserError(`--pid takes a positive whole number, not ${JSON.stringify(value)}`);
+  return pid;
+}
+
+export async function runFromAudit(file: string | undefined, flags: FromAuditFlags): Promise<void> {
+  const matcher = recordMatcher({
+    action: flags.action,
+    since: flags.since === undefined ? undefined : parseTimeBound(flags.since, '--since'),
+    until: flags.until === undefined ? undefined : parseTimeBound(flags.until, '--until'),
+    pid: optionalPid(flags.pid),
+    comm: flags.comm,
+    exe: flags.exe,
+  });
+  const host = hostInfo();
+  const input = openInput(file, flags);
+  const builder = new RecordingBuilder();
+  let matched = 0;
+  const parser = createAuditParser({
+    file: input.name,
+    host: host.arch,
+    onRecord(record) {
+      if (!matcher.matches(record)) return;
+      matched++;
+      builder.count(record.abi, record.syscall, 1, refused(record) ? 1 : 0);
+    },
+    onNotice: (notice) => builder.notice(notice),
+  });
+  await Promise.all([feedAuditLines(input.stream, input.name, parser), input.done]);
+  if (matcher.undated > 0) {
+    builder.notice({
+      code: 'truncated-input',
+      file: input.name,
+      count: matcher.undated,
+      message: `${matcher.undated} record(s) carry no timestamp, so --since/--until could not place them: left out`,
+    });
+  }
+  if (matched === 0) {
+    throw new UserError(
+      `${input.name}: no SECCOMP record matches the filters (--action ${flags.action}${flags.since ? `, --since ${flags.since}` : ''}${flags.pid ? `, --pid ${flags.pid}` : ''}${flags.comm ? `, --comm ${flags.comm}` : ''}${flags.exe ? `, --exe ${flags.exe}` : ''})`,
+    );
+  }
+  const recording = builder.build({
+    source: 'audit',
+    inputs: [input.name],
+    host,
+    seccompLearn: VERSION,
+    ...(flags.pid ? { pid: Number(flags.pid) } : {}),
+  });
+  // A container learnt in complain mode shows its runtime's own calls: none are assumed unless asked for.
+  await writeLearned(recording, { ...flags, runtime: flags.runtime ?? 'none' }, file && file !== '-' ? [file] : []);
+  const incomplete = incompleteExitCode(recording, flags.allowIncomplete);
+  if (incomplete !== undefined) process.exitCode = incomplete;
+}
