@@ -1,4 +1,3 @@
-import { isAscii } from 'node:buffer';
 import type { Readable } from 'node:stream';
 import { InputError } from '../src/errors.js';
 import {
@@ -12,10 +11,13 @@ import type { LineParser, NoticeCode, ParseNotice } from './observation.js';
 import { MAX_LINE_BYTES } from './read-lines.js';
 
 /**
- * Reads Linux SECCOMP audit records (type 1326, and the pre-3.x `type=1701 … reason="seccomp"`) in
+ * Reads Linux SECCOMP audit records (type 1326, and the older `type=1701 … reason="seccomp"`) in
  * every form they reach users: auditd's audit.log (raw and ENRICHED), `ausearch -i`, dmesg and
  * /dev/kmsg, syslog/audisp, journald short and JSON output. Sources: FACTS.md §7 and the kernel's
  * kernel/auditsc.c, kernel/audit.c, include/uapi/linux/seccomp.h.
+ *
+ * Records are read from bytes, in place in the stream's chunks: an audit.log of a busy learning
+ * run holds millions of them, and a string per line would cost more than reading the fields.
  */
 
 export type SeccompAction =
@@ -35,10 +37,7 @@ export interface SeccompAuditRecord {
   timestamp?: number;
   serial?: number;
   pid?: number;
-  /**
-   * comm/exe as the kernel saw them (hex-encoded values decoded). Long values can share memory with
-   * the chunk of input they came from, so copy them before keeping many for long.
-   */
+  /** As the kernel saw them; hex-encoded values are decoded. */
   comm?: string;
   exe?: string;
   abi: Abi;
@@ -60,9 +59,9 @@ export interface AuditParserOptions {
   onNotice(notice: ParseNotice): void;
 }
 
-/** A LineParser for audit input; only such a parser may be fed through `feedAuditLines`. */
 export interface AuditLineParser extends LineParser {
-  readonly reads: 'seccomp-audit';
+  /** The line in `bytes` from `start` to `end` (no newline), read without turning it into a string. */
+  pushBytes(bytes: Buffer, start: number, end: number, lineNumber: number): void;
 }
 
 /** SECCOMP_RET_ACTION_FULL values (include/uapi/linux/seccomp.h); the data bits are masked off first. */
@@ -111,12 +110,11 @@ const VIA_AUDITD = 0;
 const VIA_PRINTK = 1;
 const VIA_JOURNAL = 2;
 const VIA_LEGACY = 3;
-const NOT_SECCOMP = -1;
 
 /**
  * The record types read, as printed after `type=`: by name, by number (the kernel's printk, and
- * auditd builds that predate the SECCOMP name), and the legacy ANOM_ABEND that older kernels wrote
- * with reason="seccomp". Both readLine and the stream's pre-filter decide from this one list.
+ * auditd builds that predate the SECCOMP name), and the ANOM_ABEND that kernels before 3.x wrote
+ * with reason="seccomp".
  */
 const SECCOMP_TYPES: readonly { token: string; via: number }[] = [
   { token: 'SECCOMP ', via: VIA_AUDITD },
@@ -126,58 +124,70 @@ const SECCOMP_TYPES: readonly { token: string; via: number }[] = [
   { token: 'ANOM_ABEND ', via: VIA_LEGACY },
 ];
 
-function recordTypeAt(text: string, at: number): number {
-  for (const { token, via } of SECCOMP_TYPES) {
-    if (!text.startsWith(token, at)) continue;
-    // printk writes "type=1326 audit(…)"; auditd and its relays write "msg=audit(…)".
-    return via === VIA_AUDITD && text.startsWith('audit(', at + token.length) ? VIA_PRINTK : via;
-  }
-  return NOT_SECCOMP;
-}
-
-function bytesStartWith(bytes: Uint8Array, at: number, word: string): boolean {
-  for (let i = 0; i < word.length; i++) if (bytes[at + i] !== word.charCodeAt(i)) return false;
-  return true;
-}
-
-/** A line that names a record type other than those read: no need to turn it into a string. */
-function isOtherRecordType(bytes: Uint8Array, at: number): boolean {
-  if (!bytesStartWith(bytes, at, 'type=')) return false;
-  for (const { token } of SECCOMP_TYPES) if (bytesStartWith(bytes, at + 5, token)) return false;
-  return true;
-}
-
-/** Where the record type after the line's first `type=` starts, or -1. */
-function typeTokenAt(text: string): number {
-  if (text.startsWith('type=')) return 5;
-  const at = text.indexOf(' type=');
-  return at < 0 ? -1 : at + 6;
-}
-
 const SPACE = 0x20;
 const QUOTE = 0x22;
+const DOT = 0x2e;
+const COLON = 0x3a;
+const EQUALS = 0x3d;
 const GROUP_SEPARATOR = 0x1d;
 
 /** Divisors for a fraction of 0..3 digits (the kernel prints milliseconds as %03lu). */
 const DECIMAL_SCALE = [1, 10, 100, 1000];
 
-/** End of the last number scanned; saves allocating a result per field. */
+/** End of the last value scanned; saves allocating a result per field. */
 let scanEnd = 0;
 
-function decimalAt(text: string, at: number): number | undefined {
-  let i = at;
-  let negative = false;
-  if (text.charCodeAt(i) === 0x2d) {
-    negative = true;
-    i++;
+function startsWithAt(bytes: Buffer, at: number, word: string): boolean {
+  for (let i = 0; i < word.length; i++) if (bytes[at + i] !== word.charCodeAt(i)) return false;
+  return true;
+}
+
+/** Like indexOf, but never past `end`: the bytes beyond are the chunk's next lines. */
+function indexOfAt(bytes: Buffer, from: number, end: number, word: string): number {
+  // Keys start with a space, which is everywhere; their first letter is a far rarer byte to look for.
+  const skip = word.length > 1 && word.charCodeAt(0) === SPACE ? 1 : 0;
+  const first = word.charCodeAt(skip);
+  for (let i = from + skip, last = end - word.length + skip; i <= last; i++) {
+    if (bytes[i] === first && startsWithAt(bytes, i - skip, word)) return i - skip;
   }
+  return -1;
+}
+
+/**
+ * Where `key` (" name=") is, at or after `from`. It is first looked for right at `from`, where the
+ * kernel's fixed layout puts it; there the name's first and third characters and the '=' tell
+ * every key read here from the others.
+ */
+function fieldAt(bytes: Buffer, key: string, from: number, end: number): number {
+  const last = from + key.length - 1;
+  if (
+    last < end &&
+    bytes[last] === EQUALS &&
+    bytes[from + 1] === key.charCodeAt(1) &&
+    bytes[from + 3] === key.charCodeAt(3) &&
+    bytes[from] === SPACE
+  ) {
+    return from;
+  }
+  return indexOfAt(bytes, from, end, key);
+}
+
+function digitsAt(bytes: Buffer, at: number, end: number): number | undefined {
   let value = 0;
-  const start = i;
-  for (let c = text.charCodeAt(i); c >= 0x30 && c <= 0x39; c = text.charCodeAt(++i))
+  let i = at;
+  for (; i < end; i++) {
+    const c = bytes[i] as number;
+    if (c < 0x30 || c > 0x39) break;
     value = value * 10 + c - 0x30;
+  }
   scanEnd = i;
-  if (i === start) return undefined;
-  return negative ? -value : value;
+  return i === at ? undefined : value;
+}
+
+function signedAt(bytes: Buffer, at: number, end: number): number | undefined {
+  if (bytes[at] !== 0x2d) return digitsAt(bytes, at, end);
+  const value = digitsAt(bytes, at + 1, end);
+  return value === undefined ? undefined : -value;
 }
 
 function hexDigit(c: number): number {
@@ -187,73 +197,44 @@ function hexDigit(c: number): number {
   return -1;
 }
 
-/** A hex number of at most `maxDigits` digits that the value's end follows; undefined if it is a name. */
-function hexAt(text: string, at: number, maxDigits: number, end = text.length): number | undefined {
+function endsValue(bytes: Buffer, at: number, end: number): boolean {
+  return at >= end || bytes[at] === SPACE || bytes[at] === GROUP_SEPARATOR;
+}
+
+/**
+ * A value of 1 to 8 hex digits, or undefined when it is a name (`ausearch -i`). ENRICHED logs may
+ * glue `AUID="…"` straight onto the digits ("code=0x7ffc0000AUID="), so the digits stop there.
+ */
+function hexAt(bytes: Buffer, at: number, end: number): number | undefined {
   let value = 0;
   let i = at;
-  const last = Math.min(at + maxDigits, end);
-  for (; i < last; i++) {
-    const digit = hexDigit(text.charCodeAt(i));
-    if (digit < 0) break;
+  for (const last = Math.min(at + 8, end); i < last; i++) {
+    const c = bytes[i] as number;
+    const digit = hexDigit(c);
+    if (digit < 0 || (c === 0x41 && startsWithAt(bytes, i, 'AUID='))) break;
     value = value * 16 + digit;
   }
   scanEnd = i;
   if (i === at) return undefined;
-  const next = text.charCodeAt(i);
-  return i >= end || next === SPACE || next === GROUP_SEPARATOR || Number.isNaN(next) ? value : undefined;
+  return endsValue(bytes, i, end) || startsWithAt(bytes, i, 'AUID=') ? value : undefined;
 }
 
-/** The value that starts at `at` and ends at the next space (or the enriched separator). */
-function tokenAt(text: string, at: number): string {
+/** Where the value that starts at `at` ends: at a space, the enriched separator or the line's end. */
+function tokenEnd(bytes: Buffer, at: number, end: number): number {
   let i = at;
-  for (
-    let c = text.charCodeAt(i);
-    c !== SPACE && c !== GROUP_SEPARATOR && !Number.isNaN(c);
-    c = text.charCodeAt(++i)
-  );
+  while (!endsValue(bytes, i, end)) i++;
   scanEnd = i;
-  return text.slice(at, i);
+  return i;
 }
 
-/**
- * Where `key` (" name=") is, at or after `from`. It is first looked for right at `from`, where the
- * kernel's fixed layout puts it; the name's first and third characters and the '=' tell every key
- * read here from the others, for less than a builtin startsWith call costs.
- */
-function fieldAt(text: string, key: string, from: number): number {
-  const last = key.length - 1;
-  if (
-    text.charCodeAt(from + last) === 0x3d &&
-    text.charCodeAt(from + 1) === key.charCodeAt(1) &&
-    text.charCodeAt(from + 3) === key.charCodeAt(3) &&
-    text.charCodeAt(from) === SPACE
-  ) {
-    return from;
-  }
-  return text.indexOf(key, from);
+function latin1(bytes: Buffer, start: number, end: number): string {
+  return bytes.toString('latin1', start, end);
 }
 
-function isEvenHex(text: string): boolean {
-  if (text.length === 0 || text.length % 2 !== 0) return false;
-  for (let i = 0; i < text.length; i++) if (hexDigit(text.charCodeAt(i)) < 0) return false;
+function isEvenHex(bytes: Buffer, start: number, end: number): boolean {
+  if (end <= start || (end - start) % 2 !== 0) return false;
+  for (let i = start; i < end; i++) if (hexDigit(bytes[i] as number) < 0) return false;
   return true;
-}
-
-/**
- * comm= and exe= values. The kernel quotes a value, or prints it as unquoted hex when it holds
- * spaces, quotes or control bytes (audit_log_untrustedstring); `ausearch -i` prints it decoded and
- * unquoted, spaces included, so there it runs up to the next field (`interpretedEnd`).
- */
-function stringAt(text: string, at: number, interpreted: boolean, nextField: number): string | undefined {
-  if (text.charCodeAt(at) === QUOTE) {
-    const close = text.indexOf('"', at + 1);
-    scanEnd = close < 0 ? text.length : close + 1;
-    return text.slice(at + 1, close < 0 ? text.length : close);
-  }
-  const raw = interpreted && nextField >= 0 ? text.slice(at, nextField) : tokenAt(text, at);
-  if (raw === '(null)' || raw === '') return undefined;
-  if (!interpreted && isEvenHex(raw)) return Buffer.from(raw, 'hex').toString('utf8');
-  return raw;
 }
 
 /** `sig=` in `ausearch -i` output; seccomp only ever sends SIGSYS, which is 12 on MIPS and PA-RISC. */
@@ -263,7 +244,22 @@ function signalNumber(name: string, abi: Abi): number | undefined {
   return abi.startsWith('mips') || abi.startsWith('parisc') ? 12 : 31;
 }
 
+/** `ausearch -i` prints local time with strftime's %x, whose year has two digits in the C locale. */
 const INTERPRETED_STAMP = /^(\d\d)\/(\d\d)\/(\d\d(?:\d\d)?) (\d\d):(\d\d):(\d\d)\.(\d{3}):(\d+)\)/;
+
+function interpretedTimestamp(match: RegExpExecArray): number {
+  const [month, day, year, hours, minutes, seconds, millis] = match.slice(1).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const fullYear = year < 100 ? 2000 + year : year;
+  return new Date(fullYear, month - 1, day, hours, minutes, seconds, millis).getTime() / 1000;
+}
 
 const MONTHS = 'JanFebMarAprMayJunJulAugSepOctNovDec';
 const SYSLOG_BSD = /^([A-Z][a-z]{2}) +(\d{1,2}) (\d\d):(\d\d):(\d\d)(\.\d+)? /;
@@ -277,41 +273,32 @@ function syslogTimestamp(line: string): number | undefined {
   const iso = SYSLOG_ISO.exec(line);
   if (iso?.[1]) {
     const zone =
-      iso[2] === undefined ? '' : iso[2].length === 5 ? `${iso[2].slice(0, 3)}:${iso[2].slice(3)}` : iso[2];
+      iso[2] === undefined || iso[2] === 'Z' ? (iso[2] ?? '') : `${iso[2].slice(0, 3)}:${iso[2].slice(-2)}`;
     const ms = Date.parse(`${iso[1]}${zone}`);
-    return Number.isNaN(ms) ? undefined : Math.round(ms) / 1000;
+    return Number.isNaN(ms) ? undefined : ms / 1000;
   }
   const bsd = SYSLOG_BSD.exec(line);
-  if (!bsd?.[1] || !bsd[2]) return undefined;
+  if (!bsd?.[1]) return undefined;
   const month = MONTHS.indexOf(bsd[1]) / 3;
   if (!Number.isInteger(month)) return undefined;
-  const ms = Math.round(Number(bsd[6] ?? 0) * 1000);
-  const at = (year: number): number =>
-    new Date(year, month, Number(bsd[2]), Number(bsd[3]), Number(bsd[4]), Number(bsd[5]), ms).getTime();
-  // RFC 3164 dates carry no year: take the latest one that is not in the future, as journalctl and rsyslog do.
+  const [day, hours, minutes, seconds] = bsd.slice(2, 6).map(Number) as [number, number, number, number];
+  const millis = Math.round(Number(bsd[6] ?? 0) * 1000);
+  const at = (year: number): number => new Date(year, month, day, hours, minutes, seconds, millis).getTime();
+  // RFC 3164 dates carry no year: take the latest one not in the future, as journalctl and rsyslog do.
   const now = Date.now();
   const thisYear = new Date(now).getFullYear();
-  const time = at(thisYear) > now + 86_400_000 ? at(thisYear - 1) : at(thisYear);
-  return time / 1000;
+  return (at(thisYear) > now + 86_400_000 ? at(thisYear - 1) : at(thisYear)) / 1000;
 }
 
-/** `journalctl -o json` fields that stand in for what a MESSAGE lacks. */
+/** What a journald entry (`journalctl -o json`) says about a record outside its MESSAGE. */
 interface JournalFields {
   timestamp?: number;
   serial?: number;
   pid?: number;
   comm?: string;
   exe?: string;
-  arch?: string;
-  syscall?: string;
-  code?: string;
-  sig?: string;
-  compat?: string;
-  ip?: string;
-}
-
-function journalString(value: unknown): string | undefined {
-  return typeof value === 'string' ? value : undefined;
+  /** The record's own fields, in the kernel's order, should MESSAGE lack them. */
+  fields: string;
 }
 
 /** journald stores a field that is not valid UTF-8 as an array of byte values. */
@@ -324,25 +311,25 @@ function journalText(value: unknown): string | undefined {
 }
 
 function journalNumber(value: unknown): number | undefined {
-  const text = journalString(value);
-  if (text === undefined || !/^\d+$/.test(text)) return undefined;
-  return Number(text);
+  return typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : undefined;
 }
 
 function journalFields(entry: Record<string, unknown>): JournalFields {
   const realtime = journalNumber(entry.__REALTIME_TIMESTAMP);
+  const fields = ['SIG', 'ARCH', 'SYSCALL', 'COMPAT', 'IP', 'CODE']
+    .map((name) => {
+      const value = entry[`_AUDIT_FIELD_${name}`];
+      return typeof value === 'string' ? ` ${name.toLowerCase()}=${value}` : '';
+    })
+    .join('');
   return {
+    // journald stamps an audit-transport entry with the record's own time (journald-audit.c).
     timestamp: realtime === undefined ? undefined : Math.round(realtime / 1000) / 1000,
     serial: journalNumber(entry._AUDIT_ID),
     pid: journalNumber(entry._PID),
     comm: journalText(entry._COMM),
     exe: journalText(entry._EXE),
-    arch: journalString(entry._AUDIT_FIELD_ARCH),
-    syscall: journalString(entry._AUDIT_FIELD_SYSCALL),
-    code: journalString(entry._AUDIT_FIELD_CODE),
-    sig: journalString(entry._AUDIT_FIELD_SIG),
-    compat: journalString(entry._AUDIT_FIELD_COMPAT),
-    ip: journalString(entry._AUDIT_FIELD_IP),
+    fields,
   };
 }
 
@@ -362,6 +349,9 @@ const NOTICES_PER_CODE = 100;
 /** How many recent unmatched records are remembered to pair journald's copy with the kernel's. */
 const PAIRING_WINDOW = 256;
 
+/** comm/exe strings kept for reuse: a log names few programs, over and over. */
+const STRING_CACHE_SIZE = 4096;
+
 export function createAuditParser(options: AuditParserOptions): AuditLineParser {
   const { file, host, onRecord, onNotice } = options;
   let records = 0;
@@ -370,27 +360,22 @@ export function createAuditParser(options: AuditParserOptions): AuditLineParser 
   const emitted = new Map<NoticeCode, number>();
   const withheld = { notices: 0, suppressed: 0 };
   let lostSinceBoot = 0;
+  const strings = new Map<number, string>();
 
   // Without auditd the kernel prints each record and journald also receives it over netlink, so
   // journal output holds two copies; they are paired off by content, oldest first.
   const pending = [new Map<string, number>(), new Map<string, number>()];
-  const pendingOrder: { via: number; key: string }[] = [];
+  const pendingOrder: { side: number; key: string }[] = [];
 
   const notice = (code: NoticeCode, message: string, line: number, count?: number): void => {
     const sent = emitted.get(code) ?? 0;
     if (sent >= NOTICES_PER_CODE) {
       withheld.notices++;
-      if (code === 'lost-records' && count !== undefined) withheld.suppressed += count;
+      if (count !== undefined) withheld.suppressed += count;
       return;
     }
     emitted.set(code, sent + 1);
     onNotice(count === undefined ? { code, message, file, line } : { code, message, file, line, count });
-  };
-
-  const unknownArch = (arch: string, line: number): void => {
-    const seen = unknownArches.get(arch);
-    if (seen) seen.count++;
-    else unknownArches.set(arch, { count: 1, firstLine: line });
   };
 
   const unreadable = (line: number, problem: string): void =>
@@ -400,79 +385,124 @@ export function createAuditParser(options: AuditParserOptions): AuditLineParser 
       line,
     );
 
+  const unknownArch = (arch: string, line: number): void => {
+    const seen = unknownArches.get(arch);
+    if (seen) seen.count++;
+    else unknownArches.set(arch, { count: 1, firstLine: line });
+  };
+
   /** True when the same call was already counted from the other transport. */
   const isSecondCopy = (via: number, key: string): boolean => {
-    const mine = via === VIA_PRINTK ? 0 : 1;
-    const other = pending[1 - mine] as Map<string, number>;
+    const side = via === VIA_PRINTK ? 0 : 1;
+    const other = pending[1 - side] as Map<string, number>;
     const waiting = other.get(key);
     if (waiting !== undefined) {
       if (waiting === 1) other.delete(key);
       else other.set(key, waiting - 1);
       return true;
     }
-    const own = pending[mine] as Map<string, number>;
+    const own = pending[side] as Map<string, number>;
     own.set(key, (own.get(key) ?? 0) + 1);
-    pendingOrder.push({ via: mine, key });
-    if (pendingOrder.length > PAIRING_WINDOW) {
-      const oldest = pendingOrder.shift();
-      const map = oldest && pending[oldest.via];
-      const left = oldest && map?.get(oldest.key);
-      if (oldest && map && left !== undefined) {
-        if (left <= 1) map.delete(oldest.key);
-        else map.set(oldest.key, left - 1);
-      }
+    pendingOrder.push({ side, key });
+    const oldest = pendingOrder.length > PAIRING_WINDOW ? pendingOrder.shift() : undefined;
+    if (oldest) {
+      const map = pending[oldest.side] as Map<string, number>;
+      const left = map.get(oldest.key) ?? 0;
+      if (left <= 1) map.delete(oldest.key);
+      else map.set(oldest.key, left - 1);
     }
     return false;
   };
 
   /**
-   * The one reader of a SECCOMP record's fields. `from` is where the record type starts (after
-   * `type=`, or at `SECCOMP` in journald text); `journal` supplies fields a journald entry
-   * carries outside its MESSAGE.
+   * The quoted comm/exe value whose opening quote is at `at`, from the cache when the same bytes
+   * were seen before; finding the closing quote and hashing take one pass.
+   */
+  const quotedAt = (bytes: Buffer, at: number, end: number): string => {
+    const start = at + 1;
+    let hash = 0;
+    let high = 0;
+    let i = start;
+    for (; i < end; i++) {
+      const c = bytes[i] as number;
+      if (c === QUOTE) break;
+      hash = (Math.imul(hash, 31) + c) | 0;
+      high |= c;
+    }
+    scanEnd = i < end ? i + 1 : end;
+    if (high >= 0x80) return bytes.toString('utf8', start, i);
+    const cached = strings.get(hash);
+    if (cached !== undefined && cached.length === i - start) {
+      let same = true;
+      for (let k = 0; same && k < cached.length; k++) same = cached.charCodeAt(k) === bytes[start + k];
+      if (same) return cached;
+    }
+    const value = latin1(bytes, start, i);
+    if (strings.size >= STRING_CACHE_SIZE) strings.clear();
+    strings.set(hash, value);
+    return value;
+  };
+
+  /**
+   * comm= and exe= values. The kernel quotes a value, or prints it as unquoted hex when it holds
+   * spaces, quotes or control bytes (audit_log_untrustedstring); `ausearch -i` prints it decoded
+   * and unquoted, spaces included, so there it runs up to the next field.
+   */
+  const stringAt = (
+    bytes: Buffer,
+    at: number,
+    end: number,
+    interpreted: boolean,
+    nextField: number,
+  ): string | undefined => {
+    if (bytes[at] === QUOTE) return quotedAt(bytes, at, end);
+    const valueEnd = interpreted && nextField >= 0 ? nextField : tokenEnd(bytes, at, end);
+    scanEnd = valueEnd;
+    if (valueEnd === at || startsWithAt(bytes, at, '(null) ')) return undefined;
+    if (!interpreted && isEvenHex(bytes, at, valueEnd)) {
+      return Buffer.from(latin1(bytes, at, valueEnd), 'hex').toString('utf8');
+    }
+    return bytes.toString('utf8', at, valueEnd);
+  };
+
+  /**
+   * The one reader of a SECCOMP record, in bytes [start, end) of one line. `typeAt` is where the
+   * record type starts (after `type=`, or at `SECCOMP` in journald text); `journal` holds what a
+   * journald entry says outside its MESSAGE.
    */
   const readRecord = (
-    text: string,
+    bytes: Buffer,
+    start: number,
+    end: number,
     line: number,
-    from: number,
+    typeAt: number,
     via: number,
     journal?: JournalFields,
   ): void => {
     let timestamp: number | undefined;
     let serial: number | undefined;
     let interpreted = false;
-    let body = from;
-    const header = via === VIA_JOURNAL ? -1 : text.indexOf('audit(', from);
+    let next = typeAt;
+    const header = via === VIA_JOURNAL ? -1 : indexOfAt(bytes, typeAt, end, 'audit(');
     if (header >= 0) {
       const stampAt = header + 6;
-      const seconds = decimalAt(text, stampAt);
-      if (seconds !== undefined && text.charCodeAt(scanEnd) === 0x2e) {
+      const seconds = digitsAt(bytes, stampAt, end);
+      if (seconds !== undefined && bytes[scanEnd] === DOT) {
         const millisAt = scanEnd + 1;
-        const millis = decimalAt(text, millisAt) ?? 0;
+        const millis = digitsAt(bytes, millisAt, end) ?? 0;
         timestamp = seconds + millis / (DECIMAL_SCALE[scanEnd - millisAt] ?? 10 ** (scanEnd - millisAt));
-        if (text.charCodeAt(scanEnd) === 0x3a) serial = decimalAt(text, scanEnd + 1);
-        body = scanEnd;
+        if (bytes[scanEnd] === COLON) serial = digitsAt(bytes, scanEnd + 1, end);
+        next = scanEnd;
       } else {
-        const stamp = INTERPRETED_STAMP.exec(text.slice(stampAt, stampAt + 40));
+        const stamp = INTERPRETED_STAMP.exec(latin1(bytes, stampAt, Math.min(stampAt + 40, end)));
         if (!stamp) {
           unreadable(line, 'no audit(time:serial) header');
           return;
         }
         interpreted = true;
-        // ausearch prints local time with strftime's %x, whose year has two digits in the C locale.
-        const [month, day, year, hours, minutes, secs, millis, id] = stamp.slice(1).map(Number) as [
-          number,
-          number,
-          number,
-          number,
-          number,
-          number,
-          number,
-          number,
-        ];
-        const fullYear = year < 100 ? 2000 + year : year;
-        timestamp = new Date(fullYear, month - 1, day, hours, minutes, secs, millis).getTime() / 1000;
-        serial = id;
-        body = stampAt + stamp[0].length;
+        timestamp = interpretedTimestamp(stamp);
+        serial = Number(stamp[8]);
+        next = stampAt + stamp[0].length;
       }
     } else if (via !== VIA_JOURNAL) {
       unreadable(line, 'no audit(time:serial) header');
@@ -480,171 +510,142 @@ export function createAuditParser(options: AuditParserOptions): AuditLineParser 
     } else if (journal) {
       timestamp = journal.timestamp;
       serial = journal.serial;
-    } else if (from > 0) {
-      timestamp = syslogTimestamp(text);
+    } else if (typeAt > start) {
+      timestamp = syslogTimestamp(latin1(bytes, start, typeAt));
     }
 
     // Fields are looked up in the order the kernel prints them, each after the previous one, so
-    // nothing in subj= (which may hold spaces, parentheses and '=') is taken for a field. In raw
-    // records each key is expected right where the previous value ends; `ausearch -i` values may
-    // hold spaces, so there the next key is searched for from the value's start.
-    let next = body;
+    // nothing in subj= (which may hold spaces, parentheses and '=') is taken for a field. Raw
+    // values end at a space; `ausearch -i` values may hold spaces and end where the next key is.
     let pid: number | undefined;
-    const pidAt = text.indexOf(' pid=', next);
+    const pidAt = indexOfAt(bytes, next, end, ' pid=');
     if (pidAt >= 0) {
-      pid = decimalAt(text, pidAt + 5);
+      pid = digitsAt(bytes, pidAt + 5, end);
       next = scanEnd;
     }
     let comm: string | undefined;
-    const commAt = fieldAt(text, ' comm=', next);
+    const commAt = fieldAt(bytes, ' comm=', next, end);
     if (commAt >= 0) {
       next = commAt + 6;
       if (!interpreted) {
-        comm = stringAt(text, next, false, -1);
+        comm = stringAt(bytes, next, end, false, -1);
         next = scanEnd;
       }
     }
     let exe: string | undefined;
-    const exeAt = fieldAt(text, ' exe=', next);
+    const exeAt = fieldAt(bytes, ' exe=', next, end);
     if (exeAt >= 0) {
       next = exeAt + 5;
       if (!interpreted) {
-        exe = stringAt(text, next, false, -1);
+        exe = stringAt(bytes, next, end, false, -1);
         next = scanEnd;
       }
     }
     if (via === VIA_LEGACY) {
-      const reasonAt = fieldAt(text, ' reason=', next);
+      const reasonAt = fieldAt(bytes, ' reason=', next, end);
       if (reasonAt < 0) return;
       next = reasonAt + 8;
-      if (!text.startsWith('"seccomp"', next) && !text.startsWith('seccomp ', next)) return;
+      if (!startsWithAt(bytes, next, '"seccomp"') && !startsWithAt(bytes, next, 'seccomp ')) return;
     }
-    const sigAt = fieldAt(text, ' sig=', next);
+    const sigAt = fieldAt(bytes, ' sig=', next, end);
     let sig: number | undefined;
     if (sigAt >= 0) {
-      sig = decimalAt(text, sigAt + 5);
+      sig = digitsAt(bytes, sigAt + 5, end);
       next = scanEnd;
     }
     let archCode: number | undefined;
-    const archAt = via === VIA_LEGACY ? -1 : fieldAt(text, ' arch=', next);
+    const archAt = via === VIA_LEGACY ? -1 : fieldAt(bytes, ' arch=', next, end);
     if (archAt >= 0) {
-      archCode = hexAt(text, archAt + 6, 8);
+      archCode = hexAt(bytes, archAt + 6, end);
       next = scanEnd;
     }
     let syscall: string | number | undefined;
-    const syscallAt = fieldAt(text, ' syscall=', next);
+    const syscallAt = fieldAt(bytes, ' syscall=', next, end);
     if (syscallAt >= 0) {
-      syscall = decimalAt(text, syscallAt + 9);
+      syscall = signedAt(bytes, syscallAt + 9, end);
       next = scanEnd;
     }
-    const compatAt = fieldAt(text, ' compat=', next);
+    const compatAt = fieldAt(bytes, ' compat=', next, end);
     if (compatAt >= 0) next = compatAt + 9;
-    let ip: string | undefined;
+    let ip = '';
     if (via === VIA_PRINTK || via === VIA_JOURNAL) {
-      const ipAt = fieldAt(text, ' ip=', next);
+      const ipAt = fieldAt(bytes, ' ip=', next, end);
       if (ipAt >= 0) {
-        ip = tokenAt(text, ipAt + 4);
+        ip = latin1(bytes, ipAt + 4, tokenEnd(bytes, ipAt + 4, end));
         next = scanEnd;
       }
     }
-    const codeAt = fieldAt(text, ' code=', next);
+    const codeAt = fieldAt(bytes, ' code=', next, end);
 
     if (interpreted) {
-      if (commAt >= 0)
-        comm = stringAt(text, commAt + 6, true, exeAt >= 0 ? exeAt : sigAt >= 0 ? sigAt : archAt);
-      if (exeAt >= 0) exe = stringAt(text, exeAt + 5, true, sigAt);
+      const afterComm = exeAt >= 0 ? exeAt : sigAt >= 0 ? sigAt : archAt;
+      if (commAt >= 0) comm = stringAt(bytes, commAt + 6, end, true, afterComm);
+      if (exeAt >= 0) exe = stringAt(bytes, exeAt + 5, end, true, sigAt);
     }
     if (journal) {
       pid ??= journal.pid;
       comm ??= journal.comm;
       exe ??= journal.exe;
-      ip ??= journal.ip;
     }
 
     // syscall=: a number, or in `ausearch -i` a name or unknown-syscall(N).
     if (syscall === undefined) {
-      const syscallText = syscallAt >= 0 ? text : journal?.syscall;
-      if (syscallText === undefined) {
+      if (syscallAt < 0) {
         unreadable(line, 'no syscall= field');
         return;
       }
-      const syscallStart = syscallAt >= 0 ? syscallAt + 9 : 0;
-      syscall = decimalAt(syscallText, syscallStart);
-      if (syscall === undefined) {
-        const name = tokenAt(syscallText, syscallStart);
-        syscall = name.startsWith('unknown-syscall(') ? Number.parseInt(name.slice(16), 10) : name;
-        if (Number.isNaN(syscall) || syscall === '') {
-          unreadable(line, 'syscall= is empty');
-          return;
-        }
+      const name = latin1(bytes, syscallAt + 9, tokenEnd(bytes, syscallAt + 9, end));
+      syscall = name.startsWith('unknown-syscall(') ? Number.parseInt(name.slice(16), 10) : name;
+      if (Number.isNaN(syscall) || syscall === '') {
+        unreadable(line, `syscall=${name}`);
+        return;
       }
     }
     const number = typeof syscall === 'number' ? syscall : undefined;
-
-    const compatText = compatAt >= 0 ? text.charCodeAt(compatAt + 8) : journal?.compat?.charCodeAt(0);
-    const compat = compatText === 0x31 ? true : compatText === 0x30 ? false : undefined;
+    const compat = compatAt < 0 ? undefined : bytes[compatAt + 8] === 0x31;
 
     // arch=: hex AUDIT_ARCH, or in `ausearch -i` the machine name; legacy records have none.
     let abi: Abi | undefined;
     let assumedAbi: boolean | undefined;
     if (via === VIA_LEGACY) {
-      const personalities = abisOfHost(host);
-      const caller = compat ? (personalities[1] ?? host) : host;
+      const caller = compat ? (abisOfHost(host)[1] ?? host) : host;
       abi = abiFromAuditArch(abiInfo(caller).auditArch, number ?? 0) ?? caller;
       assumedAbi = true;
       if (legacy.count === 0) legacy.firstLine = line;
       legacy.count++;
       if (compat) legacy.compat++;
-    } else if (archCode !== undefined) {
-      abi = abiFromAuditArch(archCode, number ?? 0);
-      if (abi === undefined) {
-        unknownArch(tokenAt(text, archAt + 6), line);
-        return;
-      }
+    } else if (archAt < 0) {
+      unreadable(line, 'no arch= field');
+      return;
     } else {
-      const archText = archAt >= 0 ? text : journal?.arch;
-      if (archText === undefined) {
-        unreadable(line, 'no arch= field');
-        return;
-      }
-      const archStart = archAt >= 0 ? archAt + 6 : 0;
-      const code = hexAt(archText, archStart, 8);
-      const arch = tokenAt(archText, archStart);
-      abi = code !== undefined ? abiFromAuditArch(code, number ?? 0) : abiFromInterpretedArch(arch, number);
+      abi =
+        archCode !== undefined
+          ? abiFromAuditArch(archCode, number ?? 0)
+          : abiFromInterpretedArch(latin1(bytes, archAt + 6, tokenEnd(bytes, archAt + 6, end)), number);
       if (abi === undefined) {
-        unknownArch(arch, line);
+        unknownArch(latin1(bytes, archAt + 6, tokenEnd(bytes, archAt + 6, end)), line);
         return;
       }
     }
 
     // code=: hex filter return, or in `ausearch -i` an action name.
     let action: SeccompAction = 'unknown';
-    const codeText = codeAt >= 0 ? text : journal?.code;
-    if (codeText !== undefined) {
-      const codeStart = codeAt >= 0 ? codeAt + 6 : 0;
-      if (codeText.startsWith('0x', codeStart)) {
-        // ENRICHED logs may glue `AUID="…"` straight onto the hex digits: "code=0x7ffc0000AUID=".
-        const enriched = codeText.indexOf('AUID=', codeStart);
-        const end = enriched < 0 ? codeText.length : enriched;
-        const value = hexAt(codeText, codeStart + 2, 8, end);
-        if (value !== undefined) action = seccompAction(value);
+    if (codeAt >= 0) {
+      const codeStart = codeAt + 6;
+      const code = startsWithAt(bytes, codeStart, '0x') ? hexAt(bytes, codeStart + 2, end) : undefined;
+      if (code !== undefined) {
+        action = seccompAction(code);
       } else {
-        const name = tokenAt(codeText, codeStart);
-        if (name.startsWith('unknown-seccomp-code(0x')) {
-          const value = hexAt(name, 23, 8, name.length - 1);
-          if (value !== undefined) action = seccompAction(value);
-        } else {
-          action = INTERPRETED_ACTIONS[name] ?? 'unknown';
-        }
+        const name = latin1(bytes, codeStart, tokenEnd(bytes, codeStart, end));
+        const unknown = /^unknown-seccomp-code\(0x([0-9a-f]{1,8})\)$/.exec(name);
+        action = unknown?.[1]
+          ? seccompAction(Number.parseInt(unknown[1], 16))
+          : (INTERPRETED_ACTIONS[name] ?? 'unknown');
       }
     }
 
-    if (sig === undefined) {
-      const sigText = sigAt >= 0 ? text : journal?.sig;
-      if (sigText !== undefined) {
-        const sigStart = sigAt >= 0 ? sigAt + 5 : 0;
-        sig = decimalAt(sigText, sigStart) ?? signalNumber(tokenAt(sigText, sigStart), abi);
-      }
+    if (sig === undefined && sigAt >= 0) {
+      sig = signalNumber(latin1(bytes, sigAt + 5, tokenEnd(bytes, sigAt + 5, end)), abi);
     }
 
     if (
@@ -668,11 +669,12 @@ export function createAuditParser(options: AuditParserOptions): AuditLineParser 
       // "<function>: N callbacks suppressed" from printk_ratelimit; only audit's own functions count.
       const colon = text.lastIndexOf(': ', suppressed);
       const fn = colon < 0 ? '' : text.slice(text.lastIndexOf(' ', colon - 1) + 1, colon);
-      const count = decimalAt(text, colon + 2);
-      if (fn.includes('audit') && count !== undefined) {
+      const count = Number(text.slice(colon + 2, suppressed));
+      if (fn.includes('audit') && Number.isInteger(count)) {
         lost(
           line,
-          `the kernel suppressed ${count} audit message(s) (${fn}: printk rate limit): at least ${count} record(s) are missing from this log`,
+          `the kernel suppressed ${count} audit message(s) (${fn}: printk rate limit): ` +
+            `at least ${count} record(s) are missing from this log`,
           count,
         );
       }
@@ -680,10 +682,10 @@ export function createAuditParser(options: AuditParserOptions): AuditLineParser 
     }
     const prefix = text.indexOf('audit: ');
     if (prefix < 0) return;
-    const rest = prefix + 7;
-    if (text.startsWith('audit_lost=', rest)) {
-      const count = decimalAt(text, rest + 11);
-      if (count === undefined) return;
+    const rest = text.slice(prefix + 7).trim();
+    const lostCount = /^audit_lost=(\d+)/.exec(rest);
+    if (lostCount?.[1]) {
+      const count = Number(lostCount[1]);
       // audit_lost counts since boot and is repeated with each later loss: the news is its growth
       // (all of it the first time, or after a reboot reset it).
       if (count === lostSinceBoot) return;
@@ -691,76 +693,82 @@ export function createAuditParser(options: AuditParserOptions): AuditLineParser 
       lostSinceBoot = count;
       lost(
         line,
-        `the kernel reports audit_lost=${count} (records dropped since boot by its backlog or rate limit): ` +
+        `the kernel reports audit_lost=${count} (records it dropped since boot, at its backlog or rate limit): ` +
           `${added} more record(s) missing`,
         added,
       );
       return;
     }
-    if (text.startsWith('audit_backlog=', rest)) {
-      lost(line, `the kernel's audit backlog overflowed (${tokenAt(text, rest)}): records were dropped`);
-      return;
-    }
-    for (const phrase of LOSS_PHRASES) {
-      if (text.indexOf(phrase, rest) >= 0) {
-        lost(line, `the kernel dropped audit records: "${text.slice(rest).trim()}"`);
-        return;
-      }
+    if (rest.startsWith('audit_backlog=') || LOSS_PHRASES.some((phrase) => rest.includes(phrase))) {
+      lost(line, `the kernel dropped audit records: "${rest}"`);
     }
   };
 
-  const readJournalEntry = (text: string, line: number): void => {
-    if (!text.includes('SECCOMP') && !text.includes('audit')) return;
+  const readJournalEntry = (bytes: Buffer, start: number, end: number, line: number): void => {
+    if (indexOfAt(bytes, start, end, 'SECCOMP') < 0 && indexOfAt(bytes, start, end, 'audit') < 0) return;
     let entry: unknown;
     try {
-      entry = JSON.parse(text);
+      entry = JSON.parse(bytes.toString('utf8', start, end));
     } catch {
-      if (text.includes('SECCOMP')) unreadable(line, 'a line that starts like journald JSON but is not JSON');
+      if (indexOfAt(bytes, start, end, 'SECCOMP') >= 0) {
+        unreadable(line, 'a line that starts like journald JSON but is not JSON');
+      }
       return;
     }
     if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) return;
     const fields = entry as Record<string, unknown>;
     const message = journalText(fields.MESSAGE);
     if (fields._AUDIT_TYPE_NAME === 'SECCOMP' || fields._AUDIT_TYPE === '1326') {
-      if (
-        fields.MESSAGE !== undefined &&
-        message === undefined &&
-        fields._AUDIT_FIELD_SYSCALL === undefined
-      ) {
-        unreadable(line, 'journald MESSAGE is neither text nor an array of bytes');
+      const journal = journalFields(fields);
+      const text = message?.includes(' syscall=') ? message : `SECCOMP${journal.fields}`;
+      if (!text.includes(' syscall=')) {
+        unreadable(line, 'journald entry with neither a readable MESSAGE nor _AUDIT_FIELD_SYSCALL');
         return;
       }
-      readRecord(message ?? '', line, 0, VIA_JOURNAL, journalFields(fields));
+      const record = Buffer.from(text, 'utf8');
+      readRecord(record, 0, record.length, line, 0, VIA_JOURNAL, journal);
       return;
     }
     // Kernel transport: the printk text of a record or of a loss message.
-    if (message !== undefined) readLine(message, line);
+    if (message !== undefined) {
+      const text = Buffer.from(message, 'utf8');
+      readLine(text, 0, text.length, line);
+    }
   };
 
-  const readLine = (text: string, line: number): void => {
-    if (text.charCodeAt(0) === 0x7b) {
-      readJournalEntry(text, line);
+  const readLine = (bytes: Buffer, start: number, end: number, line: number): void => {
+    if (bytes[start] === 0x7b) {
+      readJournalEntry(bytes, start, end, line);
       return;
     }
-    const type = typeTokenAt(text);
-    if (type >= 0) {
-      const via = recordTypeAt(text, type);
-      if (via !== NOT_SECCOMP) readRecord(text, line, type, via);
+    let typeAt = startsWithAt(bytes, start, 'type=') ? start + 5 : indexOfAt(bytes, start, end, ' type=');
+    if (typeAt >= 0) {
+      if (typeAt !== start + 5) typeAt += 6;
+      for (const { token, via } of SECCOMP_TYPES) {
+        if (!startsWithAt(bytes, typeAt, token)) continue;
+        // printk writes "type=1326 audit(…)"; auditd and its relays write "msg=audit(…)".
+        const printk = via === VIA_AUDITD && startsWithAt(bytes, typeAt + token.length, 'audit(');
+        readRecord(bytes, start, end, line, typeAt, printk ? VIA_PRINTK : via);
+        return;
+      }
       return;
     }
     // journald short output of the audit transport: "audit[7053]: SECCOMP auid=…".
-    const journal = text.indexOf(': SECCOMP ');
+    const journal = indexOfAt(bytes, start, end, ': SECCOMP ');
     if (journal >= 0) {
-      readRecord(text, line, journal + 2, VIA_JOURNAL);
+      readRecord(bytes, start, end, line, journal + 2, VIA_JOURNAL);
       return;
     }
-    readLoss(text, line);
+    if (indexOfAt(bytes, start, end, 'audit') >= 0) readLoss(bytes.toString('utf8', start, end), line);
   };
 
   return {
-    reads: 'seccomp-audit',
     push(line: string, lineNumber: number): void {
-      readLine(line, lineNumber);
+      const bytes = Buffer.from(line, 'utf8');
+      readLine(bytes, 0, bytes.length, lineNumber);
+    },
+    pushBytes(bytes: Buffer, start: number, end: number, lineNumber: number): void {
+      readLine(bytes, start, end, lineNumber);
     },
     finish(): void {
       if (legacy.count > 0) {
@@ -768,7 +776,9 @@ export function createAuditParser(options: AuditParserOptions): AuditLineParser 
           legacy.compat > 0 ? ` (${legacy.compat} with compat=1: ${abisOfHost(host)[1] ?? host})` : '';
         onNotice({
           code: 'assumed-abi',
-          message: `${legacy.count} legacy type=1701 seccomp record(s) have no arch= field: assumed they came from the host ABI ${host}${compat}`,
+          message:
+            `${legacy.count} legacy type=1701 seccomp record(s) have no arch= field: ` +
+            `assumed they came from the host ABI ${host}${compat}`,
           file,
           line: legacy.firstLine,
           abi: host,
@@ -778,30 +788,32 @@ export function createAuditParser(options: AuditParserOptions): AuditLineParser 
       for (const [arch, { count, firstLine }] of unknownArches) {
         onNotice({
           code: 'unknown-syscall',
-          message: `${count} record(s) with arch=${arch}, an architecture seccomp-learn does not know: their system calls are not counted`,
+          message:
+            `${count} record(s) with arch=${arch}, an architecture seccomp-learn does not know: ` +
+            'their system calls are not counted',
           file,
           line: firstLine,
           count,
         });
       }
       if (withheld.notices > 0) {
+        const more =
+          withheld.suppressed > 0 ? `, standing for at least ${withheld.suppressed} missing record(s)` : '';
         onNotice({
           code: 'lost-records',
-          message: `${withheld.notices} further notice(s) about lost or unreadable records were not listed one by one${
-            withheld.suppressed > 0
-              ? `; they account for at least ${withheld.suppressed} more missing record(s)`
-              : ''
-          }`,
+          message: `${withheld.notices} further notice(s) about lost or unreadable records were not listed one by one${more}`,
           file,
           ...(withheld.suppressed > 0 ? { count: withheld.suppressed } : {}),
         });
       }
       if (records === 0) {
+        const lostNotices = emitted.get('lost-records') ?? 0;
         throw new InputError(
           file,
           undefined,
-          'no SECCOMP audit records (type=1326) in this input: were the calls logged (defaultAction SCMP_ACT_LOG), ' +
-            'and is this the audit log, dmesg or journal of the run?',
+          'no SECCOMP audit records (type=1326) in this input' +
+            (lostNotices > 0 ? ', and the kernel says it dropped some' : '') +
+            ': were the calls logged (defaultAction SCMP_ACT_LOG), and is this the audit log, dmesg or journal of the run?',
         );
       }
     },
@@ -809,9 +821,9 @@ export function createAuditParser(options: AuditParserOptions): AuditLineParser 
 }
 
 /**
- * Feeds an audit stream to `parser` like `feedLines` does, but splits Buffers itself and turns
- * only lines that can hold a SECCOMP record or a loss message into strings: an audit.log is mostly
- * other record types, and at hundreds of MB split2's string per line dominates the run time.
+ * Feeds an audit stream to `parser` like `feedLines` does, but splits Buffers itself and hands the
+ * parser each line's bytes in place: no string per line, which at hundreds of MB is most of
+ * split2's run time. Rejects with an InputError on a NUL byte, an over-long line or a read error.
  */
 export function feedAuditLines(input: Readable, source: string, parser: AuditLineParser): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -826,22 +838,15 @@ export function feedAuditLines(input: Readable, source: string, parser: AuditLin
       reject(error);
     };
 
-    /**
-     * Lines in [start, end) of `bytes`; `end` is a line's end. Only lines that may matter are
-     * decoded, each on its own: cheaper than decoding whole chunks, and a flat string per line
-     * is faster to parse than a slice of a large one.
-     */
+    /** The lines in [start, end) of `bytes`; `end` is where the last of them ends. */
     const scan = (bytes: Buffer, start: number, end: number): void => {
-      const encoding = isAscii(bytes.subarray(start, end)) ? 'latin1' : 'utf8';
       let at = start;
       while (at < end) {
         let lineEnd = bytes.indexOf(10, at);
         if (lineEnd < 0 || lineEnd > end) lineEnd = end;
         lineNumber++;
-        if (!isOtherRecordType(bytes, at)) {
-          const last = lineEnd > at && bytes[lineEnd - 1] === 0x0d ? lineEnd - 1 : lineEnd;
-          parser.push(bytes.toString(encoding, at, last), lineNumber);
-        }
+        const last = lineEnd > at && bytes[lineEnd - 1] === 0x0d ? lineEnd - 1 : lineEnd;
+        parser.pushBytes(bytes, at, last, lineNumber);
         at = lineEnd + 1;
       }
     };
@@ -852,9 +857,9 @@ export function feedAuditLines(input: Readable, source: string, parser: AuditLin
       try {
         const nul = chunk.indexOf(0);
         if (nul >= 0) {
-          let lines = lineNumber + 1;
-          for (let i = chunk.indexOf(10); i >= 0 && i < nul; i = chunk.indexOf(10, i + 1)) lines++;
-          throw new InputError(source, lines, 'binary data (NUL byte): this is not a text log or trace');
+          let line = lineNumber + 1;
+          for (let i = chunk.indexOf(10); i >= 0 && i < nul; i = chunk.indexOf(10, i + 1)) line++;
+          throw new InputError(source, line, 'binary data (NUL byte): this is not a text log or trace');
         }
         const firstNewline = chunk.indexOf(10);
         if (firstNewline < 0) {
@@ -906,7 +911,7 @@ export interface AuditStatus {
 }
 
 /**
- * Reads `auditctl -s`: one `name value` per line (audit ≥ 2.3), or the older single
+ * Reads `auditctl -s`: one `name value` per line (audit 2.3 and later), or the older single
  * `AUDIT_STATUS: enabled=1 … lost=0 backlog=0` line.
  */
 export function parseAuditStatus(text: string): AuditStatus {

@@ -27,6 +27,17 @@ export function feedLines(input: Readable, source: string, parser: LineParser): 
     splitter.on('data', (line: string) => {
       if (failed) return;
       lineNumber++;
+      // split2 only measures the unfinished tail of a chunk; a whole long line inside one chunk is caught here.
+      if (line.length > MAX_LINE_BYTES) {
+        fail(
+          new InputError(
+            source,
+            lineNumber,
+            `a line longer than ${MAX_LINE_BYTES} bytes: this is not a text log or trace`,
+          ),
+        );
+        return;
+      }
       if (line.includes('\0')) {
         fail(new InputError(source, lineNumber, 'binary data (NUL byte): this is not a text log or trace'));
         return;
@@ -43,7 +54,9 @@ export function feedLines(input: Readable, source: string, parser: LineParser): 
         : error.message;
       fail(new InputError(source, lineNumber + 1, problem));
     });
-    input.on('error', (error: Error) => fail(new InputError(source, undefined, `cannot read: ${error.message}`)));
+    input.on('error', (error: Error) =>
+      fail(new InputError(source, undefined, `cannot read: ${error.message}`)),
+    );
     splitter.on('end', () => {
       if (failed) return;
       try {

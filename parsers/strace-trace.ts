@@ -218,8 +218,6 @@ interface Held {
 const NOT_A_TRACE_LINE = 'not a strace trace line';
 const NO_RETURN_VALUE = 'incomplete strace line (no return value)';
 
-const IGNORE_ALL: ObservationSink = { count() {}, notice() {} };
-
 /**
  * Parses a full strace trace (`strace -f` without -c) and reports how often each syscall was called and
  * failed, per ABI. Counts are kept here and handed to the sink once per syscall in finish(), so a trace
@@ -240,8 +238,9 @@ export function createStraceTraceParser(sink: ObservationSink, options: StraceTr
   let lastPid = NO_PID;
   let prefixedSinceSolo = false;
   let held: Held | undefined;
-  /** The `-C` summary after the trace: checked but not counted, the trace lines already were. */
+  /** The `-C` summary after the trace; see mergeSummary. */
   let summary: LineParser | undefined;
+  const summaryCounts: Array<[Abi, string | number, number, number]> = [];
   let recognised = 0;
 
   /** The count for `name` on `abi`; undefined when `name` is no syscall name, so the line is not a call. */
@@ -382,6 +381,24 @@ export function createStraceTraceParser(sink: ObservationSink, options: StraceTr
     return true;
   };
 
+  /**
+   * A `-C` table counts the calls of the trace above it, less those that never return (exit_group), so
+   * for a real -C output the trace's counts stand. Taking the larger of the two still keeps what only
+   * the table knows: x32 or 32-bit calls in an `-o` trace, where strace prints no personality notices,
+   * and a `-c` table whose program output happened to look like a trace line.
+   */
+  const mergeSummary = (): void => {
+    for (const [abi, syscall, calls, errors] of summaryCounts) {
+      const counter = counterFor(
+        abi,
+        typeof syscall === 'number' ? `syscall_0x${syscall.toString(16)}` : syscall,
+      );
+      if (counter === undefined) continue;
+      counter.calls = Math.max(counter.calls, calls);
+      counter.errors = Math.max(counter.errors, errors);
+    }
+  };
+
   const parse = (line: string, lineNumber: number): void => {
     const kind = scanLine(line, scan);
     if (kind === IGNORED) return;
@@ -397,7 +414,10 @@ export function createStraceTraceParser(sink: ObservationSink, options: StraceTr
     if (known) {
       recognised++;
     } else if (isSummaryHeader(line) || summaryTitle(line) !== undefined) {
-      summary = createStraceSummaryParser(IGNORE_ALL, options);
+      summary = createStraceSummaryParser(
+        { count: (...row) => summaryCounts.push(row), notice: (notice) => sink.notice(notice) },
+        options,
+      );
       summary.push(line, lineNumber);
     } else {
       hold(line, lineNumber, NOT_A_TRACE_LINE);
@@ -422,7 +442,10 @@ export function createStraceTraceParser(sink: ObservationSink, options: StraceTr
       parse(previous.text + line, previous.line);
     },
     finish() {
-      summary?.finish();
+      if (summary) {
+        summary.finish();
+        mergeSummary();
+      }
       if (held?.continues) {
         // The message that broke the last line was the end of the output: judge what came before it.
         const { text, line } = held;

@@ -20,7 +20,7 @@ export interface LearnFromStraceOptions {
  * Reads strace output of either form, a `-c` summary or a full trace, and reports its syscall counts
  * to `sink`. The form is decided by the first line that only one of them can contain; lines before it
  * that both accept are held back and replayed, so the input is read once.
- * A `-C` output (trace then summary) is read as a trace: its table is checked but not counted twice.
+ * A `-C` output (trace then summary) is read as a trace, its table filling in only what the trace lacks.
  */
 export async function learnFromStrace(
   input: Readable,

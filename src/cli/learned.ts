@@ -106,8 +106,12 @@ export async function writeLearned(
 }
 
 /** Exit code 3 when audit records were lost, unless the user accepts an incomplete profile. */
-export function incompleteExitCode(recording: Recording, allowIncomplete: boolean | undefined): number | undefined {
-  if (allowIncomplete || !recording.warnings.some((warning) => warning.code === 'lost-records')) return undefined;
+export function incompleteExitCode(
+  recording: Recording,
+  allowIncomplete: boolean | undefined,
+): number | undefined {
+  if (allowIncomplete || !recording.warnings.some((warning) => warning.code === 'lost-records'))
+    return undefined;
   warn(
     'audit records were lost: the profile may lack syscalls. Record again with auditd running (auditd; auditctl -b 8192), or pass --allow-incomplete to accept it',
   );

@@ -92,8 +92,14 @@ export function buildProgram(): Command {
       .option('-p, --pid <pid>', 'attach to a running process (all threads, children followed) instead')
       .option('--duration <seconds>', 'with --pid: stop after this many seconds (default: until Ctrl-C)')
       .option('--full', 'record a full trace instead of strace -c counts (slower, same result)')
-      .option('--allow-incomplete', 'for containers: exit with the container\'s code even when audit records were lost')
-      .option('--audit-log <path>', 'for docker/podman run: read SECCOMP records from this audit log (default: auditd\'s, else dmesg)')
+      .option(
+        '--allow-incomplete',
+        "for containers: exit with the container's code even when audit records were lost",
+      )
+      .option(
+        '--audit-log <path>',
+        "for docker/podman run: read SECCOMP records from this audit log (default: auditd's, else dmesg)",
+      )
       .addHelpText(
         'after',
         examples([

@@ -1,9 +1,10 @@
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { InputError } from '../errors.js';
 import { errnoNumber } from '../reference/errno.js';
 import { parseMinKernel } from '../reference/kernel.js';
 import { ABIS, abiInfo } from '../syscalls/abi.js';
+import { parseJson, readTextFile } from '../util/files.js';
+import { type JsonPath, lineAt, locateJson } from '../util/json-locate.js';
 import {
   type RuleCondition,
   SCMP_ACTIONS,
@@ -11,8 +12,6 @@ import {
   type SeccompProfile,
   type SeccompRule,
 } from './model.js';
-
-type JsonPath = readonly (string | number)[];
 
 /** A problem in a profile file, located by JSON path (and line, when the text is at hand). */
 export class ProfileError extends InputError {
@@ -194,100 +193,13 @@ function problemOf(issue: z.core.$ZodIssue, data: unknown): string {
   }
 }
 
-/**
- * Finds where JSON values start (by path) and where a syntax error is, which JSON.parse does not
- * reliably say on Node 20. Only run when something went wrong, so it favours brevity over speed.
- */
-function locateJson(text: string): { offsets: Map<string, number>; errorAt?: number } {
-  const offsets = new Map<string, number>();
-  let pos = 0;
-  const fail = (): never => {
-    throw pos;
-  };
-  const space = () => {
-    while (pos < text.length && ' \t\n\r'.includes(text.charAt(pos))) pos++;
-  };
-  const expect = (char: string) => {
-    if (text.charAt(pos) !== char) fail();
-    pos++;
-  };
-  const string = (): string => {
-    const start = pos;
-    expect('"');
-    while (text.charAt(pos) !== '"') {
-      if (pos >= text.length || text.charAt(pos) < ' ') fail();
-      pos += text.charAt(pos) === '\\' ? 2 : 1;
-    }
-    pos++;
-    try {
-      return JSON.parse(text.slice(start, pos)) as string;
-    } catch {
-      pos = start;
-      return fail();
-    }
-  };
-  const value = (path: JsonPath): void => {
-    space();
-    offsets.set(JSON.stringify(path), pos);
-    const char = text.charAt(pos);
-    if (char === '{' || char === '[') {
-      const close = char === '{' ? '}' : ']';
-      pos++;
-      space();
-      if (text.charAt(pos) === close) {
-        pos++;
-        return;
-      }
-      for (let index = 0; ; index++) {
-        space();
-        let key: string | number = index;
-        if (close === '}') {
-          key = string();
-          space();
-          expect(':');
-        }
-        value([...path, key]);
-        space();
-        if (text.charAt(pos) !== ',') break;
-        pos++;
-      }
-      expect(close);
-    } else if (char === '"') {
-      string();
-    } else {
-      const literal = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null/y;
-      literal.lastIndex = pos;
-      if (!literal.test(text)) fail();
-      pos = literal.lastIndex;
-    }
-  };
-  try {
-    value([]);
-    space();
-    if (pos < text.length) fail();
-    return { offsets };
-  } catch (at) {
-    if (typeof at !== 'number') throw at;
-    return { offsets, errorAt: at };
-  }
-}
-
-function lineAt(text: string, offset: number | undefined): number | undefined {
-  if (offset === undefined) return undefined;
-  let line = 1;
-  for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
-  return line;
-}
-
 /** Validates a profile's text (Docker, Podman or plain OCI format) and returns it as the shared model. */
 export function parseProfile(text: string, file: string): SeccompProfile {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    throw new ProfileError(file, lineAt(text, locateJson(text).errorAt), '', `invalid JSON: ${message}`);
-  }
+  return validateProfile(parseJson(text, file), text, file);
+}
+
+/** Validates parsed JSON as a profile; `text` is only used to point at the line of a problem. */
+export function validateProfile(data: unknown, text: string, file: string): SeccompProfile {
   const result = profileSchema.safeParse(data);
   if (result.success) return toProfile(result.data);
   const [first, ...others] = result.error.issues;
@@ -306,16 +218,5 @@ export function parseProfile(text: string, file: string): SeccompProfile {
 }
 
 export async function readProfile(file: string): Promise<SeccompProfile> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new InputError(
-      file,
-      undefined,
-      code === 'ENOENT' ? 'no such file' : `cannot read: ${String(error)}`,
-    );
-  }
-  return parseProfile(text, file);
+  return parseProfile(await readTextFile(file), file);
 }

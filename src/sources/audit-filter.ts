@@ -38,7 +38,9 @@ export function parseTimeBound(value: string, flag: string, now = Date.now()): n
     return now / 1000 - Number(age[1]) * unit;
   }
   if (/^\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed);
-  const parsed = Date.parse(trimmed.includes(' ') && !trimmed.includes('T') ? trimmed.replace(' ', 'T') : trimmed);
+  const parsed = Date.parse(
+    trimmed.includes(' ') && !trimmed.includes('T') ? trimmed.replace(' ', 'T') : trimmed,
+  );
   if (Number.isNaN(parsed)) {
     throw new UserError(
       `${flag} ${JSON.stringify(value)}: expected epoch seconds, an ISO date/time, today, yesterday, recent or an age like 30m`,

@@ -10,8 +10,8 @@ import { RecordingBuilder } from '../recording/builder.js';
 import type { Recording } from '../recording/model.js';
 import { syscallName } from '../syscalls/table.js';
 import { VERSION } from '../version.js';
-import { addProcessExitRules, auditdRunning, auditStatus } from './audit-rules.js';
 import { ContainerAttribution, containerOfPid } from './attribution.js';
+import { addProcessExitRules, auditdRunning, auditStatus } from './audit-rules.js';
 import { prepareContainerRun } from './container-command.js';
 import { FileFollower } from './follow.js';
 import { hostInfo } from './host.js';
@@ -37,12 +37,17 @@ interface LineSource {
   stop(): Promise<void>;
 }
 
-async function followAuditLog(path: string, onLine: (line: string, lineNumber: number) => void): Promise<LineSource> {
+async function followAuditLog(
+  path: string,
+  onLine: (line: string, lineNumber: number) => void,
+): Promise<LineSource> {
   let follower: FileFollower;
   try {
     follower = await FileFollower.fromEnd(path, onLine);
   } catch (error) {
-    throw new UserError(`cannot read the audit log ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+    throw new UserError(
+      `cannot read the audit log ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`,
+    );
   }
   follower.start();
   return { name: path, stop: () => follower.stop() };
@@ -97,7 +102,10 @@ function exitCodeOf(result: { exitCode?: number; signal?: string }): number {
  * Records a `docker run` / `podman run`: the container runs with a complain-mode profile and the
  * user's stdio, and the kernel's SECCOMP records of that container's processes only are harvested.
  */
-export async function recordContainer(argv: string[], options: ContainerRecordOptions): Promise<ContainerRecording> {
+export async function recordContainer(
+  argv: string[],
+  options: ContainerRecordOptions,
+): Promise<ContainerRecording> {
   const host = hostInfo();
   const directory = await mkdtemp(join(tmpdir(), 'seccomp-learn-'));
   const cleanups: (() => Promise<void> | void)[] = [() => rm(directory, { recursive: true, force: true })];
@@ -145,27 +153,36 @@ export async function recordContainer(argv: string[], options: ContainerRecordOp
     const lostBefore = (await auditStatus())?.lost;
     const removeExitRules = await addProcessExitRules(processKey);
     if (removeExitRules) cleanups.push(removeExitRules);
-    const source = useAuditd ? await followAuditLog(options.auditLog ?? DEFAULT_AUDIT_LOG, onLine) : followDmesg(onLine);
+    const source = useAuditd
+      ? await followAuditLog(options.auditLog ?? DEFAULT_AUDIT_LOG, onLine)
+      : followDmesg(onLine);
 
     const startedAt = new Date().toISOString();
     const child = execa(run.argv[0] as string, run.argv.slice(1), { stdio: 'inherit', reject: false });
     const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
-    const handlers = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((signal) => [signal, forward(signal)] as const);
+    const handlers = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map(
+      (signal) => [signal, forward(signal)] as const,
+    );
     for (const [signal, handler] of handlers) process.on(signal, handler);
     cleanups.push(() => {
       for (const [signal, handler] of handlers) process.off(signal, handler);
     });
     const result = await child;
     const endedAt = new Date().toISOString();
-    if ((result as ExecaError).code === 'ENOENT') throw new UserError(`${run.engine} is not installed or not on PATH`);
+    if ((result as ExecaError).code === 'ENOENT')
+      throw new UserError(`${run.engine} is not installed or not on PATH`);
 
     await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
     await source.stop();
     const lostAfter = (await auditStatus())?.lost;
 
-    const containerId = (await readFile(run.userCidFile ?? join(directory, 'container.cid'), 'utf8').catch(() => '')).trim();
+    const containerId = (
+      await readFile(run.userCidFile ?? join(directory, 'container.cid'), 'utf8').catch(() => '')
+    ).trim();
     if (containerId === '') {
-      throw new UserError(`${run.engine} did not create the container (exit ${exitCodeOf(result)}): see its message above`);
+      throw new UserError(
+        `${run.engine} did not create the container (exit ${exitCodeOf(result)}): see its message above`,
+      );
     }
     if (seen === 0) {
       throw new UserError(
@@ -178,7 +195,9 @@ export async function recordContainer(argv: string[], options: ContainerRecordOp
     for (const call of attributed.mine) builder.count(call.abi, call.syscall, call.calls, 0);
     if (attributed.unresolved.calls > 0) {
       const names = [...attributed.unresolved.syscalls.values()]
-        .map(({ abi, syscall }) => (typeof syscall === 'number' ? (syscallName(abi, syscall) ?? `${abi}:${syscall}`) : syscall))
+        .map(({ abi, syscall }) =>
+          typeof syscall === 'number' ? (syscallName(abi, syscall) ?? `${abi}:${syscall}`) : syscall,
+        )
         .sort()
         .join(' ');
       builder.notice({
@@ -197,7 +216,8 @@ export async function recordContainer(argv: string[], options: ContainerRecordOp
     if (!removeExitRules) {
       builder.notice({
         code: 'unresolved-process',
-        message: 'could not add audit rules for process exits (auditctl): short-lived processes may be missed',
+        message:
+          'could not add audit rules for process exits (auditctl): short-lived processes may be missed',
       });
     }
     const recording = builder.build({

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { InputError, UserError } from '../errors.js';
+import { lineAt, locateJson } from './json-locate.js';
 
 /**
  * Writes through a temporary file in the same directory and renames it into place, so a reader
@@ -46,9 +47,7 @@ export function parseJson(text: string, file: string): unknown {
     return JSON.parse(text);
   } catch (error) {
     const message = (error as Error).message;
-    const position = /position (\d+)/.exec(message)?.[1];
-    const line = position === undefined ? undefined : text.slice(0, Number(position)).split('\n').length;
-    throw new InputError(file, line, `invalid JSON: ${message.replace(/^Unexpected/, 'unexpected')}`);
+    throw new InputError(file, lineAt(text, locateJson(text).errorAt), `invalid JSON: ${message}`);
   }
 }
 

@@ -163,6 +163,36 @@ describe('full traces captured for this project (samples/traces)', () => {
   });
 });
 
+describe('a -C summary after the trace', () => {
+  const x32Table =
+    'System call usage summary for x32 mode:\n' +
+    'calls    errors syscall\n' +
+    '--------- --------- ----------------\n' +
+    '        1         1 getpid\n' +
+    '--------- --------- ----------------\n' +
+    '        1         1 total\n';
+
+  it('adds what only the table knows: the x32 calls of an -o trace, which has no personality notices', async () => {
+    const sink = await parse(
+      '5  getpid() = -1 ENOSYS (Function not implemented)\n5  exit_group(0) = ?\n5  +++ exited with 0 +++\n' +
+        'calls    errors syscall\n--------- --------- ----------------\n' +
+        '        1         1 getpid\n--------- --------- ----------------\n        1         1 total\n' +
+        x32Table,
+    );
+    expect(sink.of('x86_64')).toEqual({ getpid: [1, 1], exit_group: [1, 0] });
+    expect(sink.of('x32')).toEqual({ getpid: [1, 1] });
+  });
+
+  it('keeps a -c table whose program output looked like a trace line', async () => {
+    const sink = await parse(
+      'printf(hello) = 5\n' +
+        'calls    errors syscall\n--------- --------- ----------------\n' +
+        '        7         2 openat\n--------- --------- ----------------\n        7         2 total\n',
+    );
+    expect(sink.of('x86_64')).toEqual({ printf: [1, 0], openat: [7, 2] });
+  });
+});
+
 describe('trace line forms', () => {
   it('joins a line that strace split with "strace: Process N attached"', async () => {
     const sink = await parse(

@@ -10,11 +10,11 @@ async function problem(name: string): Promise<ProfileError> {
   return error as ProfileError;
 }
 
-const parseError = (text: string): ProfileError => {
+const parseError = (text: string): InputError => {
   try {
     parseProfile(text, 'inline.json');
   } catch (error) {
-    if (error instanceof ProfileError) return error;
+    if (error instanceof InputError) return error;
     throw error;
   }
   throw new Error('no error');
@@ -44,7 +44,7 @@ describe('readProfile', () => {
 
   // Named .txt so the linter, which parses every .json, leaves the broken file alone.
   it('reports invalid JSON with the line of the mistake', async () => {
-    const error = await problem('bad-syntax.json.txt');
+    const error = (await readProfile(fixture('bad-syntax.json.txt')).catch((e: unknown) => e)) as InputError;
     expect(error).toBeInstanceOf(InputError);
     expect(error.file).toBe(fixture('bad-syntax.json.txt'));
     expect(error.line).toBe(5);
@@ -118,6 +118,6 @@ describe('readProfile', () => {
   });
 
   it('says so when the file is missing', async () => {
-    await expect(readProfile(fixture('nope.json'))).rejects.toThrow(/nope\.json: no such file/);
+    await expect(readProfile(fixture('nope.json'))).rejects.toThrow(/nope\.json: cannot read: ENOENT/);
   });
 });

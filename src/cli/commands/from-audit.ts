@@ -113,7 +113,11 @@ export async function runFromAudit(file: string | undefined, flags: FromAuditFla
     ...(flags.pid ? { pid: Number(flags.pid) } : {}),
   });
   // A container learnt in complain mode shows its runtime's own calls: none are assumed unless asked for.
-  await writeLearned(recording, { ...flags, runtime: flags.runtime ?? 'none' }, file && file !== '-' ? [file] : []);
+  await writeLearned(
+    recording,
+    { ...flags, runtime: flags.runtime ?? 'none' },
+    file && file !== '-' ? [file] : [],
+  );
   const incomplete = incompleteExitCode(recording, flags.allowIncomplete);
   if (incomplete !== undefined) process.exitCode = incomplete;
 }

@@ -2,12 +2,12 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { learnFromStrace } from '../../../parsers/strace.js';
 import { UserError } from '../../errors.js';
+import type { RuntimeChoice } from '../../profile/runtime-baselines.js';
 import { RecordingBuilder } from '../../recording/builder.js';
-import { hostInfo } from '../../sources/host.js';
 import { parseContainerRun } from '../../sources/container-command.js';
 import { recordContainer } from '../../sources/container-record.js';
+import { hostInfo } from '../../sources/host.js';
 import { withStraceRun } from '../../sources/strace-run.js';
-import type { RuntimeChoice } from '../../profile/runtime-baselines.js';
 import { VERSION } from '../../version.js';
 import { incompleteExitCode, type LearningFlags, writeLearned } from '../learned.js';
 
@@ -39,7 +39,10 @@ export async function runRecord(command: string[], flags: RecordFlags): Promise<
 
   const container = pid === undefined ? parseContainerRun(command) : undefined;
   if (container) {
-    const { recording, exitCode } = await recordContainer(command, flags.auditLog ? { auditLog: flags.auditLog } : {});
+    const { recording, exitCode } = await recordContainer(
+      command,
+      flags.auditLog ? { auditLog: flags.auditLog } : {},
+    );
     // The runtime's own calls were observed, so no baseline is assumed unless asked for.
     await writeLearned(recording, { ...flags, runtime: flags.runtime ?? 'none' }, []);
     process.exitCode = incompleteExitCode(recording, flags.allowIncomplete) ?? exitCode;

@@ -1,0 +1,125 @@
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { cli } from '../helpers/cli.js';
+import { available, BUSYBOX_IMAGE, dockerReady, e2eSkipReason } from '../helpers/e2e.js';
+
+const skip = await e2eSkipReason(
+  'a Docker engine with the sl-busybox:test image, and auditd',
+  async () => (await dockerReady()) && (await available('pgrep', ['-x', 'auditd'])),
+);
+
+const dockerRun = (script: string) => [
+  'docker',
+  'run',
+  '--rm',
+  '--network',
+  'none',
+  BUSYBOX_IMAGE,
+  'sh',
+  '-c',
+  script,
+];
+
+async function recordContainer(name: string, script: string) {
+  const prefix = join(await mkdtemp(join(tmpdir(), 'sl-ctr-')), name);
+  const result = await cli(['record', '-o', prefix, '--json', '--', ...dockerRun(script)]);
+  const recording = JSON.parse(await readFile(`${prefix}.recording.json`, 'utf8'));
+  const profile = JSON.parse(await readFile(`${prefix}.profile.json`, 'utf8'));
+  return { result, recording, profile, profilePath: `${prefix}.profile.json` };
+}
+
+function runWith(profile: string, script: string) {
+  return execa(
+    'docker',
+    [
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      '--security-opt',
+      `seccomp=${profile}`,
+      BUSYBOX_IMAGE,
+      'sh',
+      '-c',
+      script,
+    ],
+    { reject: false, timeout: 60_000 },
+  );
+}
+
+// A small text-processing workload; its input differs between learning and checking.
+const workload = (word: string) =>
+  `echo ${word} > /tmp/in; tr a-z A-Z < /tmp/in; wc -c < /tmp/in; ls /bin | head -n 2`;
+
+describe.skipIf(skip)(`record -- docker run${skip ? ` (skipped: ${skip})` : ''}`, () => {
+  it('learns the container, not the client, and the profile runs another input of the workload', async () => {
+    const { result, recording, profile, profilePath } = await recordContainer('text', workload('learning'));
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout.startsWith('LEARNING\n9\n')).toBe(true);
+    expect(recording.provenance[0]).toMatchObject({
+      source: 'container',
+      container: { engine: 'docker', image: BUSYBOX_IMAGE },
+    });
+    expect(recording.provenance[0].container.id).toMatch(/^[0-9a-f]{64}$/);
+    expect(recording.warnings.filter((w: { code: string }) => w.code === 'unresolved-process')).toEqual([]);
+    const names: string[] = profile.syscalls[0].names;
+    // runc's own post-filter calls were observed, so they are there without a baseline.
+    for (const name of ['capset', 'setgroups', 'execve', 'prctl']) expect(names).toContain(name);
+    // The docker client's calls (a Go program: epoll, futex-heavy) are not.
+    expect(names).not.toContain('epoll_pwait');
+
+    const other = await runWith(profilePath, workload('something-else'));
+    expect(other.stderr).toBe('');
+    expect(other.stdout).toBe('SOMETHING-ELSE\n15\n[\n[[');
+    expect(other.exitCode).toBe(0);
+
+    const refused = await runWith(profilePath, 'echo x > /tmp/x; chmod 600 /tmp/x');
+    expect(refused.exitCode).not.toBe(0);
+    expect(refused.stderr).toContain('Operation not permitted');
+  });
+
+  it('exits with the container exit code', async () => {
+    const { result } = await recordContainer('exit', 'exit 42');
+    expect(result.exitCode).toBe(42);
+  });
+
+  it('keeps two containers recorded at the same time apart', async () => {
+    const loop = (body: string) => `i=0; while [ $i -lt 15 ]; do ${body}; i=$((i+1)); sleep 0.05; done`;
+    const [a, b] = await Promise.all([
+      recordContainer('a', loop('sync; echo x > /tmp/f; chmod 600 /tmp/f')),
+      recordContainer('b', loop('mkdir /tmp/d; rmdir /tmp/d')),
+    ]);
+    expect(a.result.exitCode, a.result.stderr).toBe(0);
+    expect(b.result.exitCode, b.result.stderr).toBe(0);
+    const namesA: string[] = a.profile.syscalls[0].names;
+    const namesB: string[] = b.profile.syscalls[0].names;
+    expect(namesA).toEqual(expect.arrayContaining(['sync', 'chmod']));
+    expect(namesB).toEqual(expect.arrayContaining(['mkdir', 'rmdir']));
+    expect(namesA).not.toContain('mkdir');
+    expect(namesA).not.toContain('rmdir');
+    expect(namesB).not.toContain('sync');
+    expect(namesB).not.toContain('chmod');
+    expect(a.recording.provenance[0].container.id).not.toBe(b.recording.provenance[0].container.id);
+  }, 60_000);
+
+  it('refuses a command that sets its own seccomp profile or --privileged', async () => {
+    const own = await cli([
+      'record',
+      '--',
+      'docker',
+      'run',
+      '--security-opt',
+      'seccomp=unconfined',
+      BUSYBOX_IMAGE,
+      'true',
+    ]);
+    expect(own.exitCode).toBe(2);
+    expect(own.stderr).toContain('the command already sets seccomp=unconfined');
+    const privileged = await cli(['record', '--', 'docker', 'run', '--privileged', BUSYBOX_IMAGE, 'true']);
+    expect(privileged.exitCode).toBe(2);
+    expect(privileged.stderr).toContain('--privileged containers get no seccomp filter');
+  });
+});
