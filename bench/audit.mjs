@@ -68,7 +68,7 @@ export function generateAuditLog(file) {
     const pid = 1000 + Math.floor(random() * 60000);
     const nr = pick(SYSCALLS);
     expected.set(nr, (expected.get(nr) ?? 0) + 1);
-    const subj = random() < 0.6 ? ` subj=${pick(SUBJECTS)}` : '';
+    const subj = random() < 0.25 ? ` subj=${pick(SUBJECTS)}` : '';
     const base =
       `type=SECCOMP msg=${stamp}: auid=4294967295 uid=0 gid=0 ses=4294967295${subj} pid=${pid} comm="${comm}" ` +
       `exe="${exe}" sig=0 arch=c000003e syscall=${nr} compat=0 ip=0x7f${(pid * 7919).toString(16)} code=0x7ffc0000`;
@@ -77,8 +77,8 @@ export function generateAuditLog(file) {
         ? `${base}\x1dAUID="unset" UID="root" GID="root" ARCH=x86_64 SYSCALL=${NAMES[nr] ?? 'unknown-syscall(-1)'}\n`
         : `${base}\n`,
     );
-    // Every 20th record shares the log with a syscall-rule event, as with `-a always,exit -S execve`.
-    if (i % 20 === 0) {
+    // Every 30th record shares the log with a syscall-rule event, as with `-a always,exit -S execve`.
+    if (i % 30 === 0) {
       serial++;
       const event = `msg=audit(${time}.${String(serial % 1000).padStart(3, '0')}:${serial}):`;
       emit(

@@ -349,6 +349,13 @@ const NOTICES_PER_CODE = 100;
 /** How many recent unmatched records are remembered to pair journald's copy with the kernel's. */
 const PAIRING_WINDOW = 256;
 
+/**
+ * The kernel prints audit records itself only at printk's default rate: a burst of 10 per 5 s
+ * (kauditd_printk_skb is ratelimited with DEFAULT_RATELIMIT_INTERVAL/BURST).
+ */
+const PRINTK_BURST = 10;
+const PRINTK_INTERVAL_S = 5;
+
 /** comm/exe strings kept for reuse: a log names few programs, over and over. */
 const STRING_CACHE_SIZE = 4096;
 
@@ -361,6 +368,10 @@ export function createAuditParser(options: AuditParserOptions): AuditLineParser 
   const withheld = { notices: 0, suppressed: 0 };
   let lostSinceBoot = 0;
   const strings = new Map<number, string>();
+  // When the kernel printed records itself, the times of the last burst of them, and whether
+  // journald's own copy of every record is there too.
+  const printkTimes: number[] = [];
+  let journalRecords = 0;
 
   // Without auditd the kernel prints each record and journald also receives it over netlink, so
   // journal output holds two copies; they are paired off by content, oldest first.
@@ -655,6 +666,12 @@ export function createAuditParser(options: AuditParserOptions): AuditLineParser 
       return;
     }
 
+    if (via === VIA_PRINTK && timestamp !== undefined) {
+      if (printkTimes.length === PRINTK_BURST) printkTimes.shift();
+      printkTimes.push(timestamp);
+    } else if (via === VIA_JOURNAL) {
+      journalRecords++;
+    }
     records++;
     onRecord({ line, timestamp, serial, pid, comm, exe, abi, syscall, action, sig, compat, assumedAbi });
   };
@@ -796,6 +813,26 @@ export function createAuditParser(options: AuditParserOptions): AuditLineParser 
           count,
         });
       }
+      // "N callbacks suppressed" is printed with the next message the kernel lets through, so a log
+      // that ends in a full burst may have lost what followed it without saying so.
+      const first = printkTimes[0];
+      const last = printkTimes[printkTimes.length - 1];
+      if (
+        journalRecords === 0 &&
+        printkTimes.length === PRINTK_BURST &&
+        first !== undefined &&
+        last !== undefined &&
+        last - first < PRINTK_INTERVAL_S
+      ) {
+        onNotice({
+          code: 'lost-records',
+          message:
+            `the log ends with ${PRINTK_BURST} records the kernel printed within ${PRINTK_INTERVAL_S} s, its printk rate limit: ` +
+            'records after them were probably suppressed, and the kernel reports that only with its next audit message. ' +
+            'Run auditd (auditd; auditctl -b 8192) to keep every record',
+          file,
+        });
+      }
       if (withheld.notices > 0) {
         const more =
           withheld.suppressed > 0 ? `, standing for at least ${withheld.suppressed} missing record(s)` : '';
@@ -851,54 +888,78 @@ export function feedAuditLines(input: Readable, source: string, parser: AuditLin
       }
     };
 
-    input.on('data', (data: Buffer | string) => {
-      if (failed) return;
+    const take = (data: Buffer | string): void => {
       const chunk = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+      const nul = chunk.indexOf(0);
+      if (nul >= 0) {
+        let line = lineNumber + 1;
+        for (let i = chunk.indexOf(10); i >= 0 && i < nul; i = chunk.indexOf(10, i + 1)) line++;
+        throw new InputError(source, line, 'binary data (NUL byte): this is not a text log or trace');
+      }
+      const firstNewline = chunk.indexOf(10);
+      if (firstNewline < 0) {
+        carry = carry ? Buffer.concat([carry, chunk]) : chunk;
+        if (carry.length > MAX_LINE_BYTES) {
+          throw new InputError(
+            source,
+            lineNumber + 1,
+            `a line longer than ${MAX_LINE_BYTES} bytes: this is not a text log or trace`,
+          );
+        }
+        return;
+      }
+      const lastNewline = chunk.lastIndexOf(10);
+      if (carry) {
+        const joined = Buffer.concat([carry, chunk.subarray(0, firstNewline)]);
+        carry = undefined;
+        scan(joined, 0, joined.length);
+        scan(chunk, firstNewline + 1, lastNewline);
+      } else {
+        scan(chunk, 0, lastNewline);
+      }
+      carry = lastNewline + 1 < chunk.length ? chunk.subarray(lastNewline + 1) : undefined;
+    };
+
+    // Chunks are parsed a turn of the event loop after they arrive, so that the stream has already
+    // asked for the next one: reading (on libuv's thread pool) then overlaps parsing. At most two
+    // chunks wait; beyond that the stream is paused.
+    const queue: (Buffer | string)[] = [];
+    let ended = false;
+    let scheduled = false;
+    const drain = (): void => {
+      scheduled = false;
+      if (failed) return;
       try {
-        const nul = chunk.indexOf(0);
-        if (nul >= 0) {
-          let line = lineNumber + 1;
-          for (let i = chunk.indexOf(10); i >= 0 && i < nul; i = chunk.indexOf(10, i + 1)) line++;
-          throw new InputError(source, line, 'binary data (NUL byte): this is not a text log or trace');
+        for (let chunk = queue.shift(); chunk !== undefined; chunk = queue.shift()) take(chunk);
+        if (ended) {
+          if (carry && carry.length > 0) scan(carry, 0, carry.length);
+          parser.finish();
+          resolve();
+        } else if (input.isPaused()) {
+          input.resume();
         }
-        const firstNewline = chunk.indexOf(10);
-        if (firstNewline < 0) {
-          carry = carry ? Buffer.concat([carry, chunk]) : chunk;
-          if (carry.length > MAX_LINE_BYTES) {
-            throw new InputError(
-              source,
-              lineNumber + 1,
-              `a line longer than ${MAX_LINE_BYTES} bytes: this is not a text log or trace`,
-            );
-          }
-          return;
-        }
-        const lastNewline = chunk.lastIndexOf(10);
-        if (carry) {
-          const joined = Buffer.concat([carry, chunk.subarray(0, firstNewline)]);
-          carry = undefined;
-          scan(joined, 0, joined.length);
-          scan(chunk, firstNewline + 1, lastNewline);
-        } else {
-          scan(chunk, 0, lastNewline);
-        }
-        if (lastNewline + 1 < chunk.length) carry = chunk.subarray(lastNewline + 1);
       } catch (error) {
         fail(error);
       }
+    };
+    const schedule = (): void => {
+      if (scheduled) return;
+      scheduled = true;
+      setImmediate(drain);
+    };
+
+    input.on('data', (data: Buffer | string) => {
+      if (failed) return;
+      queue.push(data);
+      if (queue.length > 1) input.pause();
+      schedule();
     });
     input.on('error', (error: Error) =>
       fail(new InputError(source, undefined, `cannot read: ${error.message}`)),
     );
     input.on('end', () => {
-      if (failed) return;
-      try {
-        if (carry && carry.length > 0) scan(carry, 0, carry.length);
-        parser.finish();
-        resolve();
-      } catch (error) {
-        fail(error);
-      }
+      ended = true;
+      schedule();
     });
   });
 }

@@ -227,6 +227,69 @@ Next steps:
     )
     .action(async (options) => (await import('./commands/log-profile.js')).runLogProfile(options));
 
+  program
+    .command('merge')
+    .summary('merge recordings (or profiles), or check that a profile covers runs')
+    .description(
+      "Merge recordings: counts summed, per syscall how many runs saw it, every input's provenance and warnings kept. Merge profiles: the union, where for one syscall the less restrictive action wins. With --check PROFILE INPUT…: exit 1 and list the gaps when PROFILE does not cover what the recordings or profiles need (a CI gate).",
+    )
+    .argument('<file...>', 'recordings or profiles (with --check: the profile first)')
+    .option('-o, --output <file>', 'where to write the merged recording or profile')
+    .option('--check', 'check that the first file (a profile) covers all the others instead of merging')
+    .option('--json', 'print a machine-readable result on stdout')
+    .addHelpText(
+      'after',
+      examples([
+        'seccomp-learn merge run1.recording.json run2.recording.json run3.recording.json -o all.recording.json',
+        'seccomp-learn merge web.json worker.json -o both.json',
+        'seccomp-learn merge --check seccomp/app.json today.recording.json   # exit 1 if the committed profile misses a call',
+      ]),
+    )
+    .action(async (files: string[], options) =>
+      (await import('./commands/merge.js')).runMerge(files, options),
+    );
+
+  program
+    .command('diff')
+    .summary(
+      "compare a profile or recording with Docker's default (or Podman's, containerd's, a file), or two with each other",
+    )
+    .description(
+      'With one input: every syscall on either side gets a status against the reference, evaluated as its runtime loads it for this host (--arch), capabilities (--cap-add/--cap-drop) and kernel (--kernel): allowed, conditional (only for some arguments), denied (with the capability that would allow it) or unneeded (attack surface removed), with a headline and risk notes. With two inputs: what the second adds and removes relative to the first.',
+    )
+    .argument('<input...>', 'a profile or recording; or two of them to compare with each other')
+    .option('--against <reference>', 'docker, podman, containerd, or a profile file', 'docker')
+    .option('--arch <abi>', 'only this ABI (x86_64, x86, x32, aarch64, …); default: every ABI of the input')
+    .option(
+      '--cap-add <cap>',
+      'a capability the container gets (as docker run --cap-add; repeatable)',
+      collect,
+      [],
+    )
+    .option(
+      '--cap-drop <cap>',
+      'a capability the container loses (as docker run --cap-drop; repeatable)',
+      collect,
+      [],
+    )
+    .option('--kernel <X.Y>', "judge minKernel conditions for this kernel (default: this host's)")
+    .option('--json', 'machine-readable result on stdout')
+    .option('--markdown', 'a pull-request comment on stdout')
+    .addHelpText(
+      'after',
+      examples([
+        'seccomp-learn diff app.profile.json',
+        'seccomp-learn diff app.recording.json --against podman --markdown > comment.md',
+        'seccomp-learn diff app.profile.json --cap-add SYS_ADMIN --kernel 5.4 --json',
+        'seccomp-learn diff old.json new.json',
+      ]),
+    )
+    .action(async (inputs: string[], options) => {
+      if (inputs.length > 2)
+        throw new UserError('diff takes one input (against a reference) or two (against each other)');
+      return (await import('./commands/diff.js')).runDiff(inputs, options);
+    });
+
   return program;
 }
 

@@ -17,13 +17,27 @@ export const style = {
   green: paint(32, 39),
 };
 
-export function newTable(head: string[], alignRight: number[] = []): Table.Table {
+/**
+ * A table for stderr. `wrap` gives the share of the terminal's width for columns whose text should
+ * wrap (prose such as conditions and risk notes); other columns size to their content.
+ */
+export function newTable(
+  head: string[],
+  alignRight: number[] = [],
+  wrap: (number | null)[] = [],
+): Table.Table {
+  const width = Math.max(80, process.stderr.columns ?? 120);
+  const colWidths = head.map((_, index) => {
+    const share = wrap[index];
+    return share ? Math.floor(width * share) : null;
+  });
   const colAligns = head.map((_, index) =>
     alignRight.includes(index) ? 'right' : 'left',
   ) as Table.HorizontalAlignment[];
   return new Table({
     head: head.map((title) => style.bold(title)),
     colAligns,
+    ...(wrap.length > 0 ? { colWidths, wordWrap: true } : {}),
     // No rule between rows: a reviewer scans 70 syscalls faster without them.
     chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
     style: { head: [], border: [] },

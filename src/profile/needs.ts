@@ -1,5 +1,8 @@
 import type { Recording } from '../recording/model.js';
+import { evaluateProfile, permittedSyscalls } from '../reference/evaluate.js';
+import type { KernelVersion } from '../reference/kernel.js';
 import { ABIS, type Abi } from '../syscalls/abi.js';
+import type { SeccompProfile } from './model.js';
 
 /** Which syscall names a workload needs, per ABI: what profiles, diffs and checks compare. */
 export type SyscallNeeds = Map<Abi, Set<string>>;
@@ -9,6 +12,28 @@ export function needsOfRecording(recording: Recording): SyscallNeeds {
   for (const abi of ABIS) {
     const table = recording.abis[abi];
     if (table && Object.keys(table).length > 0) needs.set(abi, new Set(Object.keys(table)));
+  }
+  return needs;
+}
+
+/** The host a profile is judged on when no container is named: Docker's default capabilities, this kernel. */
+export interface JudgingTarget {
+  hostAbi: Abi;
+  capabilities: ReadonlySet<string>;
+  kernel: KernelVersion;
+}
+
+/** The ABIs a profile's filter covers on `target`'s host. */
+export function profileAbis(profile: SeccompProfile, target: JudgingTarget): Abi[] {
+  return evaluateProfile(profile, { ...target, abi: target.hostAbi }).architectures;
+}
+
+/** What a profile lets through (fully or for some arguments), per ABI it covers, as the runtime would load it. */
+export function needsOfProfile(profile: SeccompProfile, target: JudgingTarget): SyscallNeeds {
+  const needs: SyscallNeeds = new Map();
+  for (const abi of profileAbis(profile, target)) {
+    const permitted = permittedSyscalls(evaluateProfile(profile, { ...target, abi }));
+    needs.set(abi, new Set(permitted.keys()));
   }
   return needs;
 }

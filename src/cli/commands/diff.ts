@@ -1,0 +1,136 @@
+import { type ComparisonOptions, compareWithReference, judgingTarget, usageOf } from '../../diff/compare.js';
+import { type AllowlistSets, diffProfiles } from '../../diff/diff.js';
+import {
+  allowlistDiffMarkdown,
+  comparisonMarkdown,
+  entriesOf,
+  headlineText,
+  unlockText,
+} from '../../diff/markdown.js';
+import { UserError } from '../../errors.js';
+import { type LearningInput, readLearningInput } from '../../inputs.js';
+import { parseKernelRelease } from '../../reference/kernel.js';
+import { type Abi, isAbi } from '../../syscalls/abi.js';
+import { newTable, printJson, say, style } from '../output.js';
+
+interface DiffFlags {
+  against: string;
+  arch?: string;
+  capAdd: string[];
+  capDrop: string[];
+  kernel?: string;
+  json?: boolean;
+  markdown?: boolean;
+}
+
+function comparisonOptions(flags: DiffFlags): ComparisonOptions {
+  if (flags.arch !== undefined && !isAbi(flags.arch))
+    throw new UserError(
+      `--arch ${flags.arch}: not an ABI libseccomp knows (x86_64, x86, x32, aarch64, arm, …)`,
+    );
+  const kernel = flags.kernel === undefined ? undefined : parseKernelRelease(flags.kernel);
+  if (flags.kernel !== undefined && !kernel)
+    throw new UserError(`--kernel ${flags.kernel}: expected a version like 6.1`);
+  return {
+    against: flags.against,
+    capAdd: flags.capAdd,
+    capDrop: flags.capDrop,
+    ...(flags.arch ? { abi: flags.arch as Abi } : {}),
+    ...(kernel ? { kernel } : {}),
+  };
+}
+
+/** A recording or profile as plain per-ABI sets, for comparing two allowlists. */
+function allowlistOf(input: LearningInput, options: ComparisonOptions) {
+  if (input.kind === 'profile') return input.profile;
+  const sets: AllowlistSets = {};
+  for (const [abi, names] of usageOf(input, judgingTarget(options))) sets[abi] = names.keys();
+  return sets;
+}
+
+function wrapNames(names: string[]): string {
+  const lines: string[] = [];
+  let line = '  ';
+  for (const name of names) {
+    if (line.length + name.length > 100) {
+      lines.push(line);
+      line = '  ';
+    }
+    line += `${name} `;
+  }
+  lines.push(line);
+  return lines.join('\n').trimEnd();
+}
+
+export async function runDiff(files: string[], flags: DiffFlags): Promise<void> {
+  const options = comparisonOptions(flags);
+  const inputs = await Promise.all(files.map(readLearningInput));
+  if (inputs.length === 2) {
+    const [before, after] = inputs as [LearningInput, LearningInput];
+    const target = judgingTarget(options);
+    const diff = diffProfiles(allowlistOf(before, options), allowlistOf(after, options), target);
+    if (flags.json) return printJson(diff);
+    if (flags.markdown)
+      return void process.stdout.write(allowlistDiffMarkdown(diff, before.path, after.path));
+    for (const abi of diff.abis) {
+      say(style.bold(`${abi.abi}: ${abi.allowedBefore} → ${abi.allowedAfter} allowed`));
+      if (abi.added.length > 0) say(`${style.red(`added (${abi.added.length}):`)}\n${wrapNames(abi.added)}`);
+      if (abi.removed.length > 0)
+        say(`${style.green(`removed (${abi.removed.length}):`)}\n${wrapNames(abi.removed)}`);
+      for (const change of abi.changed)
+        say(`changed ${change.name}: ${change.from.action} → ${change.to.action}`);
+      if (abi.added.length + abi.removed.length + abi.changed.length === 0) say('no change');
+    }
+    if (diff.defaultChanged)
+      say(`default action: ${diff.defaultChanged.from.action} → ${diff.defaultChanged.to.action}`);
+    return;
+  }
+
+  const comparison = await compareWithReference(inputs[0] as LearningInput, options);
+  if (comparison.abis.length === 0)
+    throw new UserError(`${files[0]}: nothing on ${options.abi ?? 'any ABI'} to compare`);
+  if (flags.json) return printJson(comparison);
+  if (flags.markdown) return void process.stdout.write(comparisonMarkdown(comparison));
+  const name = comparison.reference.name;
+  for (const abi of comparison.abis) {
+    say(style.bold(headlineText(abi, name)));
+    const denied = entriesOf(abi, 'denied');
+    if (denied.length > 0) {
+      const table = newTable(
+        ['needed, denied by ' + name, 'calls', 'reference does', 'would be allowed by'],
+        [1],
+        [null, null, null, 0.4],
+      );
+      for (const entry of denied)
+        table.push([
+          entry.name,
+          entry.usage?.calls ?? '',
+          entry.errnoName ?? entry.outcome.action,
+          unlockText(entry),
+        ]);
+      say(table.toString());
+    }
+    const conditional = entriesOf(abi, 'conditional');
+    if (conditional.length > 0) {
+      const table = newTable(['allowed for some arguments', 'calls', 'condition'], [1], [null, null, 0.6]);
+      for (const entry of conditional) table.push([entry.name, entry.usage?.calls ?? '', entry.condition]);
+      say(table.toString());
+    }
+    const allowed = entriesOf(abi, 'allowed').map((entry) => entry.name);
+    say(`allowed by both (${allowed.length}):\n${style.dim(wrapNames(allowed))}`);
+    const unneeded = entriesOf(abi, 'unneeded').map((entry) => entry.name);
+    say(
+      `${style.green(`removed: ${name} allows, never used (${unneeded.length}):`)}\n${style.dim(wrapNames(unneeded))}`,
+    );
+    if (abi.risks.needed.length > 0) {
+      const table = newTable(['dangerous, still needed', 'why', 'check'], [], [null, 0.45, 0.35]);
+      for (const risk of abi.risks.needed) table.push([risk.name, risk.risk, risk.check]);
+      say(table.toString());
+    }
+    if (abi.risks.removed.length > 0) {
+      say(
+        `dangerous syscalls ${name} allows that this profile removes: ${abi.risks.removed.map((risk) => risk.name).join(' ')}`,
+      );
+    }
+  }
+}

@@ -1,0 +1,86 @@
+import type { LearningInput } from '../inputs.js';
+import { type JudgingTarget, needsOfProfile, needsOfRecording, type SyscallNeeds } from '../profile/needs.js';
+import { loadReference, type ReferenceSource } from '../reference/builtin.js';
+import { capabilitySet } from '../reference/capabilities.js';
+import { evaluateProfile } from '../reference/evaluate.js';
+import { hostKernel, type KernelVersion } from '../reference/kernel.js';
+import { type Abi, hostAbi } from '../syscalls/abi.js';
+import { diffAgainstReference, type ReferenceDiff, type Usage } from './diff.js';
+import { type RiskNotes, riskNotesForDiff } from './risk.js';
+
+export interface ComparisonOptions {
+  /** docker, podman, containerd or a profile file. */
+  against: string;
+  /** Only this ABI (default: every ABI the input has). */
+  abi?: Abi;
+  host?: Abi;
+  capAdd?: readonly string[];
+  capDrop?: readonly string[];
+  kernel?: KernelVersion;
+}
+
+export interface AbiComparison {
+  diff: ReferenceDiff;
+  risks: RiskNotes;
+}
+
+export interface ReferenceComparison {
+  input: string;
+  reference: ReferenceSource;
+  capabilities: string[];
+  abis: AbiComparison[];
+}
+
+/** The judging target the options describe: the host, Docker-style capabilities, the kernel. */
+export function judgingTarget(
+  options: Omit<ComparisonOptions, 'against' | 'abi'>,
+  defaultCapabilities?: readonly string[],
+): JudgingTarget {
+  return {
+    hostAbi: options.host ?? hostAbi(),
+    capabilities: capabilitySet(options.capAdd, options.capDrop, defaultCapabilities),
+    kernel: options.kernel ?? hostKernel(),
+  };
+}
+
+/** What an input needs per ABI, with call and run counts when it is a recording. */
+export function usageOf(
+  input: LearningInput,
+  target: JudgingTarget,
+): Map<Abi, Map<string, Usage> | Set<string>> {
+  if (input.kind === 'profile') return needsOfProfile(input.profile, target) as SyscallNeeds;
+  const needs = new Map<Abi, Map<string, Usage>>();
+  for (const abi of needsOfRecording(input.recording).keys()) {
+    const table = input.recording.abis[abi] ?? {};
+    needs.set(
+      abi,
+      new Map(Object.entries(table).map(([name, stats]) => [name, { calls: stats.calls, runs: stats.runs }])),
+    );
+  }
+  return needs;
+}
+
+/**
+ * Compares what an input needs (or a profile allows) with a reference profile evaluated the way
+ * its runtime would load it for this host, these capabilities and this kernel.
+ */
+export async function compareWithReference(
+  input: LearningInput,
+  options: ComparisonOptions,
+): Promise<ReferenceComparison> {
+  const reference = await loadReference(options.against);
+  const target = judgingTarget(options, reference.defaultCapabilities);
+  const abis: AbiComparison[] = [];
+  for (const [abi, syscalls] of usageOf(input, target)) {
+    if (options.abi !== undefined && abi !== options.abi) continue;
+    const evaluated = evaluateProfile(reference.profile, { ...target, abi, dialect: reference.dialect });
+    const diff = diffAgainstReference({ abi, syscalls }, evaluated);
+    abis.push({ diff, risks: riskNotesForDiff(diff) });
+  }
+  return {
+    input: input.path,
+    reference: reference.source,
+    capabilities: [...target.capabilities].sort(),
+    abis,
+  };
+}

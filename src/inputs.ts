@@ -1,0 +1,27 @@
+import { InputError } from './errors.js';
+import type { SeccompProfile } from './profile/model.js';
+import { validateProfile } from './profile/read.js';
+import type { Recording } from './recording/model.js';
+import { validateRecording } from './recording/schema.js';
+import { parseJson, readTextFile } from './util/files.js';
+
+/** What merge, diff, check and report take: a recording or a profile, told apart by content. */
+export type LearningInput =
+  | { kind: 'recording'; path: string; recording: Recording }
+  | { kind: 'profile'; path: string; profile: SeccompProfile };
+
+export async function readLearningInput(path: string): Promise<LearningInput> {
+  const text = await readTextFile(path);
+  const data = parseJson(text, path);
+  if (typeof data === 'object' && data !== null && 'format' in data) {
+    return { kind: 'recording', path, recording: validateRecording(data, path) };
+  }
+  if (typeof data === 'object' && data !== null && 'defaultAction' in data) {
+    return { kind: 'profile', path, profile: validateProfile(data, text, path) };
+  }
+  throw new InputError(
+    path,
+    undefined,
+    'neither a recording ("format": "seccomp-learn/recording@1") nor a seccomp profile ("defaultAction")',
+  );
+}

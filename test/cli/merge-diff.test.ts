@@ -1,0 +1,186 @@
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { cli, ROOT } from '../helpers/cli.js';
+
+const samples = join(ROOT, 'samples/traces');
+let dir: string;
+let shell: string;
+let container: string;
+
+/** Real recordings: a busybox shell traced with strace -c, and a busybox container learnt from audit.log. */
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'sl-merge-'));
+  shell = join(dir, 'shell');
+  container = join(dir, 'container');
+  const a = await cli([
+    'from-strace',
+    join(samples, 'strace-c-busybox-sh.txt'),
+    '-o',
+    shell,
+    '--runtime',
+    'none',
+  ]);
+  expect(a.exitCode, a.stderr).toBe(0);
+  const b = await cli(['from-audit', join(samples, 'audit-docker-busybox.log'), '-o', container]);
+  expect(b.exitCode, b.stderr).toBe(0);
+});
+
+const read = async (path: string) => JSON.parse(await readFile(path, 'utf8'));
+
+describe('merge', () => {
+  it('sums recordings and says how many runs saw each syscall', async () => {
+    const out = join(dir, 'merged.recording.json');
+    const result = await cli([
+      'merge',
+      `${shell}.recording.json`,
+      `${container}.recording.json`,
+      `${shell}.recording.json`,
+      '-o',
+      out,
+    ]);
+    expect(result.exitCode, result.stderr).toBe(0);
+    const [s, c, m] = await Promise.all([
+      read(`${shell}.recording.json`),
+      read(`${container}.recording.json`),
+      read(out),
+    ]);
+    expect(m.runs).toBe(3);
+    expect(m.provenance).toHaveLength(3);
+    for (const name of new Set([...Object.keys(s.abis.x86_64), ...Object.keys(c.abis.x86_64)])) {
+      const inShell = s.abis.x86_64[name];
+      const inContainer = c.abis.x86_64[name];
+      expect(m.abis.x86_64[name]).toEqual({
+        calls: 2 * (inShell?.calls ?? 0) + (inContainer?.calls ?? 0),
+        errors: 2 * (inShell?.errors ?? 0) + (inContainer?.errors ?? 0),
+        runs: (inShell ? 2 : 0) + (inContainer ? 1 : 0),
+      });
+    }
+    expect(result.stderr).toMatch(/│ prctl\s+│ x86_64 │\s+\d+ │\s+│\s+3\/3 │/);
+    expect(result.stderr).toMatch(/│ capset\s+│ x86_64 │\s+\d+ │\s+│\s+1\/3 │/);
+    expect(result.stderr).toMatch(/│ uname\s+│ x86_64 │\s+\d+ │\s+│\s+2\/3 │/);
+    expect(result.stderr).toMatch(/│ rt_sigaction\s+│ x86_64 │\s+\d+ │\s+│\s+3\/3 │/);
+  });
+
+  it('refuses to overwrite an input and to mix recordings with profiles', async () => {
+    const own = await cli([
+      'merge',
+      `${shell}.recording.json`,
+      `${container}.recording.json`,
+      '-o',
+      `${shell}.recording.json`,
+    ]);
+    expect(own.exitCode).toBe(2);
+    expect(own.stderr).toContain('it is one of the inputs');
+    const mixed = await cli([
+      'merge',
+      `${shell}.recording.json`,
+      `${container}.profile.json`,
+      '-o',
+      join(dir, 'x.json'),
+    ]);
+    expect(mixed.exitCode).toBe(2);
+    expect(mixed.stderr).toContain('is a profile; merge recordings with recordings');
+  });
+
+  it('--check passes when the profile covers the runs and lists the gaps when it does not', async () => {
+    const covered = await cli([
+      'merge',
+      '--check',
+      `${container}.profile.json`,
+      `${container}.recording.json`,
+    ]);
+    expect(covered.exitCode, covered.stderr).toBe(0);
+    const gaps = await cli([
+      'merge',
+      '--check',
+      '--json',
+      `${container}.profile.json`,
+      `${shell}.recording.json`,
+    ]);
+    expect(gaps.exitCode).toBe(1);
+    const report = JSON.parse(gaps.stdout);
+    const s = await read(`${shell}.recording.json`);
+    const c = await read(`${container}.profile.json`);
+    const missing = Object.keys(s.abis.x86_64).filter((name) => !c.syscalls[0].names.includes(name));
+    expect(missing.length).toBeGreaterThan(0);
+    expect(report.gaps.map((gap: { name: string }) => gap.name).sort()).toEqual(missing.sort());
+    expect(report.gaps[0]).toMatchObject({ abi: 'x86_64', problem: 'denied', detail: 'fails with EPERM(1)' });
+  });
+});
+
+describe('diff', () => {
+  it('against Docker: every needed syscall gets a status and the headline adds up', async () => {
+    const result = await cli(['diff', `${container}.recording.json`, '--json', '--kernel', '6.1']);
+    expect(result.exitCode, result.stderr).toBe(0);
+    const comparison = JSON.parse(result.stdout);
+    expect(comparison.reference.name).toBe('docker');
+    const [x86] = comparison.abis;
+    const needed = Object.keys((await read(`${container}.recording.json`)).abis.x86_64);
+    const statusOf = new Map(
+      x86.diff.entries.map((entry: { name: string; status: string }) => [entry.name, entry.status]),
+    );
+    for (const name of needed) expect(['allowed', 'conditional', 'denied']).toContain(statusOf.get(name));
+    expect(x86.diff.headline.workloadAllows).toBe(needed.length);
+    expect(x86.diff.headline.referenceAllows).toBe(309);
+    expect(x86.diff.headline.percentFewer).toBe(Math.round((1000 * (309 - needed.length)) / 309) / 10);
+    expect(x86.diff.counts.unneeded).toBe(309 - x86.diff.counts.allowed - x86.diff.counts.conditional);
+  });
+
+  it('names the capability that would allow a denied call, and honours --cap-add', async () => {
+    const profile = join(dir, 'mounting.json');
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(
+      profile,
+      JSON.stringify({
+        defaultAction: 'SCMP_ACT_ERRNO',
+        syscalls: [{ names: ['mount', 'read', 'clone3'], action: 'SCMP_ACT_ALLOW' }],
+      }),
+    );
+    const json = JSON.parse((await cli(['diff', profile, '--json', '--arch', 'x86_64'])).stdout);
+    const entries = json.abis[0].diff.entries;
+    expect(entries.find((e: { name: string }) => e.name === 'mount')).toMatchObject({
+      status: 'denied',
+      unlockedBy: [{ capabilities: ['CAP_SYS_ADMIN'], verdict: 'allowed' }],
+    });
+    expect(entries.find((e: { name: string }) => e.name === 'clone3')).toMatchObject({
+      status: 'denied',
+      errnoName: 'ENOSYS',
+    });
+    expect(entries.find((e: { name: string }) => e.name === 'read')).toMatchObject({ status: 'allowed' });
+    const withAdmin = JSON.parse((await cli(['diff', profile, '--json', '--cap-add', 'SYS_ADMIN'])).stdout);
+    expect(withAdmin.abis[0].diff.entries.find((e: { name: string }) => e.name === 'mount').status).toBe(
+      'allowed',
+    );
+    const markdown = (await cli(['diff', profile, '--markdown'])).stdout;
+    expect(markdown).toContain('| `mount` |  | EPERM | CAP_SYS_ADMIN |');
+    expect(markdown).toContain('#### Dangerous syscalls the workload still needs');
+    const text = await cli(['diff', profile]);
+    expect(text.stderr).toMatch(
+      /x86_64: this profile allows 3 syscalls where docker allows \d+ \(\d+(\.\d)?% fewer\)/,
+    );
+  });
+
+  it('between two profiles: what the second adds and removes', async () => {
+    const result = await cli(['diff', `${container}.profile.json`, `${shell}.profile.json`, '--json']);
+    expect(result.exitCode, result.stderr).toBe(0);
+    const diff = JSON.parse(result.stdout);
+    const before: string[] = (await read(`${container}.profile.json`)).syscalls[0].names;
+    const after: string[] = (await read(`${shell}.profile.json`)).syscalls[0].names;
+    expect(diff.abis[0].added).toEqual(after.filter((name) => !before.includes(name)).sort());
+    expect(diff.abis[0].removed).toEqual(before.filter((name) => !after.includes(name)).sort());
+  });
+
+  it('rejects an unknown reference, ABI and kernel clearly', async () => {
+    expect((await cli(['diff', `${shell}.profile.json`, '--arch', 'vax'])).stderr).toContain(
+      '--arch vax: not an ABI',
+    );
+    expect((await cli(['diff', `${shell}.profile.json`, '--kernel', 'new'])).stderr).toContain(
+      '--kernel new: expected a version',
+    );
+    const missing = await cli(['diff', `${shell}.profile.json`, '--against', join(dir, 'nope.json')]);
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr).toContain('nope.json');
+  });
+});

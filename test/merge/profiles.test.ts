@@ -1,0 +1,115 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { mergeProfiles } from '../../src/merge/profiles.js';
+import { SCMP_ACTIONS, type SeccompProfile } from '../../src/profile/model.js';
+
+const allow = (names: string[]): SeccompProfile => ({
+  defaultAction: 'SCMP_ACT_ERRNO',
+  defaultErrnoRet: 1,
+  architectures: ['SCMP_ARCH_X86_64'],
+  syscalls: [{ names, action: 'SCMP_ACT_ALLOW' }],
+});
+
+describe('mergeProfiles', () => {
+  it('unites allowlists and architectures', () => {
+    const { profile, conflicts } = mergeProfiles([
+      allow(['read', 'write']),
+      { ...allow(['openat', 'read']), architectures: ['SCMP_ARCH_X86', 'SCMP_ARCH_X86_64'] },
+    ]);
+    expect(conflicts).toEqual([]);
+    expect(profile).toEqual({
+      defaultAction: 'SCMP_ACT_ERRNO',
+      defaultErrnoRet: 1,
+      architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86'],
+      syscalls: [{ names: ['openat', 'read', 'write'], action: 'SCMP_ACT_ALLOW' }],
+    });
+  });
+
+  it('lets the less restrictive action win for the same syscall', () => {
+    const ranked = [
+      'SCMP_ACT_KILL_PROCESS',
+      'SCMP_ACT_KILL_THREAD',
+      'SCMP_ACT_TRAP',
+      'SCMP_ACT_ERRNO',
+      'SCMP_ACT_NOTIFY',
+      'SCMP_ACT_TRACE',
+      'SCMP_ACT_LOG',
+      'SCMP_ACT_ALLOW',
+    ] as const;
+    for (let i = 0; i < ranked.length; i++) {
+      for (let j = i + 1; j < ranked.length; j++) {
+        const a: SeccompProfile = {
+          defaultAction: 'SCMP_ACT_ERRNO',
+          syscalls: [{ names: ['ptrace'], action: ranked[i] as never }],
+        };
+        const b: SeccompProfile = {
+          defaultAction: 'SCMP_ACT_ERRNO',
+          syscalls: [{ names: ['ptrace'], action: ranked[j] as never }],
+        };
+        expect(mergeProfiles([a, b]).profile.syscalls).toEqual([{ names: ['ptrace'], action: ranked[j] }]);
+        expect(mergeProfiles([b, a]).profile.syscalls).toEqual([{ names: ['ptrace'], action: ranked[j] }]);
+      }
+    }
+    const old: SeccompProfile = {
+      defaultAction: 'SCMP_ACT_KILL',
+      syscalls: [{ names: ['x'], action: 'SCMP_ACT_KILL' }],
+    };
+    const trap: SeccompProfile = {
+      defaultAction: 'SCMP_ACT_KILL_PROCESS',
+      syscalls: [{ names: ['x'], action: 'SCMP_ACT_TRAP' }],
+    };
+    const merged = mergeProfiles([old, trap]).profile;
+    expect(merged.defaultAction).toBe('SCMP_ACT_KILL');
+    expect(merged.syscalls).toEqual([{ names: ['x'], action: 'SCMP_ACT_TRAP' }]);
+  });
+
+  it('keeps argument filters, unless an unconditional ALLOW makes them moot', () => {
+    const socketRule = {
+      names: ['socket'],
+      action: 'SCMP_ACT_ALLOW' as const,
+      args: [{ index: 0, value: 1, op: 'SCMP_CMP_EQ' as const }],
+    };
+    const withArgs: SeccompProfile = { defaultAction: 'SCMP_ACT_ERRNO', syscalls: [socketRule] };
+    expect(mergeProfiles([withArgs, allow(['read'])]).profile.syscalls).toEqual([
+      { names: ['read'], action: 'SCMP_ACT_ALLOW' },
+      socketRule,
+    ]);
+    expect(mergeProfiles([withArgs, allow(['socket'])]).profile.syscalls).toEqual([
+      { names: ['socket'], action: 'SCMP_ACT_ALLOW' },
+    ]);
+  });
+
+  it('reports conflicting errnoRet values and keeps the lower', () => {
+    const a: SeccompProfile = {
+      defaultAction: 'SCMP_ACT_ERRNO',
+      syscalls: [{ names: ['clone3'], action: 'SCMP_ACT_ERRNO', errnoRet: 38 }],
+    };
+    const b: SeccompProfile = {
+      defaultAction: 'SCMP_ACT_ERRNO',
+      syscalls: [{ names: ['clone3'], action: 'SCMP_ACT_ERRNO', errnoRet: 1 }],
+    };
+    const { profile, conflicts } = mergeProfiles([a, b]);
+    expect(profile.syscalls).toEqual([{ names: ['clone3'], action: 'SCMP_ACT_ERRNO', errnoRet: 1 }]);
+    expect(conflicts).toEqual(['clone3: SCMP_ACT_ERRNO with errnoRet 38 and 1']);
+  });
+
+  it('does not depend on the order of its inputs', () => {
+    const rule = fc.record({
+      names: fc.subarray(['read', 'write', 'ptrace', 'mount', 'clone'], { minLength: 1 }),
+      action: fc.constantFrom(...SCMP_ACTIONS),
+    });
+    const profile = fc.record({
+      defaultAction: fc.constantFrom(...SCMP_ACTIONS),
+      syscalls: fc.array(rule, { maxLength: 4 }),
+    }) as fc.Arbitrary<SeccompProfile>;
+    fc.assert(
+      fc.property(profile, profile, profile, (a, b, c) => {
+        const sorted = (p: SeccompProfile) => JSON.stringify(mergeProfiles([p]).profile);
+        expect(sorted(mergeProfiles([a, b, c]).profile)).toBe(sorted(mergeProfiles([c, a, b]).profile));
+        expect(sorted(mergeProfiles([mergeProfiles([a, b]).profile, c]).profile)).toBe(
+          sorted(mergeProfiles([a, b, c]).profile),
+        );
+      }),
+    );
+  });
+});
