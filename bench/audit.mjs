@@ -1,16 +1,26 @@
 #!/usr/bin/env node
 // Benchmarks the audit parser on a generated audit.log of 1,000,000 SECCOMP records mixed with the
 // other record types auditd writes (~250 MB), against the shell pipeline people use for the same job.
-// Targets: at most 1.0 s wall and 150 MB peak RSS for `feedAuditLines` + `createAuditParser`.
+// Targets: at most 1.0 s wall and 150 MB peak RSS for the whole `seccomp-learn from-audit` command.
 // Needs the build: `npx tsc -p tsconfig.json`.
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BUILT_PARSER = join(ROOT, 'dist', 'parsers', 'audit.js');
+const BUILT_TABLE = join(ROOT, 'dist', 'src', 'syscalls', 'table.js');
 const RECORDS = 1_000_000;
 const WALL_TARGET_S = 1.0;
 const RSS_TARGET_MB = 150;
@@ -128,22 +138,10 @@ function measure(command, args) {
   });
 }
 
-// The child parses the file the way `from-audit` does and prints per-syscall totals plus its own maxRSS
-// (the fallback when GNU time is missing).
-const CHILD = `
-const { createReadStream } = await import('node:fs');
-const { createAuditParser, feedAuditLines } = await import(process.argv[1]);
-const file = process.argv[2];
-const counts = new Map();
-const parser = createAuditParser({
-  file,
-  host: 'x86_64',
-  onRecord: (record) => counts.set(record.syscall, (counts.get(record.syscall) ?? 0) + 1),
-  onNotice: (notice) => console.error(notice.message),
-});
-await feedAuditLines(createReadStream(file, { highWaterMark: 1 << 20 }), file, parser);
-console.log(JSON.stringify({ counts: Object.fromEntries(counts), maxRssKb: process.resourceUsage().maxRSS }));
-`;
+// The real command, with a hook that reports its own peak RSS when it exits (when GNU time is missing).
+const BIN = join(ROOT, 'bin', 'seccomp-learn.js');
+const REPORT_RSS =
+  "data:text/javascript,process.on('exit',()=>process.stderr.write('__MAXRSS_KB='+process.resourceUsage().maxRSS))";
 
 const PIPELINE = `grep SECCOMP "$1" | grep -o 'syscall=[0-9]*' | sort | uniq -c`;
 
@@ -155,19 +153,28 @@ export async function run() {
     const file = join(dir, 'audit.log');
     const expected = generateAuditLog(file);
     const mb = statSync(file).size / 1e6;
+    const prefix = join(dir, 'learnt');
     const ours = await measure(process.execPath, [
-      '--input-type=module',
-      '-e',
-      CHILD,
-      pathToFileURL(BUILT_PARSER).href,
+      '--import',
+      REPORT_RSS,
+      BIN,
+      'from-audit',
       file,
+      '-o',
+      prefix,
+      '--runtime',
+      'none',
     ]);
     const shell = await measure('bash', ['-c', PIPELINE, 'bench', file]);
 
-    const counts = JSON.parse(ours.stdout).counts;
+    const { syscallName } = await import(pathToFileURL(BUILT_TABLE).href);
+    const learnt = JSON.parse(readFileSync(`${prefix}.recording.json`, 'utf8')).abis.x86_64;
     for (const [nr, total] of expected) {
-      if (counts[nr] !== total)
-        throw new Error(`syscall ${nr}: parser counted ${counts[nr]}, generator wrote ${total}`);
+      const name = syscallName('x86_64', nr);
+      if (learnt[name]?.calls !== total)
+        throw new Error(
+          `syscall ${name}: from-audit counted ${learnt[name]?.calls}, generator wrote ${total}`,
+        );
     }
     const shellTotal = shell.stdout
       .trim()
@@ -179,7 +186,7 @@ export async function run() {
     console.log(`audit.log: ${mb.toFixed(0)} MB, ${RECORDS} SECCOMP records (${expected.size} syscalls)`);
     console.log(`${'command'.padEnd(34)} ${'wall'.padStart(8)} ${'peak RSS'.padStart(9)}`);
     console.log(
-      row('seccomp-learn feedAuditLines', ours, `target <= ${WALL_TARGET_S} s, <= ${RSS_TARGET_MB} MB`),
+      row('seccomp-learn from-audit', ours, `target <= ${WALL_TARGET_S} s, <= ${RSS_TARGET_MB} MB`),
     );
     console.log(row('grep | grep -o | sort | uniq -c', shell, `(${shellTotal} records counted)`));
     const met = ours.seconds <= WALL_TARGET_S && (ours.rssMb ?? 0) <= RSS_TARGET_MB;

@@ -469,7 +469,7 @@ export function createAuditParser(options: AuditParserOptions): AuditLineParser 
     if (bytes[at] === QUOTE) return quotedAt(bytes, at, end);
     const valueEnd = interpreted && nextField >= 0 ? nextField : tokenEnd(bytes, at, end);
     scanEnd = valueEnd;
-    if (valueEnd === at || startsWithAt(bytes, at, '(null) ')) return undefined;
+    if (valueEnd === at || (valueEnd - at === 6 && startsWithAt(bytes, at, '(null)'))) return undefined;
     if (!interpreted && isEvenHex(bytes, at, valueEnd)) {
       return Buffer.from(latin1(bytes, at, valueEnd), 'hex').toString('utf8');
     }
@@ -758,9 +758,9 @@ export function createAuditParser(options: AuditParserOptions): AuditLineParser 
       readJournalEntry(bytes, start, end, line);
       return;
     }
-    let typeAt = startsWithAt(bytes, start, 'type=') ? start + 5 : indexOfAt(bytes, start, end, ' type=');
-    if (typeAt >= 0) {
-      if (typeAt !== start + 5) typeAt += 6;
+    const typeKey = startsWithAt(bytes, start, 'type=') ? start : indexOfAt(bytes, start, end, ' type=');
+    if (typeKey >= 0) {
+      const typeAt = typeKey + (bytes[typeKey] === SPACE ? 6 : 5);
       for (const { token, via } of SECCOMP_TYPES) {
         if (!startsWithAt(bytes, typeAt, token)) continue;
         // printk writes "type=1326 audit(…)"; auditd and its relays write "msg=audit(…)".

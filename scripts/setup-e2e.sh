@@ -44,4 +44,8 @@ if ! docker run --rm --network none sl-busybox:test test -d /tmp >/dev/null 2>&1
   tar -C "$rootfs" -c . | docker import - sl-busybox:test >/dev/null
   rm -rf "$rootfs"
 fi
+if ! podman image exists localhost/sl-busybox:test 2>/dev/null; then
+  docker save sl-busybox:test | podman load >/dev/null
+fi
+
 echo "e2e set-up ready: $(strace -V | head -1); docker $(docker version -f '{{.Server.Version}}'); auditd $(pgrep -x auditd)"

@@ -23,7 +23,7 @@ export interface Provenance {
   source: SourceKind;
   command?: string[];
   pid?: number;
-  container?: { engine: string; id?: string; image?: string };
+  container?: { engine: string; id?: string; image?: string; attribution?: ContainerAttributionSummary };
   inputs: string[];
   startedAt?: string;
   endedAt?: string;
@@ -31,6 +31,18 @@ export interface Provenance {
   strace?: string;
   seccompLearn: string;
   exitCode?: number;
+}
+
+/** How the audit records of a container run were placed: what the recording includes and what it left out. */
+export interface ContainerAttributionSummary {
+  /** The container's processes resolved to its cgroup while they ran. */
+  processesPlacedLive: number;
+  /** The container's processes that ended first and were placed through their parent. */
+  processesPlacedByParent: number;
+  /** Records of processes that could not be placed: left out, and a warning. */
+  unresolvedRecords: number;
+  /** Records of other containers and host processes in the same window: left out. */
+  otherRecords: number;
 }
 
 export type WarningCode = NoticeCode;

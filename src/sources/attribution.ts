@@ -4,19 +4,40 @@ import type { Abi } from '../syscalls/abi.js';
 /** A container id as Docker and Podman put it in cgroup paths (docker-<id>.scope, /docker/<id>, libpod-<id>). */
 const CONTAINER_ID = /([0-9a-f]{64})/;
 
-/** Reads which container (if any) a live process is in; undefined when the process is gone. */
-export function containerOfPid(pid: number): { containerId: string | null; cgroupPath?: string } | undefined {
+/**
+ * Reads which container (if any) a live process is in, and where its cgroup's process list is:
+ * `/sys/fs/cgroup/<path>` on cgroup v2, `/sys/fs/cgroup/<controller>/<path>` on v1 and
+ * `/sys/fs/cgroup/unified/<path>` for the v2 part of a hybrid host. Undefined when the process is gone.
+ */
+export function containerOfPid(
+  pid: number,
+): { containerId: string | null; procsFiles?: string[] } | undefined {
   let text: string;
   try {
     text = readFileSync(`/proc/${pid}/cgroup`, 'utf8');
   } catch {
     return undefined;
   }
+  let containerId: string | null = null;
+  const procsFiles: string[] = [];
   for (const line of text.split('\n')) {
     const id = CONTAINER_ID.exec(line)?.[1];
-    if (id) return { containerId: id, cgroupPath: line.slice(line.indexOf(':', line.indexOf(':') + 1) + 1) };
+    if (!id) continue;
+    containerId ??= id;
+    const [hierarchy, controllers, path] = splitCgroupLine(line);
+    if (hierarchy === '0')
+      procsFiles.push(`/sys/fs/cgroup${path}/cgroup.procs`, `/sys/fs/cgroup/unified${path}/cgroup.procs`);
+    else if (controllers)
+      procsFiles.push(`/sys/fs/cgroup/${controllers.replace(/^name=/, '')}${path}/cgroup.procs`);
   }
-  return { containerId: null };
+  return containerId ? { containerId, procsFiles } : { containerId: null };
+}
+
+/** "hierarchy:controllers:path", where the path itself may contain colons. */
+function splitCgroupLine(line: string): [string, string, string] {
+  const first = line.indexOf(':');
+  const second = line.indexOf(':', first + 1);
+  return [line.slice(0, first), line.slice(first + 1, second), line.slice(second + 1)];
 }
 
 interface PendingCall {
@@ -32,7 +53,8 @@ export interface AttributionResult {
   unresolved: { pids: number; calls: number; syscalls: Map<string, PendingCall> };
   /** Calls of other processes (other containers, the host) that were left out. */
   othersCalls: number;
-  /** How many of the container's processes were placed only through their parent, after they had ended. */
+  /** The container's processes placed while alive, and those placed only through their parent after they had ended. */
+  placedLive: number;
   placedByAncestry: number;
 }
 
@@ -87,12 +109,14 @@ export class ContainerAttribution {
       mine: [],
       unresolved: { pids: 0, calls: 0, syscalls: new Map() },
       othersCalls: 0,
+      placedLive: 0,
       placedByAncestry: 0,
     };
     for (const [pid, calls] of this.calls) {
       const owner = this.resolve(pid);
       if (owner === containerId) {
-        if (!this.containerOf.has(pid)) result.placedByAncestry++;
+        if (this.containerOf.has(pid)) result.placedLive++;
+        else result.placedByAncestry++;
         result.mine.push(...calls.values());
       } else if (owner === undefined) {
         result.unresolved.pids++;

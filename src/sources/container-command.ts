@@ -154,6 +154,42 @@ const VALUE_OPTIONS = new Set([
   '--retry-delay',
 ]);
 
+/** Global options of docker and podman that take a value as the next word (`podman --runtime runc run …`). */
+const GLOBAL_VALUE_OPTIONS = new Set([
+  '--config',
+  '-c',
+  '--context',
+  '-H',
+  '--host',
+  '-l',
+  '--log-level',
+  '--tlscacert',
+  '--tlscert',
+  '--tlskey',
+  '--runtime',
+  '--root',
+  '--runroot',
+  '--storage-driver',
+  '--storage-opt',
+  '--cgroup-manager',
+  '--url',
+  '--connection',
+  '--identity',
+  '--events-backend',
+  '--network-cmd-path',
+  '--network-config-dir',
+  '--tmpdir',
+  '--conmon',
+  '--hooks-dir',
+  '--module',
+  '--volumepath',
+  '--imagestore',
+  '--registries-conf',
+  '--runtime-flag',
+  '--db-backend',
+  '--ssh',
+]);
+
 /** Finds where `run` starts in `docker run …`, `docker container run …`, `podman run …` (global options allowed before). */
 function runIndex(argv: string[]): number | undefined {
   for (let index = 1; index < argv.length; index++) {
@@ -161,6 +197,7 @@ function runIndex(argv: string[]): number | undefined {
     if (word === 'run') return index;
     if (word === 'container' && argv[index + 1] === 'run') return index + 1;
     if (!word.startsWith('-')) return undefined;
+    if (GLOBAL_VALUE_OPTIONS.has(word)) index++;
   }
   return undefined;
 }

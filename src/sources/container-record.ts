@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { constants as osConstants, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -74,17 +75,24 @@ function followDmesg(onLine: (line: string, lineNumber: number) => void): LineSo
 }
 
 /** Polls the container's cgroup.procs so that processes are placed while they live, however briefly. */
-function pollCgroup(attribution: ContainerAttribution, cgroupPath: string, containerId: string): () => void {
-  const file = join('/sys/fs/cgroup', cgroupPath, 'cgroup.procs');
+function pollCgroup(
+  attribution: ContainerAttribution,
+  procsFiles: string[],
+  containerId: string,
+): () => void {
+  let file = procsFiles.find((candidate) => existsSync(candidate));
   let busy = false;
   const timer = setInterval(() => {
-    if (busy) return;
+    if (busy || !file) return;
     busy = true;
     readFile(file, 'utf8')
       .then((text) => {
         for (const pid of text.split('\n')) if (pid !== '') attribution.place(Number(pid), containerId);
       })
-      .catch(() => undefined)
+      .catch(() => {
+        // The container is gone: its cgroup went with it.
+        file = undefined;
+      })
       .finally(() => {
         busy = false;
       });
@@ -134,8 +142,8 @@ export async function recordContainer(
           const placed = containerOfPid(record.pid);
           if (placed) {
             attribution.place(record.pid, placed.containerId);
-            if (placed.containerId && placed.cgroupPath && !pollers.has(placed.containerId)) {
-              pollers.set(placed.containerId, pollCgroup(attribution, placed.cgroupPath, placed.containerId));
+            if (placed.containerId && placed.procsFiles && !pollers.has(placed.containerId)) {
+              pollers.set(placed.containerId, pollCgroup(attribution, placed.procsFiles, placed.containerId));
             }
           }
         }
@@ -223,7 +231,17 @@ export async function recordContainer(
     const recording = builder.build({
       source: 'container',
       command: argv,
-      container: { engine: run.engine, id: containerId, ...(run.image ? { image: run.image } : {}) },
+      container: {
+        engine: run.engine,
+        id: containerId,
+        ...(run.image ? { image: run.image } : {}),
+        attribution: {
+          processesPlacedLive: attributed.placedLive,
+          processesPlacedByParent: attributed.placedByAncestry,
+          unresolvedRecords: attributed.unresolved.calls,
+          otherRecords: attributed.othersCalls,
+        },
+      },
       inputs: [source.name],
       startedAt,
       endedAt,

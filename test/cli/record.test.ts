@@ -15,20 +15,19 @@ async function workDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'sl-record-'));
 }
 
-/** Temporary directories seccomp-learn leaves behind (it must leave none). */
-async function leftovers(): Promise<string[]> {
-  return (await readdir(tmpdir())).filter((name) => name.startsWith('seccomp-learn-'));
+/** A private TMPDIR for one run, so what seccomp-learn leaves behind (it must leave nothing) is its own. */
+async function privateTmp(): Promise<{ env: Record<string, string>; leftovers: () => Promise<string[]> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'sl-tmp-'));
+  return { env: { NO_COLOR: '1', TMPDIR: dir }, leftovers: () => readdir(dir) };
 }
 
 describe.skipIf(skip)(`record${skip ? ` (skipped: ${skip})` : ''}`, () => {
   it('passes stdin, stdout and stderr through, returns the exit code and writes recording and profile', async () => {
     const dir = await workDir();
-    const before = await leftovers();
+    const tmp = await privateTmp();
     const result = await cli(
       ['record', '-o', join(dir, 'cat'), '--', '/bin/busybox', 'sh', '-c', 'cat; echo oops >&2; exit 7'],
-      {
-        input: 'from stdin\n',
-      },
+      { input: 'from stdin\n', env: tmp.env },
     );
     expect(result.exitCode).toBe(7);
     expect(result.stdout).toBe('from stdin');
@@ -47,7 +46,7 @@ describe.skipIf(skip)(`record${skip ? ` (skipped: ${skip})` : ''}`, () => {
     const profile = JSON.parse(await readFile(join(dir, 'cat.profile.json'), 'utf8'));
     expect(profile.syscalls[0].names).toContain('read');
     expect((await stat(join(dir, 'cat.profile.json'))).mode & 0o777).toBe(0o644);
-    expect(await leftovers()).toEqual(before);
+    expect(await tmp.leftovers()).toEqual([]);
   });
 
   it('--full records a full trace with the same syscall set as -c', async () => {
@@ -77,7 +76,7 @@ describe.skipIf(skip)(`record${skip ? ` (skipped: ${skip})` : ''}`, () => {
 
   it('forwards SIGTERM to the workload and reports the exit it chose', async () => {
     const dir = await workDir();
-    const before = await leftovers();
+    const tmp = await privateTmp();
     const child = execa(
       process.execPath,
       [
@@ -91,7 +90,7 @@ describe.skipIf(skip)(`record${skip ? ` (skipped: ${skip})` : ''}`, () => {
         '-c',
         'trap "echo got-term; exit 5" TERM; while :; do sleep 0.05; done',
       ],
-      { reject: false, env: { NO_COLOR: '1' } },
+      { reject: false, env: tmp.env },
     );
     await new Promise((resolve) => setTimeout(resolve, 700));
     child.kill('SIGTERM');
@@ -100,7 +99,7 @@ describe.skipIf(skip)(`record${skip ? ` (skipped: ${skip})` : ''}`, () => {
     expect(result.exitCode).toBe(5);
     const recording = JSON.parse(await readFile(join(dir, 'term.recording.json'), 'utf8'));
     expect(recording.abis.x86_64.rt_sigreturn).toBeDefined();
-    expect(await leftovers()).toEqual(before);
+    expect(await tmp.leftovers()).toEqual([]);
   });
 
   it('attaches to a running process with --pid and stops after --duration', async () => {

@@ -123,3 +123,69 @@ describe.skipIf(skip)(`record -- docker run${skip ? ` (skipped: ${skip})` : ''}`
     expect(privileged.stderr).toContain('--privileged containers get no seccomp filter');
   });
 });
+
+const podmanSkip = await e2eSkipReason(
+  'podman with the localhost/sl-busybox:test image, and auditd',
+  async () =>
+    (await available('podman', ['image', 'exists', 'localhost/sl-busybox:test'])) &&
+    (await available('pgrep', ['-x', 'auditd'])),
+);
+
+// crun refuses this machine's hybrid cgroups, and without CAP_SYS_RESOURCE podman's default rlimits
+// cannot be set: runc with the host's own limits works.
+const PODMAN = [
+  'podman',
+  '--runtime',
+  'runc',
+  'run',
+  '--rm',
+  '--network',
+  'none',
+  '--ulimit',
+  'nofile=20000:20000',
+  '--ulimit',
+  'nproc=1000:1000',
+];
+
+describe.skipIf(podmanSkip)(`record -- podman run${podmanSkip ? ` (skipped: ${podmanSkip})` : ''}`, () => {
+  it('learns a podman container and the profile holds under podman', async () => {
+    const prefix = join(await mkdtemp(join(tmpdir(), 'sl-podman-')), 'podman');
+    const result = await cli([
+      'record',
+      '-o',
+      prefix,
+      '--',
+      ...PODMAN,
+      'localhost/sl-busybox:test',
+      'sh',
+      '-c',
+      workload('podman'),
+    ]);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout.startsWith('PODMAN\n7\n')).toBe(true);
+    const recording = JSON.parse(await readFile(`${prefix}.recording.json`, 'utf8'));
+    expect(recording.provenance[0].container).toMatchObject({
+      engine: 'podman',
+      image: 'localhost/sl-busybox:test',
+    });
+    const run = (script: string) =>
+      execa(
+        PODMAN[0] as string,
+        [
+          ...PODMAN.slice(1),
+          '--security-opt',
+          `seccomp=${prefix}.profile.json`,
+          'localhost/sl-busybox:test',
+          'sh',
+          '-c',
+          script,
+        ],
+        { reject: false, timeout: 60_000 },
+      );
+    const other = await run(workload('again'));
+    expect(other.stdout.startsWith('AGAIN\n6\n')).toBe(true);
+    expect(other.exitCode).toBe(0);
+    const refused = await run('echo x > /tmp/x; chmod 600 /tmp/x');
+    expect(refused.stderr).toContain('Operation not permitted');
+  }, 60_000);
+});

@@ -370,6 +370,7 @@ describe('crafted records', () => {
       });
     }
     expect(only(`node=host1 ${raw()}`)).toMatchObject({ serial: 77, pid: 42 });
+    expect(only(`abcd ${raw()}`)).toMatchObject({ serial: 77, pid: 42 });
   });
 
   it('dates journald short lines from their syslog prefix', () => {

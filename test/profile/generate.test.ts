@@ -92,3 +92,17 @@ describe('emitProfile', () => {
     expect(yaml).toMatch(/- names:\n\s+- exit\n\s+- exit_group\n\s+- read\n\s+action: SCMP_ACT_ALLOW/);
   });
 });
+
+describe('runtime baselines', () => {
+  it('label every list with its runtime, version and origin, and keep the dangerous set-up calls out of crun', () => {
+    for (const baseline of RUNTIME_BASELINES) {
+      expect(baseline.version).not.toBe('');
+      expect(baseline.origin.length).toBeGreaterThan(20);
+      expect(baseline.syscalls).toContain('execve');
+    }
+    const crun = RUNTIME_BASELINES.find((baseline) => baseline.runtime === 'crun');
+    for (const name of ['mount', 'umount2', 'pivot_root', 'unshare', 'setns', 'sethostname']) {
+      expect(crun?.syscalls).not.toContain(name);
+    }
+  });
+});

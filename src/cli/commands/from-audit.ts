@@ -57,7 +57,8 @@ function openInput(file: string | undefined, flags: FromAuditFlags): AuditInput 
     ]);
   const path = file ?? DEFAULT_AUDIT_LOG;
   if (path === '-') return { name: '<stdin>', stream: process.stdin, done: Promise.resolve() };
-  return { name: path, stream: createReadStream(path), done: Promise.resolve() };
+  // Large reads: at 250 MB the default 64 KiB chunks cost a fifth of the run.
+  return { name: path, stream: createReadStream(path, { highWaterMark: 1 << 20 }), done: Promise.resolve() };
 }
 
 function optionalPid(value: string | undefined): number | undefined {

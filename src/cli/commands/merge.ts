@@ -1,6 +1,6 @@
 import { judgingTarget } from '../../diff/compare.js';
 import { UserError } from '../../errors.js';
-import { readLearningInput } from '../../inputs.js';
+import { type LearningInput, readLearningInput } from '../../inputs.js';
 import { coverageGaps } from '../../merge/check.js';
 import { mergeProfiles } from '../../merge/profiles.js';
 import { RecordingMerger } from '../../merge/recordings.js';
@@ -42,6 +42,21 @@ async function check(files: string[], flags: MergeFlags): Promise<void> {
   say(table.toString());
   say(style.red(`${profileFile} does not cover ${gaps.length} syscall(s)`));
   process.exitCode = 1;
+}
+
+/** Reads inputs in order while a few are already being read ahead: memory stays bounded by the window. */
+async function* readAhead(files: string[], window = 8): AsyncGenerator<LearningInput> {
+  const pending: Promise<LearningInput>[] = [];
+  let next = 0;
+  while (next < files.length || pending.length > 0) {
+    while (pending.length < window && next < files.length) {
+      const reading = readLearningInput(files[next++] as string);
+      // Its error is reported when its turn comes, not as an unhandled rejection while an earlier one is read.
+      reading.catch(() => undefined);
+      pending.push(reading);
+    }
+    yield await (pending.shift() as Promise<LearningInput>);
+  }
 }
 
 export async function runMerge(files: string[], flags: MergeFlags): Promise<void> {

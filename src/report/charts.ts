@@ -1,0 +1,148 @@
+import type { AbiComparison, RecordedSummary } from './model.js';
+
+/**
+ * Charts as inline SVG strings: the HTML report must open offline, print, and need no script, so
+ * the charts are drawn here rather than by a charting library in the browser.
+ */
+
+export function escapeHtml(value: string): string {
+  return value
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
+}
+
+export const CHART_COLORS = {
+  kept: '#3b6fd8',
+  removed: '#2f9e6e',
+  denied: '#e0902f',
+  calls: '#3b6fd8',
+  errors: '#d64545',
+  track: '#eef1f6',
+  text: '#1f2937',
+  muted: '#6b7280',
+} as const;
+
+const FONT = "font-family=\"-apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif\"";
+const MONO = "font-family=\"ui-monospace, 'SFMono-Regular', Menlo, Consolas, 'DejaVu Sans Mono', monospace\"";
+
+interface Segment {
+  value: number;
+  color: string;
+  label: string;
+}
+
+/** One horizontal bar made of segments, numbers inside the segments that have room for them. */
+function stackedBar(x: number, y: number, height: number, scale: number, segments: Segment[]): string {
+  let left = x;
+  const parts: string[] = [];
+  for (const segment of segments) {
+    if (segment.value <= 0) continue;
+    const width = segment.value * scale;
+    parts.push(
+      `<rect x="${left.toFixed(1)}" y="${y}" width="${width.toFixed(1)}" height="${height}" fill="${segment.color}"><title>${escapeHtml(`${segment.label}: ${segment.value}`)}</title></rect>`,
+    );
+    const text = String(segment.value);
+    if (width >= text.length * 7 + 8) {
+      parts.push(
+        `<text x="${(left + width / 2).toFixed(1)}" y="${y + height / 2 + 4}" text-anchor="middle" font-size="12" font-weight="600" fill="#fff" ${FONT}>${text}</text>`,
+      );
+    }
+    left += width;
+  }
+  return parts.join('');
+}
+
+/**
+ * The profile beside the reference on one ABI: the reference's allowed set split into what this
+ * profile keeps and what it removes, and this profile's set split into what the reference also
+ * allows and what the reference denies.
+ */
+export function comparisonChart(comparison: AbiComparison, referenceLabel: string): string {
+  const kept = comparison.counts.allowed + comparison.counts.conditional;
+  const removed = comparison.counts.unneeded;
+  const denied = comparison.counts.denied;
+  const width = 560;
+  const labelWidth = 128;
+  const totalWidth = 48;
+  const barHeight = 26;
+  const scale = (width - labelWidth - totalWidth) / Math.max(kept + removed, kept + denied, 1);
+  const rows = [
+    {
+      label: referenceLabel,
+      total: comparison.headline.referenceAllows,
+      segments: [
+        { value: kept, color: CHART_COLORS.kept, label: 'allowed by both' },
+        { value: removed, color: CHART_COLORS.removed, label: 'removed by this profile' },
+      ],
+    },
+    {
+      label: 'This profile',
+      total: comparison.headline.workloadAllows,
+      segments: [
+        { value: kept, color: CHART_COLORS.kept, label: 'allowed by both' },
+        { value: denied, color: CHART_COLORS.denied, label: `needed, denied by ${referenceLabel}` },
+      ],
+    },
+  ];
+  const body = rows
+    .map((row, index) => {
+      const y = 8 + index * (barHeight + 14);
+      const used = row.segments.reduce((sum, segment) => sum + Math.max(segment.value, 0), 0) * scale;
+      return [
+        `<text x="${labelWidth - 10}" y="${y + barHeight / 2 + 4}" text-anchor="end" font-size="13" fill="${CHART_COLORS.text}" ${FONT}>${escapeHtml(row.label)}</text>`,
+        `<rect x="${labelWidth}" y="${y}" width="${width - labelWidth - totalWidth}" height="${barHeight}" fill="${CHART_COLORS.track}"/>`,
+        stackedBar(labelWidth, y, barHeight, scale, row.segments),
+        `<text x="${(labelWidth + used + 6).toFixed(1)}" y="${y + barHeight / 2 + 5}" font-size="14" font-weight="700" fill="${CHART_COLORS.text}" ${FONT}>${row.total}</text>`,
+      ].join('');
+    })
+    .join('');
+  const legend = [
+    { color: CHART_COLORS.kept, label: 'allowed by both' },
+    { color: CHART_COLORS.removed, label: 'removed by this profile' },
+    { color: CHART_COLORS.denied, label: `needed, denied by ${referenceLabel}` },
+  ];
+  const legendY = 8 + rows.length * (barHeight + 14) + 6;
+  let legendX = labelWidth;
+  const legendParts = legend.map((item) => {
+    const part = `<rect x="${legendX}" y="${legendY}" width="11" height="11" rx="2" fill="${item.color}"/><text x="${legendX + 16}" y="${legendY + 10}" font-size="12" fill="${CHART_COLORS.muted}" ${FONT}>${escapeHtml(item.label)}</text>`;
+    legendX += 24 + item.label.length * 6.4;
+    return part;
+  });
+  const height = legendY + 20;
+  const title = `${comparison.abi}: this profile allows ${comparison.headline.workloadAllows} syscalls, ${referenceLabel} ${comparison.headline.referenceAllows}; ${removed} removed, ${denied} needed but denied there`;
+  return `<svg class="chart" role="img" aria-label="${escapeHtml(title)}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}"><title>${escapeHtml(title)}</title>${body}${legendParts.join('')}</svg>`;
+}
+
+/** The most-called syscalls as horizontal bars, failed calls overlaid in red. */
+export function mostCalledChart(recorded: RecordedSummary): string {
+  const rows = recorded.mostCalled;
+  const width = 560;
+  const labelWidth = 150;
+  const valueWidth = 92;
+  const barHeight = 16;
+  const gap = 6;
+  const max = Math.max(...rows.map((row) => row.calls), 1);
+  const scale = (width - labelWidth - valueWidth) / max;
+  const multiAbi = recorded.abis.length > 1;
+  const bars = rows.map((row, index) => {
+    const y = 4 + index * (barHeight + gap);
+    const barWidth = Math.max(row.calls * scale, 1.5);
+    const errorWidth = row.errors * scale;
+    const label = multiAbi ? `${row.name} (${row.abi})` : row.name;
+    const value = row.errors > 0 ? `${row.calls} (${row.errors} failed)` : String(row.calls);
+    return [
+      `<text x="${labelWidth - 8}" y="${y + barHeight - 4}" text-anchor="end" font-size="12" fill="${CHART_COLORS.text}" ${MONO}>${escapeHtml(label)}</text>`,
+      `<rect x="${labelWidth}" y="${y}" width="${barWidth.toFixed(1)}" height="${barHeight}" rx="2" fill="${CHART_COLORS.calls}"><title>${escapeHtml(`${label}: ${value}`)}</title></rect>`,
+      errorWidth > 0
+        ? `<rect x="${labelWidth}" y="${y}" width="${errorWidth.toFixed(1)}" height="${barHeight}" rx="2" fill="${CHART_COLORS.errors}"/>`
+        : '',
+      `<text x="${(labelWidth + barWidth + 6).toFixed(1)}" y="${y + barHeight - 4}" font-size="12" fill="${CHART_COLORS.muted}" ${FONT}>${escapeHtml(value)}</text>`,
+    ].join('');
+  });
+  const height = 8 + rows.length * (barHeight + gap);
+  const title = `The ${rows.length} most-called syscalls: ${rows.map((row) => `${row.name} ${row.calls}`).join(', ')}`;
+  return `<svg class="chart" role="img" aria-label="${escapeHtml(title)}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}"><title>${escapeHtml(title)}</title>${bars.join('')}</svg>`;
+}

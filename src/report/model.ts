@@ -1,0 +1,569 @@
+import { basename } from 'node:path';
+import { outcomeText } from '../diff/conditions.js';
+import { type CapabilityUnlock, diffAgainstReference, type ReferenceDiff } from '../diff/diff.js';
+import { type RiskNote, riskNotesForDiff } from '../diff/risk.js';
+import { UserError } from '../errors.js';
+import { mergeRecordings } from '../merge/recordings.js';
+import { type GenerationNote, generateProfile } from '../profile/generate.js';
+import type { SeccompProfile } from '../profile/model.js';
+import { needsOfRecording } from '../profile/needs.js';
+import { baselineFor, type RuntimeChoice } from '../profile/runtime-baselines.js';
+import type { HostInfo, Recording, SourceKind, WarningCode } from '../recording/model.js';
+import { recordingAbis, totalCalls } from '../recording/model.js';
+import { loadReference, type ReferenceSource } from '../reference/builtin.js';
+import { capabilitySet } from '../reference/capabilities.js';
+import {
+  type EvaluationTarget,
+  evaluateProfile,
+  permittedSyscalls,
+  type Verdict,
+} from '../reference/evaluate.js';
+import { formatKernel, hostKernel, type KernelVersion } from '../reference/kernel.js';
+import { type Abi, abiInfo, abisOfHost, hostAbi } from '../syscalls/abi.js';
+import { VERSION } from '../version.js';
+import { type ApplyStep, applySteps, profileName } from './apply.js';
+import { groupOf, SYSCALL_GROUPS, type SyscallGroupId } from './groups.js';
+import type { ReportInputs } from './inputs.js';
+
+/**
+ * The security review of one profile, built once and rendered by every format: Markdown, text and
+ * HTML show it, `--format json` is it. Plain data only, so it serialises as is.
+ */
+
+export const REPORT_FORMAT = 'seccomp-learn/report@1';
+
+/** What ran: a command line, a container, or a process attached to by pid; else the input file. */
+export interface Subject {
+  kind: 'command' | 'container' | 'pid' | 'input';
+  text: string;
+  /** How many runs' provenance names it. */
+  runs: number;
+}
+
+export interface RecordedSummary {
+  runs: number;
+  subjects: Subject[];
+  startedAt?: string;
+  endedAt?: string;
+  hosts: HostInfo[];
+  sources: SourceKind[];
+  straceVersions: string[];
+  seccompLearnVersions: string[];
+  abis: Abi[];
+  totals: { calls: number; errors: number; syscalls: number };
+  /** The most-called syscalls over every ABI, most first. */
+  mostCalled: { abi: Abi; name: string; calls: number; errors: number }[];
+}
+
+/** Why a name is in the profile although no run was seen calling it. */
+export type AssumedReason = 'baseline' | 'always' | 'allow' | 'not-observed';
+
+export interface AssumedName {
+  name: string;
+  reason: AssumedReason;
+  message: string;
+}
+
+export interface ProfileSection {
+  origin: 'generated' | 'file';
+  file?: string;
+  /** The file name to give the profile when applying it. */
+  name: string;
+  /** For a generated profile: whose post-filter calls were added. */
+  runtime?: RuntimeChoice;
+  defaultAction: string;
+  /** What the default action does to a call, in words ("fails with EPERM(1)"). */
+  defaultOutcome: string;
+  architectures: string[];
+  /** Distinct names the profile lets through on the compared ABIs. */
+  allowed: number;
+  /** Allowed without being observed; empty when there is no recording to compare with. */
+  assumed: AssumedName[];
+  notes: GenerationNote[];
+  document: SeccompProfile;
+}
+
+export interface DeniedByReference {
+  name: string;
+  /** What the reference does to it, in words ("fails with ENOSYS(38)"). */
+  outcome: string;
+  unlockedBy: CapabilityUnlock[];
+  minKernel?: string;
+  /** False when the ABI has no such call at all. */
+  existsOnAbi: boolean;
+  observed: boolean;
+}
+
+export interface AbiComparison {
+  abi: Abi;
+  headline: ReferenceDiff['headline'];
+  counts: ReferenceDiff['counts'];
+  /** False when the reference's filter does not cover this ABI (it kills every call). */
+  referenceCoversAbi: boolean;
+  /** Allowed here, refused by the reference. */
+  denied: DeniedByReference[];
+  /** Allowed here, allowed by the reference only for some arguments. */
+  conditional: { name: string; condition: string }[];
+  /** Allowed by the reference, not by this profile. */
+  removed: string[];
+}
+
+export interface ComparisonSection {
+  reference: ReferenceSource & { label: string };
+  hostAbi: Abi;
+  capabilities: string[];
+  capAdd: string[];
+  capDrop: string[];
+  kernel: string;
+  kernelFrom: 'host' | 'option';
+  abis: AbiComparison[];
+}
+
+export type RowOrigin = 'observed' | AssumedReason | 'profile';
+
+export interface SyscallRow {
+  name: string;
+  calls?: number;
+  errors?: number;
+  /** Runs that saw it, out of RecordedSummary.runs. */
+  runs?: number;
+  origin: RowOrigin;
+  /** Whether the profile lets it through (an observed call can be refused by a given profile). */
+  allowed: boolean;
+  /** What the reference does with it; absent for an ABI that was not compared. */
+  reference?: Verdict;
+  dangerous: boolean;
+}
+
+export interface SyscallGroupRows {
+  id: SyscallGroupId;
+  title: string;
+  description: string;
+  syscalls: SyscallRow[];
+}
+
+export interface AbiSyscalls {
+  abi: Abi;
+  native: boolean;
+  count: number;
+  groups: SyscallGroupRows[];
+}
+
+export interface ReportRisk extends RiskNote {
+  observed: boolean;
+}
+
+export type DerivedWarningCode = 'assumed-baseline' | 'profile-denies-observed' | 'no-recording';
+
+export interface ReportWarning {
+  code: WarningCode | DerivedWarningCode;
+  message: string;
+  file?: string;
+  line?: number;
+  abi?: Abi;
+  count?: number;
+  /** True when the report concluded it; false when a recording carried it. */
+  derived: boolean;
+}
+
+export interface ReviewReport {
+  format: typeof REPORT_FORMAT;
+  title: string;
+  seccompLearn: string;
+  inputs: { recordings: string[]; profile?: string };
+  recorded?: RecordedSummary;
+  profile: ProfileSection;
+  comparison: ComparisonSection;
+  syscalls: AbiSyscalls[];
+  risks: { needed: ReportRisk[]; removed: ReportRisk[] };
+  warnings: ReportWarning[];
+  apply: ApplyStep[];
+}
+
+export interface ReportOptions {
+  /** A built-in reference ('docker', 'podman', 'containerd') or a profile file; default 'docker'. */
+  against?: string;
+  /** The host's native ABI; default the recordings' host, else this machine's. */
+  arch?: Abi;
+  capAdd?: readonly string[];
+  capDrop?: readonly string[];
+  /** Default: this machine's kernel. */
+  kernel?: KernelVersion;
+}
+
+const MOST_CALLED = 15;
+
+const REFERENCE_LABELS: Readonly<Record<string, string>> = {
+  docker: "Docker's default",
+  podman: "Podman's default",
+  containerd: "containerd's default",
+};
+
+const distinct = <T>(values: Iterable<T>): T[] => [...new Set(values)];
+const sorted = (values: Iterable<string>): string[] => [...values].sort();
+
+function subjectsOf(recording: Recording): Subject[] {
+  const counts = new Map<string, Subject>();
+  for (const run of recording.provenance) {
+    let subject: Omit<Subject, 'runs'>;
+    if (run.container) {
+      const { engine, image, id } = run.container;
+      subject = { kind: 'container', text: `${engine} ${image ?? id?.slice(0, 12) ?? 'container'}` };
+    } else if (run.command) subject = { kind: 'command', text: run.command.join(' ') };
+    else if (run.pid !== undefined) subject = { kind: 'pid', text: `pid ${run.pid}` };
+    else subject = { kind: 'input', text: run.inputs.join(', ') || 'standard input' };
+    const key = `${subject.kind}\0${subject.text}`;
+    const current = counts.get(key);
+    if (current) current.runs++;
+    else counts.set(key, { ...subject, runs: 1 });
+  }
+  return [...counts.values()];
+}
+
+function summarise(recording: Recording): RecordedSummary {
+  const { provenance } = recording;
+  const starts = provenance.flatMap((run) => (run.startedAt ? [run.startedAt] : [])).sort();
+  const ends = provenance.flatMap((run) => (run.endedAt ? [run.endedAt] : [])).sort();
+  const hosts = new Map(provenance.map((run) => [`${run.host.kernel}\0${run.host.arch}`, run.host]));
+  const mostCalled = recordingAbis(recording)
+    .flatMap((abi) =>
+      Object.entries(recording.abis[abi] ?? {}).map(([name, stats]) => ({
+        abi,
+        name,
+        calls: stats.calls,
+        errors: stats.errors,
+      })),
+    )
+    .sort((a, b) => b.calls - a.calls || a.name.localeCompare(b.name))
+    .slice(0, MOST_CALLED);
+  return {
+    runs: recording.runs,
+    subjects: subjectsOf(recording),
+    ...(starts[0] ? { startedAt: starts[0] } : {}),
+    ...(ends.at(-1) ? { endedAt: ends.at(-1) } : {}),
+    hosts: [...hosts.values()],
+    sources: distinct(provenance.map((run) => run.source)),
+    straceVersions: distinct(provenance.flatMap((run) => (run.strace ? [run.strace] : []))),
+    seccompLearnVersions: distinct(provenance.map((run) => run.seccompLearn)),
+    abis: recordingAbis(recording),
+    totals: totalCalls(recording),
+    mostCalled,
+  };
+}
+
+/** Containers and audit records already include the runtime's own calls; strace of a bare command does not. */
+function runtimeFor(recording: Recording): RuntimeChoice {
+  const observedRuntime = recording.provenance.every(
+    (run) => run.source === 'container' || run.source === 'audit',
+  );
+  return observedRuntime ? 'none' : 'runc';
+}
+
+function recordedHostAbi(recording: Recording | undefined): Abi | undefined {
+  const arches = distinct(recording?.provenance.map((run) => run.host.arch) ?? []);
+  return arches.length === 1 ? arches[0] : undefined;
+}
+
+interface ProfileChoice {
+  profile: SeccompProfile;
+  notes: GenerationNote[];
+  runtime?: RuntimeChoice;
+  file?: string;
+}
+
+function chooseProfile(inputs: ReportInputs, recording: Recording | undefined): ProfileChoice {
+  if (inputs.profile) return { profile: inputs.profile.profile, notes: [], file: inputs.profile.file };
+  if (!recording) throw new UserError('nothing to report on: give recordings, a profile, or both');
+  const runtime = runtimeFor(recording);
+  const { profile, notes } = generateProfile(needsOfRecording(recording), {
+    defaultAction: 'errno',
+    runtime,
+    allow: [],
+    deny: [],
+  });
+  return { profile, notes, runtime };
+}
+
+function deniedEntry(entry: ReferenceDiff['entries'][number], recording: Recording | undefined, abi: Abi) {
+  if (entry.status !== 'denied') return undefined;
+  const denied: DeniedByReference = {
+    name: entry.name,
+    outcome: outcomeText(entry.outcome),
+    unlockedBy: entry.unlockedBy,
+    existsOnAbi: entry.existsOnAbi,
+    observed: recording?.abis[abi]?.[entry.name] !== undefined,
+  };
+  return entry.minKernel ? { ...denied, minKernel: entry.minKernel } : denied;
+}
+
+function comparisonOf(diff: ReferenceDiff, recording: Recording | undefined): AbiComparison {
+  return {
+    abi: diff.abi,
+    headline: diff.headline,
+    counts: diff.counts,
+    referenceCoversAbi: diff.reference.abiInFilter,
+    denied: diff.entries.flatMap((entry) => deniedEntry(entry, recording, diff.abi) ?? []),
+    conditional: diff.entries.flatMap((entry) =>
+      entry.status === 'conditional' ? [{ name: entry.name, condition: entry.condition }] : [],
+    ),
+    removed: diff.entries.flatMap((entry) => (entry.status === 'unneeded' ? [entry.name] : [])),
+  };
+}
+
+/** The reference's verdict on every name, read off a diff that lists every name either side allows. */
+function referenceVerdicts(diff: ReferenceDiff | undefined): (name: string) => Verdict | undefined {
+  if (!diff) return () => undefined;
+  const verdicts = new Map(
+    diff.entries.map((entry): [string, Verdict] => [
+      entry.name,
+      entry.status === 'unneeded' ? entry.referenceVerdict : entry.status,
+    ]),
+  );
+  return (name) => verdicts.get(name) ?? 'denied';
+}
+
+function assumedReason(name: string, notes: ReadonlyMap<string, GenerationNote>): AssumedReason {
+  const kind = notes.get(name)?.kind;
+  return kind === 'baseline' || kind === 'always' || kind === 'allow' ? kind : 'not-observed';
+}
+
+function syscallRows(
+  abi: Abi,
+  native: boolean,
+  recording: Recording | undefined,
+  allowed: ReadonlySet<string>,
+  diff: ReferenceDiff | undefined,
+  notes: ReadonlyMap<string, GenerationNote>,
+  dangerous: ReadonlySet<string>,
+): AbiSyscalls {
+  const observed = recording?.abis[abi] ?? {};
+  const names = sorted(new Set([...Object.keys(observed), ...allowed]));
+  const groups = new Map<SyscallGroupId, SyscallRow[]>();
+  const verdictOf = referenceVerdicts(diff);
+  for (const name of names) {
+    const stats = observed[name];
+    const reference = verdictOf(name);
+    const row: SyscallRow = {
+      name,
+      ...(stats ? { calls: stats.calls, errors: stats.errors, runs: stats.runs } : {}),
+      origin: stats ? 'observed' : recording ? assumedReason(name, notes) : 'profile',
+      allowed: allowed.has(name),
+      ...(reference ? { reference } : {}),
+      dangerous: dangerous.has(name),
+    };
+    const group = groupOf(name);
+    groups.set(group, [...(groups.get(group) ?? []), row]);
+  }
+  return {
+    abi,
+    native,
+    count: names.length,
+    groups: SYSCALL_GROUPS.flatMap((group) => {
+      const rows = groups.get(group.id);
+      return rows ? [{ ...group, syscalls: rows }] : [];
+    }),
+  };
+}
+
+/** Dangerous calls over every compared ABI: one entry per name, needed wins over removed. */
+function mergeRisks(diffs: readonly ReferenceDiff[], observed: ReadonlySet<string>): ReviewReport['risks'] {
+  const needed = new Map<string, RiskNote>();
+  const removed = new Map<string, RiskNote>();
+  for (const diff of diffs) {
+    const notes = riskNotesForDiff(diff);
+    for (const note of notes.needed) needed.set(note.name, note);
+    for (const note of notes.removed) removed.set(note.name, note);
+  }
+  for (const name of needed.keys()) removed.delete(name);
+  const withObserved = (notes: Map<string, RiskNote>): ReportRisk[] =>
+    [...notes.values()]
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .map((note) => ({ ...note, observed: observed.has(note.name) }));
+  return { needed: withObserved(needed), removed: withObserved(removed) };
+}
+
+function recordingWarnings(recording: Recording | undefined): ReportWarning[] {
+  return (recording?.warnings ?? []).map((warning) => ({ ...warning, derived: false }));
+}
+
+function derivedWarnings(
+  recording: Recording | undefined,
+  host: Abi,
+  assumed: readonly AssumedName[],
+  refused: ReadonlyMap<Abi, string[]>,
+  runtime: RuntimeChoice | undefined,
+): ReportWarning[] {
+  const warnings: ReportWarning[] = [];
+  if (!recording) {
+    warnings.push({
+      code: 'no-recording',
+      message:
+        'no recording was given: the report describes the profile alone, without calls, runs or what the workload really used',
+      derived: true,
+    });
+  }
+  for (const abi of recording ? recordingAbis(recording) : []) {
+    if (abi === host) continue;
+    if (recording?.warnings.some((warning) => warning.code === 'compat-abi' && warning.abi === abi)) continue;
+    const calls = Object.values(recording?.abis[abi] ?? {}).reduce((sum, stats) => sum + stats.calls, 0);
+    warnings.push({
+      code: 'compat-abi',
+      message: `the workload made ${calls} call(s) through the ${abi} ABI, not the host's native ${host}: the profile must list ${abiInfo(abi).scmpArch}, and those entry points are a separate attack surface to review`,
+      abi,
+      count: calls,
+      derived: true,
+    });
+  }
+  const baseline = assumed.filter((name) => name.reason === 'baseline');
+  if (baseline.length > 0 && runtime) {
+    const versions = baselineFor(runtime).sources.map((source) => `${source.runtime} ${source.version}`);
+    warnings.push({
+      code: 'assumed-baseline',
+      message: `${baseline.length} syscall(s) are allowed by assumption, not observation: what ${runtime} itself calls between installing the filter and starting the workload (${versions.join(', ')}). If the workload will not run in a container, generate with --runtime none`,
+      count: baseline.length,
+      derived: true,
+    });
+  }
+  for (const [abi, names] of refused) {
+    warnings.push({
+      code: 'profile-denies-observed',
+      message: `the profile refuses ${names.length} syscall(s) the workload was seen calling on ${abi}: ${names.join(', ')}. The workload may fail where it calls them`,
+      abi,
+      count: names.length,
+      derived: true,
+    });
+  }
+  return warnings;
+}
+
+function titleOf(recorded: RecordedSummary | undefined, name: string): string {
+  const subjects = recorded?.subjects.filter((subject) => subject.kind !== 'input') ?? [];
+  if (subjects.length === 0) return name.replace(/\.json$/, '');
+  const [first] = subjects;
+  return subjects.length === 1 && first ? first.text : `${first?.text} and ${subjects.length - 1} more`;
+}
+
+/**
+ * Builds the review: merges the recordings, takes the given profile or generates the default one,
+ * and compares it with the reference profile as that runtime would load it on the host.
+ */
+export async function buildReport(inputs: ReportInputs, options: ReportOptions = {}): Promise<ReviewReport> {
+  const recording =
+    inputs.recordings.length > 0
+      ? mergeRecordings(inputs.recordings.map((input) => input.recording))
+      : undefined;
+  const chosen = chooseProfile(inputs, recording);
+  const host = options.arch ?? recordedHostAbi(recording) ?? hostAbi();
+  const reference = await loadReference(options.against ?? 'docker');
+  const capAdd = [...(options.capAdd ?? [])];
+  const capDrop = [...(options.capDrop ?? [])];
+  const capabilities = capabilitySet(capAdd, capDrop, reference.defaultCapabilities);
+  const kernel = options.kernel ?? hostKernel();
+  const target = (abi: Abi): EvaluationTarget => ({ abi, hostAbi: host, capabilities, kernel });
+
+  const evaluatedHost = evaluateProfile(chosen.profile, target(host));
+  const allowedOn = new Map<Abi, Set<string>>();
+  for (const abi of abisOfHost(host)) {
+    const evaluated = evaluateProfile(chosen.profile, target(abi));
+    const allowed = new Set(permittedSyscalls(evaluated).keys());
+    if (allowed.size > 0 || recording?.abis[abi]) allowedOn.set(abi, allowed);
+  }
+  const diffs = [...allowedOn].map(([abi, allowed]) => {
+    const usage = new Map(
+      [...allowed].map((name) => {
+        const stats = recording?.abis[abi]?.[name];
+        return [name, stats ? { calls: stats.calls, runs: stats.runs } : {}];
+      }),
+    );
+    const evaluated = evaluateProfile(reference.profile, { ...target(abi), dialect: reference.dialect });
+    return diffAgainstReference({ abi, syscalls: usage }, evaluated);
+  });
+
+  const notes = new Map(chosen.notes.map((note) => [note.name, note]));
+  const observed = new Set(
+    recording ? recordingAbis(recording).flatMap((abi) => Object.keys(recording.abis[abi] ?? {})) : [],
+  );
+  const allowedAnywhere = new Set([...allowedOn.values()].flatMap((names) => [...names]));
+  const assumed: AssumedName[] = recording
+    ? sorted(allowedAnywhere)
+        .filter((name) => !observed.has(name))
+        .map((name) => {
+          const note = notes.get(name);
+          const message = note?.message ?? 'allowed by the given profile, not observed';
+          return { name, reason: assumedReason(name, notes), message };
+        })
+    : [];
+  const refused = new Map<Abi, string[]>();
+  for (const abi of recording ? recordingAbis(recording) : []) {
+    const allowed = allowedOn.get(abi) ?? new Set<string>();
+    const missing = Object.keys(recording?.abis[abi] ?? {}).filter((name) => !allowed.has(name));
+    if (missing.length > 0 && inputs.profile) refused.set(abi, missing);
+  }
+
+  const risks = mergeRisks(diffs, observed);
+  const dangerous = new Set([...risks.needed, ...risks.removed].map((risk) => risk.name));
+  const abis = distinct([...(recording ? recordingAbis(recording) : []), ...allowedOn.keys()]);
+  const syscalls = abis.map((abi) =>
+    syscallRows(
+      abi,
+      abi === host,
+      recording,
+      allowedOn.get(abi) ?? new Set(),
+      diffs.find((diff) => diff.abi === abi),
+      notes,
+      dangerous,
+    ),
+  );
+
+  const recorded = recording ? summarise(recording) : undefined;
+  const recordingFiles = inputs.recordings.map((input) => input.file);
+  const name = profileName(chosen.file, recordingFiles);
+  const document = chosen.profile;
+  const profile: ProfileSection = {
+    origin: chosen.file ? 'file' : 'generated',
+    ...(chosen.file ? { file: chosen.file } : {}),
+    name,
+    ...(chosen.runtime ? { runtime: chosen.runtime } : {}),
+    defaultAction: document.defaultAction,
+    defaultOutcome: outcomeText(evaluatedHost.defaultOutcome),
+    architectures: evaluatedHost.architectures.map((abi) => abiInfo(abi).scmpArch),
+    allowed: allowedAnywhere.size,
+    assumed,
+    notes: chosen.notes,
+    document,
+  };
+  const referenceName = options.against ?? 'docker';
+  return {
+    format: REPORT_FORMAT,
+    title: titleOf(recorded, name),
+    seccompLearn: VERSION,
+    inputs: { recordings: recordingFiles, ...(chosen.file ? { profile: chosen.file } : {}) },
+    ...(recorded ? { recorded } : {}),
+    profile,
+    comparison: {
+      reference: {
+        ...reference.source,
+        label: REFERENCE_LABELS[referenceName] ?? `the profile ${basename(referenceName)}`,
+      },
+      hostAbi: host,
+      capabilities: [...capabilities].sort(),
+      capAdd,
+      capDrop,
+      kernel: formatKernel(kernel),
+      kernelFrom: options.kernel ? 'option' : 'host',
+      abis: diffs.map((diff) => comparisonOf(diff, recording)),
+    },
+    syscalls,
+    risks,
+    warnings: [
+      ...recordingWarnings(recording),
+      ...derivedWarnings(recording, host, assumed, refused, chosen.runtime),
+    ],
+    apply: applySteps({
+      name,
+      recordings: recordingFiles,
+      runtime: chosen.runtime,
+      profileFile: chosen.file,
+    }),
+  };
+}

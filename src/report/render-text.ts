@@ -1,0 +1,211 @@
+import { newTable, style } from '../cli/output.js';
+import type { ReviewReport } from './model.js';
+import {
+  fewerText,
+  headlineText,
+  hostsText,
+  originText,
+  plural,
+  profileJson,
+  profileText,
+  referenceOrigin,
+  referenceTarget,
+  runsText,
+  sourcesText,
+  subjectsText,
+  totalsText,
+  unlockText,
+  verdictText,
+  warningLocation,
+  whenText,
+} from './words.js';
+
+/** The report for a terminal: cli-table3 tables, colour only where output.ts allows it (NO_COLOR). */
+
+const WIDTH = 100;
+
+/** Words filled into lines of at most WIDTH columns, each line indented. */
+function wrap(words: readonly string[], indent = '  '): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of words) {
+    if (line && indent.length + line.length + 1 + word.length > WIDTH) {
+      lines.push(indent + line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(indent + line);
+  return lines;
+}
+
+const heading = (title: string): string[] => ['', style.bold(title), style.dim('─'.repeat(title.length))];
+
+function recordedLines(report: ReviewReport): string[] {
+  const { recorded } = report;
+  if (!recorded)
+    return [...heading('What was recorded'), 'No recording: this report describes the profile alone.'];
+  const table = newTable(['', '']);
+  table.push(
+    ['workload', subjectsText(recorded).join('\n')],
+    ['runs', String(recorded.runs)],
+    ['when', whenText(recorded)],
+    ['host', hostsText(recorded)],
+    ['source', sourcesText(recorded)],
+    ['observed', totalsText(recorded)],
+    ['recorded with', `seccomp-learn ${recorded.seccompLearnVersions.join(', ')}`],
+    ['inputs', report.inputs.recordings.join('\n')],
+  );
+  return [...heading('What was recorded'), table.toString()];
+}
+
+function warningLines(report: ReviewReport): string[] {
+  if (report.warnings.length === 0) return [];
+  return [
+    ...heading(`Warnings (${report.warnings.length})`),
+    ...report.warnings.flatMap((warning) => {
+      const where = warningLocation(warning);
+      return [
+        style.yellow(`! ${warning.code}${where ? ` (${where})` : ''}`),
+        ...wrap(warning.message.split(' '), '    '),
+      ];
+    }),
+  ];
+}
+
+function comparisonLines(report: ReviewReport): string[] {
+  const { comparison } = report;
+  const label = comparison.reference.label;
+  const table = newTable(
+    ['ABI', 'this profile', label, 'difference', 'denied there', 'arg-filtered'],
+    [1, 2, 4, 5],
+  );
+  for (const abi of comparison.abis) {
+    table.push([
+      abi.abi,
+      abi.headline.workloadAllows,
+      abi.headline.referenceAllows,
+      fewerText(abi),
+      abi.counts.denied,
+      abi.counts.conditional,
+    ]);
+  }
+  const lines = [
+    ...heading(`Compared with ${label}`),
+    table.toString(),
+    ...wrap(`${label} from ${referenceOrigin(report)}, evaluated ${referenceTarget(report)}.`.split(' '), ''),
+  ];
+  for (const abi of comparison.abis) {
+    if (abi.denied.length > 0) {
+      const denied = newTable(['syscall', label, 'allowed there with', 'observed']);
+      for (const entry of abi.denied) {
+        denied.push([entry.name, entry.outcome, unlockText(entry), entry.observed ? 'yes' : 'no']);
+      }
+      lines.push('', style.bold(`Allowed here, denied by ${label} (${abi.abi})`), denied.toString());
+    }
+    if (abi.conditional.length > 0) {
+      const conditional = newTable(['syscall', 'condition']);
+      for (const entry of abi.conditional) conditional.push([entry.name, entry.condition]);
+      lines.push(
+        '',
+        style.bold(`Allowed by ${label} only for some arguments (${abi.abi})`),
+        conditional.toString(),
+      );
+    }
+    if (abi.removed.length > 0) {
+      lines.push(
+        '',
+        style.bold(
+          `Removed: ${plural(abi.removed.length, 'syscall')} ${label} allows and this profile does not (${abi.abi})`,
+        ),
+        ...wrap(abi.removed),
+      );
+    }
+  }
+  return lines;
+}
+
+function riskLines(report: ReviewReport): string[] {
+  const { needed, removed } = report.risks;
+  const lines = heading('Dangerous syscalls');
+  if (needed.length === 0) lines.push('The profile allows none of the syscalls on the review list.');
+  else {
+    lines.push(style.red(`Still allowed: review each (${needed.length})`));
+    for (const risk of needed) {
+      lines.push(
+        `${style.bold(risk.name)} ${style.dim(`[${risk.category}${risk.observed ? ', observed' : ', not observed'}]`)}`,
+        ...wrap(`why: ${risk.risk}`.split(' '), '    '),
+        ...wrap(`check: ${risk.check}`.split(' '), '    '),
+      );
+    }
+  }
+  if (removed.length > 0) {
+    lines.push(
+      '',
+      style.green(`Removed compared with ${report.comparison.reference.label} (${removed.length})`),
+      ...wrap(removed.map((risk) => risk.name)),
+    );
+  }
+  return lines;
+}
+
+function syscallLines(report: ReviewReport): string[] {
+  const lines: string[] = [];
+  for (const abi of report.syscalls) {
+    const table = newTable(
+      ['group', 'syscall', 'calls', 'errors', 'runs', 'origin', report.comparison.reference.label],
+      [2, 3, 4],
+    );
+    for (const group of abi.groups) {
+      group.syscalls.forEach((row, index) => {
+        table.push([
+          index === 0 ? group.title : '',
+          row.dangerous ? style.red(`${row.name} !`) : row.name,
+          row.calls ?? '',
+          row.errors || '',
+          runsText(row, report.recorded),
+          row.origin === 'observed' && row.allowed ? originText(row) : style.yellow(originText(row)),
+          verdictText(row.reference),
+        ]);
+      });
+    }
+    const title = `Syscalls on ${abi.abi}${abi.native ? '' : ' (compat ABI)'}: ${plural(abi.count, 'syscall')} in ${plural(abi.groups.length, 'group')}`;
+    lines.push(...heading(title), table.toString());
+  }
+  return lines;
+}
+
+async function profileLines(report: ReviewReport): Promise<string[]> {
+  return [
+    ...heading(`The profile (${report.profile.name}.json, ${plural(report.profile.allowed, 'syscall')})`),
+    ...wrap(`${profileText(report)}.`.split(' '), ''),
+    '',
+    (await profileJson(report)).trimEnd(),
+  ];
+}
+
+function applyLines(report: ReviewReport): string[] {
+  return [
+    ...heading('How to apply'),
+    ...report.apply.flatMap((step) => [
+      `${style.bold(step.target)}: ${step.description}`,
+      ...step.code.flatMap((block) => block.text.split('\n').map((line) => `    ${line}`)),
+      '',
+    ]),
+  ];
+}
+
+export async function renderText(report: ReviewReport): Promise<string> {
+  const lines = [
+    style.bold(`Seccomp review: ${report.title}`),
+    ...report.comparison.abis.map((abi) => `${abi.abi}: ${style.bold(headlineText(report, abi))}`),
+    ...recordedLines(report),
+    ...warningLines(report),
+    ...comparisonLines(report),
+    ...riskLines(report),
+    ...syscallLines(report),
+    ...(await profileLines(report)),
+    ...applyLines(report),
+    style.dim(`seccomp-learn ${report.seccompLearn}`),
+  ];
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,52 @@
+import { extname } from 'node:path';
+import { UserError } from '../errors.js';
+import type { ReviewReport } from './model.js';
+
+export const REPORT_FORMATS = ['md', 'html', 'json', 'text'] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+
+const BY_EXTENSION: Readonly<Record<string, ReportFormat>> = {
+  '.md': 'md',
+  '.markdown': 'md',
+  '.html': 'html',
+  '.htm': 'html',
+  '.json': 'json',
+  '.txt': 'text',
+  '.text': 'text',
+};
+
+/**
+ * --format wins; else the output file's extension; else text for a person at a terminal and
+ * Markdown for anything else (a pipe into a PR comment, a CI log).
+ */
+export function chooseFormat(
+  format: ReportFormat | undefined,
+  output: string | undefined,
+  tty: boolean,
+): ReportFormat {
+  if (format) return format;
+  if (output) {
+    const inferred = BY_EXTENSION[extname(output).toLowerCase()];
+    if (!inferred) {
+      throw new UserError(
+        `cannot tell the report format from "${output}": use .md, .html, .json or .txt, or --format`,
+      );
+    }
+    return inferred;
+  }
+  return tty ? 'text' : 'md';
+}
+
+/** Each renderer is loaded only when asked for: the HTML one is the largest and `text` is the common case. */
+export async function renderReport(report: ReviewReport, format: ReportFormat): Promise<string> {
+  switch (format) {
+    case 'md':
+      return (await import('./render-md.js')).renderMarkdown(report);
+    case 'html':
+      return (await import('./render-html.js')).renderHtml(report);
+    case 'json':
+      return `${JSON.stringify(report, null, 2)}\n`;
+    case 'text':
+      return (await import('./render-text.js')).renderText(report);
+  }
+}

@@ -1,0 +1,147 @@
+import { emitProfile } from '../profile/emit.js';
+import type { Verdict } from '../reference/evaluate.js';
+import type {
+  AbiComparison,
+  DeniedByReference,
+  RecordedSummary,
+  ReportWarning,
+  ReviewReport,
+  RowOrigin,
+  SyscallRow,
+} from './model.js';
+
+/**
+ * The sentences every renderer shares, so Markdown, text and HTML say the same thing in the same
+ * words; each renderer only escapes and lays them out.
+ */
+
+export const plural = (count: number, one: string, many = `${one}s`): string =>
+  `${count} ${count === 1 ? one : many}`;
+
+/** "240 fewer (77.7%)", or "12 more" when the profile is wider than the reference. */
+export function fewerText(comparison: AbiComparison): string {
+  const { fewer, percentFewer } = comparison.headline;
+  return fewer >= 0 ? `${fewer} fewer (${percentFewer}%)` : `${-fewer} more`;
+}
+
+/** "69 allowed vs 309 in Docker's default, 240 fewer (77.7%)". */
+export function headlineText(report: ReviewReport, comparison: AbiComparison): string {
+  const { workloadAllows, referenceAllows } = comparison.headline;
+  return `${workloadAllows} allowed vs ${referenceAllows} in ${report.comparison.reference.label}, ${fewerText(comparison)}`;
+}
+
+export function referenceTarget(report: ReviewReport): string {
+  const { comparison } = report;
+  const changes = [
+    ...comparison.capAdd.map((cap) => `+${cap}`),
+    ...comparison.capDrop.map((cap) => `-${cap}`),
+  ];
+  const caps = changes.length > 0 ? `default capabilities ${changes.join(' ')}` : 'default capabilities';
+  const kernel = `kernel ${comparison.kernel}${comparison.kernelFrom === 'host' ? ' (this host)' : ''}`;
+  return `as loaded on a ${comparison.hostAbi} host, ${kernel}, ${caps}`;
+}
+
+export function referenceOrigin(report: ReviewReport): string {
+  const { reference } = report.comparison;
+  if (!reference.repository) return reference.file;
+  const commit = reference.commit ? ` @ ${reference.commit.slice(0, 12)}` : '';
+  const version = reference.version ? ` (${reference.version})` : '';
+  return `${reference.repository} ${reference.upstreamPath ?? ''}${commit}${version}`;
+}
+
+export function runsText(row: SyscallRow, recorded: RecordedSummary | undefined): string {
+  return row.runs === undefined || !recorded ? '' : `${row.runs}/${recorded.runs}`;
+}
+
+const ORIGIN_TEXT: Readonly<Record<RowOrigin, string>> = {
+  observed: 'observed',
+  baseline: 'runtime baseline',
+  always: 'always allowed',
+  allow: '--allow',
+  'not-observed': 'not observed',
+  profile: 'in the profile',
+};
+
+export function originText(row: SyscallRow): string {
+  const origin = ORIGIN_TEXT[row.origin];
+  return row.allowed ? origin : `${origin}, refused by the profile`;
+}
+
+const VERDICT_TEXT: Readonly<Record<Verdict, string>> = {
+  allowed: 'allowed',
+  conditional: 'some arguments',
+  denied: 'denied',
+};
+
+export function verdictText(verdict: Verdict | undefined): string {
+  return verdict ? VERDICT_TEXT[verdict] : 'not compared';
+}
+
+/** What would let the reference allow it: "CAP_SYS_ADMIN", "kernel 5.3+", or why nothing would. */
+export function unlockText(denied: DeniedByReference): string {
+  if (!denied.existsOnAbi) return 'no such syscall on this ABI';
+  const ways = denied.unlockedBy.map(
+    (unlock) =>
+      `${unlock.capabilities.join(' + ')}${unlock.verdict === 'conditional' ? ' (some arguments)' : ''}`,
+  );
+  if (denied.minKernel) ways.push(`kernel ${denied.minKernel}+`);
+  return ways.length > 0 ? ways.join(' or ') : 'no capability: only a custom profile';
+}
+
+export function whenText(recorded: RecordedSummary): string {
+  const { startedAt, endedAt } = recorded;
+  if (!startedAt && !endedAt) return 'not recorded by the source';
+  if (startedAt && endedAt && startedAt !== endedAt) return `${startedAt} to ${endedAt}`;
+  return startedAt ?? endedAt ?? '';
+}
+
+export function subjectsText(recorded: RecordedSummary): string[] {
+  return recorded.subjects.map((subject) => {
+    const runs = recorded.runs > 1 ? ` (${plural(subject.runs, 'run')})` : '';
+    const kind = subject.kind === 'input' ? 'from ' : subject.kind === 'container' ? 'container ' : '';
+    return `${kind}${subject.text}${runs}`;
+  });
+}
+
+export function hostsText(recorded: RecordedSummary): string {
+  return recorded.hosts.map((host) => `Linux ${host.kernel} ${host.arch}`).join('; ');
+}
+
+export function sourcesText(recorded: RecordedSummary): string {
+  const strace = recorded.straceVersions.length > 0 ? ` (strace ${recorded.straceVersions.join(', ')})` : '';
+  return `${recorded.sources.join(', ')}${strace}`;
+}
+
+export function totalsText(recorded: RecordedSummary): string {
+  const { calls, errors, syscalls } = recorded.totals;
+  return `${plural(calls, 'call')}, ${plural(errors, 'error')}, ${plural(syscalls, 'distinct syscall')} on ${recorded.abis.join(', ')}`;
+}
+
+export function warningLocation(warning: ReportWarning): string {
+  if (!warning.file) return '';
+  return `${warning.file}${warning.line ? `:${warning.line}` : ''}`;
+}
+
+export function profileText(report: ReviewReport): string {
+  const { profile } = report;
+  const origin =
+    profile.origin === 'file'
+      ? `read from ${profile.file}`
+      : `generated from the recording${profile.runtime && profile.runtime !== 'none' ? ` with the ${profile.runtime} runtime baseline` : ''}`;
+  return `${profile.defaultAction} (every other call ${profile.defaultOutcome}) on ${profile.architectures.join(', ')}; ${origin}`;
+}
+
+/** The profile as it is saved and loaded: the text `seccomp-learn generate` writes. */
+export function profileJson(report: ReviewReport): Promise<string> {
+  return emitProfile(report.profile.document, 'docker', report.profile.name);
+}
+
+/** Splits our own sentences into plain text and `backticked` code spans, for each renderer to mark up. */
+export function codeSpans(sentence: string): { code: boolean; text: string }[] {
+  return sentence
+    .split(/(`[^`]*`)/)
+    .filter((part) => part !== '')
+    .map((part) =>
+      part.startsWith('`') ? { code: true, text: part.slice(1, -1) } : { code: false, text: part },
+    );
+}
