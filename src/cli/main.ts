@@ -290,6 +290,50 @@ Next steps:
       return (await import('./commands/diff.js')).runDiff(inputs, options);
     });
 
+  program
+    .command('report')
+    .summary('write a security review of a profile (Markdown, HTML, JSON or text)')
+    .description(
+      "Review recordings and/or one profile for a security team: what was recorded, every warning, the syscalls grouped by what they do, the dangerous ones still allowed, the comparison with Docker's default (what it removes, what the workload needs that Docker denies and which capability would allow it), the profile and how to apply it. Inputs are told apart by content: recordings (merged) and at most one profile; without a profile, the one `generate` would write is reviewed. Default format: text on a terminal, else Markdown; with -o, the file's extension (.md, .html, .json, .txt).",
+    )
+    .argument('<input...>', 'recordings (*.recording.json) and/or one profile (JSON with defaultAction)')
+    .addOption(new Option('--format <format>', 'report format').choices(['md', 'html', 'json', 'text']))
+    .option('-o, --output <file>', 'write the report here (default: stdout)')
+    .option(
+      '--against <reference>',
+      'reference profile: docker, podman, containerd or a profile file',
+      'docker',
+    )
+    .option('--arch <abi>', "the host's native ABI (x86_64, aarch64, …; default: the recordings' host)")
+    .option(
+      '--cap-add <caps>',
+      'capabilities added to the container (comma-separated, repeatable)',
+      collect,
+      [],
+    )
+    .option(
+      '--cap-drop <caps>',
+      'capabilities dropped from the container (comma-separated, repeatable)',
+      collect,
+      [],
+    )
+    .option(
+      '--kernel <version>',
+      "host kernel to evaluate the reference for, e.g. 5.4 (default: this machine's)",
+    )
+    .addHelpText(
+      'after',
+      examples([
+        'seccomp-learn report app.recording.json                      # text on a terminal',
+        'seccomp-learn report run1.recording.json run2.recording.json -o review.md   # for a pull request',
+        'seccomp-learn report app.recording.json app.json -o review.html             # recording + profile',
+        'seccomp-learn report app.recording.json --cap-add SYS_ADMIN --kernel 5.4 --format json',
+      ]),
+    )
+    .action(async (inputs: string[], options) =>
+      (await import('./commands/report.js')).runReport(inputs, options),
+    );
+
   return program;
 }
 

@@ -110,6 +110,7 @@ export function mergeProfiles(profiles: readonly SeccompProfile[]): ProfileMerge
     .sort(
       (a, b) =>
         rank(b.outcome.action) - rank(a.outcome.action) ||
+        a.outcome.action.localeCompare(b.outcome.action) ||
         (a.outcome.errnoRet ?? 0) - (b.outcome.errnoRet ?? 0),
     )
     .map(({ outcome, names }) => ({

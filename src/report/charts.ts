@@ -1,4 +1,4 @@
-import type { AbiComparison, RecordedSummary } from './model.js';
+import type { AbiAgainstReference, RecordedSummary } from './model.js';
 
 /**
  * Charts as inline SVG strings: the HTML report must open offline, print, and need no script, so
@@ -25,6 +25,9 @@ export const CHART_COLORS = {
   muted: '#6b7280',
 } as const;
 
+/** About the width a chart gets in its panel, so that 12px in the SVG is 12px on the page. */
+const CHART_WIDTH = 460;
+
 const FONT = "font-family=\"-apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif\"";
 const MONO = "font-family=\"ui-monospace, 'SFMono-Regular', Menlo, Consolas, 'DejaVu Sans Mono', monospace\"";
 
@@ -40,7 +43,8 @@ function stackedBar(x: number, y: number, height: number, scale: number, segment
   const parts: string[] = [];
   for (const segment of segments) {
     if (segment.value <= 0) continue;
-    const width = segment.value * scale;
+    // A single denied call among hundreds must still show.
+    const width = Math.max(segment.value * scale, 3);
     parts.push(
       `<rect x="${left.toFixed(1)}" y="${y}" width="${width.toFixed(1)}" height="${height}" fill="${segment.color}"><title>${escapeHtml(`${segment.label}: ${segment.value}`)}</title></rect>`,
     );
@@ -60,13 +64,13 @@ function stackedBar(x: number, y: number, height: number, scale: number, segment
  * profile keeps and what it removes, and this profile's set split into what the reference also
  * allows and what the reference denies.
  */
-export function comparisonChart(comparison: AbiComparison, referenceLabel: string): string {
+export function comparisonChart(comparison: AbiAgainstReference, referenceLabel: string): string {
   const kept = comparison.counts.allowed + comparison.counts.conditional;
   const removed = comparison.counts.unneeded;
   const denied = comparison.counts.denied;
-  const width = 560;
-  const labelWidth = 128;
-  const totalWidth = 48;
+  const width = CHART_WIDTH;
+  const labelWidth = 118;
+  const totalWidth = 44;
   const barHeight = 26;
   const scale = (width - labelWidth - totalWidth) / Math.max(kept + removed, kept + denied, 1);
   const rows = [
@@ -104,14 +108,12 @@ export function comparisonChart(comparison: AbiComparison, referenceLabel: strin
     { color: CHART_COLORS.removed, label: 'removed by this profile' },
     { color: CHART_COLORS.denied, label: `needed, denied by ${referenceLabel}` },
   ];
-  const legendY = 8 + rows.length * (barHeight + 14) + 6;
-  let legendX = labelWidth;
-  const legendParts = legend.map((item) => {
-    const part = `<rect x="${legendX}" y="${legendY}" width="11" height="11" rx="2" fill="${item.color}"/><text x="${legendX + 16}" y="${legendY + 10}" font-size="12" fill="${CHART_COLORS.muted}" ${FONT}>${escapeHtml(item.label)}</text>`;
-    legendX += 24 + item.label.length * 6.4;
-    return part;
-  });
-  const height = legendY + 20;
+  const legendY = 8 + rows.length * (barHeight + 14) + 4;
+  const legendParts = legend.map(
+    (item, index) =>
+      `<rect x="${labelWidth}" y="${legendY + index * 18}" width="11" height="11" rx="2" fill="${item.color}"/><text x="${labelWidth + 17}" y="${legendY + index * 18 + 10}" font-size="12" fill="${CHART_COLORS.muted}" ${FONT}>${escapeHtml(item.label)}</text>`,
+  );
+  const height = legendY + legend.length * 18;
   const title = `${comparison.abi}: this profile allows ${comparison.headline.workloadAllows} syscalls, ${referenceLabel} ${comparison.headline.referenceAllows}; ${removed} removed, ${denied} needed but denied there`;
   return `<svg class="chart" role="img" aria-label="${escapeHtml(title)}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}"><title>${escapeHtml(title)}</title>${body}${legendParts.join('')}</svg>`;
 }
@@ -119,9 +121,9 @@ export function comparisonChart(comparison: AbiComparison, referenceLabel: strin
 /** The most-called syscalls as horizontal bars, failed calls overlaid in red. */
 export function mostCalledChart(recorded: RecordedSummary): string {
   const rows = recorded.mostCalled;
-  const width = 560;
-  const labelWidth = 150;
-  const valueWidth = 92;
+  const width = CHART_WIDTH;
+  const labelWidth = 132;
+  const valueWidth = 96;
   const barHeight = 16;
   const gap = 6;
   const max = Math.max(...rows.map((row) => row.calls), 1);

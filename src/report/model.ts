@@ -1,29 +1,24 @@
 import { basename } from 'node:path';
+import { compareWithReference } from '../diff/compare.js';
 import { outcomeText } from '../diff/conditions.js';
-import { type CapabilityUnlock, diffAgainstReference, type ReferenceDiff } from '../diff/diff.js';
-import { type RiskNote, riskNotesForDiff } from '../diff/risk.js';
+import type { DiffEntry, ReferenceDiff } from '../diff/diff.js';
+import type { RiskNote, RiskNotes } from '../diff/risk.js';
 import { UserError } from '../errors.js';
+import type { LearningInput } from '../inputs.js';
 import { mergeRecordings } from '../merge/recordings.js';
 import { type GenerationNote, generateProfile } from '../profile/generate.js';
 import type { SeccompProfile } from '../profile/model.js';
-import { needsOfRecording } from '../profile/needs.js';
+import { type JudgingTarget, needsOfRecording } from '../profile/needs.js';
 import { baselineFor, type RuntimeChoice } from '../profile/runtime-baselines.js';
 import type { HostInfo, Recording, SourceKind, WarningCode } from '../recording/model.js';
 import { recordingAbis, totalCalls } from '../recording/model.js';
-import { loadReference, type ReferenceSource } from '../reference/builtin.js';
-import { capabilitySet } from '../reference/capabilities.js';
-import {
-  type EvaluationTarget,
-  evaluateProfile,
-  permittedSyscalls,
-  type Verdict,
-} from '../reference/evaluate.js';
+import type { ReferenceSource } from '../reference/builtin.js';
+import { evaluateProfile, type Verdict } from '../reference/evaluate.js';
 import { formatKernel, hostKernel, type KernelVersion } from '../reference/kernel.js';
 import { type Abi, abiInfo, abisOfHost, hostAbi } from '../syscalls/abi.js';
 import { VERSION } from '../version.js';
 import { type ApplyStep, applySteps, profileName } from './apply.js';
 import { groupOf, SYSCALL_GROUPS, type SyscallGroupId } from './groups.js';
-import type { ReportInputs } from './inputs.js';
 
 /**
  * The security review of one profile, built once and rendered by every format: Markdown, text and
@@ -83,18 +78,15 @@ export interface ProfileSection {
   document: SeccompProfile;
 }
 
-export interface DeniedByReference {
-  name: string;
+/** A diff entry the reference denies, with whether any run was seen calling it. */
+export type DeniedByReference = Extract<DiffEntry, { status: 'denied' }> & {
   /** What the reference does to it, in words ("fails with ENOSYS(38)"). */
-  outcome: string;
-  unlockedBy: CapabilityUnlock[];
-  minKernel?: string;
-  /** False when the ABI has no such call at all. */
-  existsOnAbi: boolean;
+  outcomeText: string;
   observed: boolean;
-}
+};
 
-export interface AbiComparison {
+/** The profile against the reference on one ABI. */
+export interface AbiAgainstReference {
   abi: Abi;
   headline: ReferenceDiff['headline'];
   counts: ReferenceDiff['counts'];
@@ -116,7 +108,7 @@ export interface ComparisonSection {
   capDrop: string[];
   kernel: string;
   kernelFrom: 'host' | 'option';
-  abis: AbiComparison[];
+  abis: AbiAgainstReference[];
 }
 
 export type RowOrigin = 'observed' | AssumedReason | 'profile';
@@ -164,6 +156,26 @@ export interface ReportWarning {
   count?: number;
   /** True when the report concluded it; false when a recording carried it. */
   derived: boolean;
+}
+
+/** The recordings (merged) and at most one profile a report is about. */
+export interface ReportInputs {
+  recordings: { path: string; recording: Recording }[];
+  profile?: { path: string; profile: SeccompProfile };
+}
+
+/** Sorts inputs read by readLearningInput into recordings and the one profile. */
+export function reportInputs(inputs: readonly LearningInput[]): ReportInputs {
+  const sorted: ReportInputs = { recordings: [] };
+  for (const input of inputs) {
+    if (input.kind === 'recording') sorted.recordings.push(input);
+    else if (sorted.profile) {
+      throw new UserError(
+        `give at most one profile: ${sorted.profile.path} and ${input.path} are both profiles`,
+      );
+    } else sorted.profile = input;
+  }
+  return sorted;
 }
 
 export interface ReviewReport {
@@ -272,7 +284,7 @@ interface ProfileChoice {
 }
 
 function chooseProfile(inputs: ReportInputs, recording: Recording | undefined): ProfileChoice {
-  if (inputs.profile) return { profile: inputs.profile.profile, notes: [], file: inputs.profile.file };
+  if (inputs.profile) return { profile: inputs.profile.profile, notes: [], file: inputs.profile.path };
   if (!recording) throw new UserError('nothing to report on: give recordings, a profile, or both');
   const runtime = runtimeFor(recording);
   const { profile, notes } = generateProfile(needsOfRecording(recording), {
@@ -284,25 +296,24 @@ function chooseProfile(inputs: ReportInputs, recording: Recording | undefined): 
   return { profile, notes, runtime };
 }
 
-function deniedEntry(entry: ReferenceDiff['entries'][number], recording: Recording | undefined, abi: Abi) {
-  if (entry.status !== 'denied') return undefined;
-  const denied: DeniedByReference = {
-    name: entry.name,
-    outcome: outcomeText(entry.outcome),
-    unlockedBy: entry.unlockedBy,
-    existsOnAbi: entry.existsOnAbi,
-    observed: recording?.abis[abi]?.[entry.name] !== undefined,
-  };
-  return entry.minKernel ? { ...denied, minKernel: entry.minKernel } : denied;
-}
-
-function comparisonOf(diff: ReferenceDiff, recording: Recording | undefined): AbiComparison {
+function againstReference(diff: ReferenceDiff, recording: Recording | undefined): AbiAgainstReference {
+  const observed = recording?.abis[diff.abi] ?? {};
   return {
     abi: diff.abi,
     headline: diff.headline,
     counts: diff.counts,
     referenceCoversAbi: diff.reference.abiInFilter,
-    denied: diff.entries.flatMap((entry) => deniedEntry(entry, recording, diff.abi) ?? []),
+    denied: diff.entries.flatMap((entry) =>
+      entry.status === 'denied'
+        ? [
+            {
+              ...entry,
+              outcomeText: outcomeText(entry.outcome),
+              observed: observed[entry.name] !== undefined,
+            },
+          ]
+        : [],
+    ),
     conditional: diff.entries.flatMap((entry) =>
       entry.status === 'conditional' ? [{ name: entry.name, condition: entry.condition }] : [],
     ),
@@ -366,11 +377,10 @@ function syscallRows(
 }
 
 /** Dangerous calls over every compared ABI: one entry per name, needed wins over removed. */
-function mergeRisks(diffs: readonly ReferenceDiff[], observed: ReadonlySet<string>): ReviewReport['risks'] {
+function mergeRisks(perAbi: readonly RiskNotes[], observed: ReadonlySet<string>): ReviewReport['risks'] {
   const needed = new Map<string, RiskNote>();
   const removed = new Map<string, RiskNote>();
-  for (const diff of diffs) {
-    const notes = riskNotesForDiff(diff);
+  for (const notes of perAbi) {
     for (const note of notes.needed) needed.set(note.name, note);
     for (const note of notes.removed) removed.set(note.name, note);
   }
@@ -454,30 +464,26 @@ export async function buildReport(inputs: ReportInputs, options: ReportOptions =
       : undefined;
   const chosen = chooseProfile(inputs, recording);
   const host = options.arch ?? recordedHostAbi(recording) ?? hostAbi();
-  const reference = await loadReference(options.against ?? 'docker');
+  const kernel = options.kernel ?? hostKernel();
+  const against = options.against ?? 'docker';
   const capAdd = [...(options.capAdd ?? [])];
   const capDrop = [...(options.capDrop ?? [])];
-  const capabilities = capabilitySet(capAdd, capDrop, reference.defaultCapabilities);
-  const kernel = options.kernel ?? hostKernel();
-  const target = (abi: Abi): EvaluationTarget => ({ abi, hostAbi: host, capabilities, kernel });
-
-  const evaluatedHost = evaluateProfile(chosen.profile, target(host));
-  const allowedOn = new Map<Abi, Set<string>>();
-  for (const abi of abisOfHost(host)) {
-    const evaluated = evaluateProfile(chosen.profile, target(abi));
-    const allowed = new Set(permittedSyscalls(evaluated).keys());
-    if (allowed.size > 0 || recording?.abis[abi]) allowedOn.set(abi, allowed);
-  }
-  const diffs = [...allowedOn].map(([abi, allowed]) => {
-    const usage = new Map(
-      [...allowed].map((name) => {
-        const stats = recording?.abis[abi]?.[name];
-        return [name, stats ? { calls: stats.calls, runs: stats.runs } : {}];
-      }),
-    );
-    const evaluated = evaluateProfile(reference.profile, { ...target(abi), dialect: reference.dialect });
-    return diffAgainstReference({ abi, syscalls: usage }, evaluated);
-  });
+  const compared = await compareWithReference(
+    { kind: 'profile', path: chosen.file ?? profileName(undefined, []), profile: chosen.profile },
+    { against, host, capAdd, capDrop, kernel },
+  );
+  // A profile may list ABIs this host cannot run; the reference says nothing useful about those.
+  const hostAbis = abisOfHost(host);
+  const perAbi = compared.abis.filter((abi) => hostAbis.includes(abi.diff.abi));
+  const diffs = perAbi.map((abi) => abi.diff);
+  const target: JudgingTarget = { hostAbi: host, capabilities: new Set(compared.capabilities), kernel };
+  const evaluatedHost = evaluateProfile(chosen.profile, { ...target, abi: host });
+  const allowedOn = new Map(
+    diffs.map((diff): [Abi, Set<string>] => [
+      diff.abi,
+      new Set(diff.entries.flatMap((entry) => (entry.status === 'unneeded' ? [] : [entry.name]))),
+    ]),
+  );
 
   const notes = new Map(chosen.notes.map((note) => [note.name, note]));
   const observed = new Set(
@@ -500,7 +506,10 @@ export async function buildReport(inputs: ReportInputs, options: ReportOptions =
     if (missing.length > 0 && inputs.profile) refused.set(abi, missing);
   }
 
-  const risks = mergeRisks(diffs, observed);
+  const risks = mergeRisks(
+    perAbi.map((abi) => abi.risks),
+    observed,
+  );
   const dangerous = new Set([...risks.needed, ...risks.removed].map((risk) => risk.name));
   const abis = distinct([...(recording ? recordingAbis(recording) : []), ...allowedOn.keys()]);
   const syscalls = abis.map((abi) =>
@@ -516,7 +525,7 @@ export async function buildReport(inputs: ReportInputs, options: ReportOptions =
   );
 
   const recorded = recording ? summarise(recording) : undefined;
-  const recordingFiles = inputs.recordings.map((input) => input.file);
+  const recordingFiles = inputs.recordings.map((input) => input.path);
   const name = profileName(chosen.file, recordingFiles);
   const document = chosen.profile;
   const profile: ProfileSection = {
@@ -532,7 +541,6 @@ export async function buildReport(inputs: ReportInputs, options: ReportOptions =
     notes: chosen.notes,
     document,
   };
-  const referenceName = options.against ?? 'docker';
   return {
     format: REPORT_FORMAT,
     title: titleOf(recorded, name),
@@ -542,16 +550,16 @@ export async function buildReport(inputs: ReportInputs, options: ReportOptions =
     profile,
     comparison: {
       reference: {
-        ...reference.source,
-        label: REFERENCE_LABELS[referenceName] ?? `the profile ${basename(referenceName)}`,
+        ...compared.reference,
+        label: REFERENCE_LABELS[against] ?? `the profile ${basename(against)}`,
       },
       hostAbi: host,
-      capabilities: [...capabilities].sort(),
+      capabilities: compared.capabilities,
       capAdd,
       capDrop,
       kernel: formatKernel(kernel),
       kernelFrom: options.kernel ? 'option' : 'host',
-      abis: diffs.map((diff) => comparisonOf(diff, recording)),
+      abis: diffs.map((diff) => againstReference(diff, recording)),
     },
     syscalls,
     risks,

@@ -1,5 +1,6 @@
+import { unlockText } from '../diff/markdown.js';
 import { CHART_COLORS, comparisonChart, escapeHtml as esc, mostCalledChart } from './charts.js';
-import type { AbiComparison, ReportRisk, ReviewReport } from './model.js';
+import type { AbiAgainstReference, ReportRisk, ReviewReport } from './model.js';
 import {
   codeSpans,
   fewerText,
@@ -14,7 +15,6 @@ import {
   sourcesText,
   subjectsText,
   totalsText,
-  unlockText,
   verdictText,
   warningLocation,
   whenText,
@@ -94,7 +94,7 @@ footer { margin-top: 40px; color: var(--muted); font-size: 12px; border-top: 1px
 const tag = (text: string, kind = ''): string =>
   `<span class="tag${kind ? ` ${kind}` : ''}">${esc(text)}</span>`;
 
-function headlineCards(report: ReviewReport, comparison: AbiComparison): string {
+function headlineCards(report: ReviewReport, comparison: AbiAgainstReference): string {
   const label = report.comparison.reference.label;
   const { headline, counts } = comparison;
   const percent = headline.fewer >= 0 ? `${headline.percentFewer}%` : `+${-headline.fewer}`;
@@ -212,7 +212,7 @@ function comparisonSection(report: ReviewReport): string {
       const rows = abi.denied
         .map(
           (denied) =>
-            `<tr><td><code>${esc(denied.name)}</code></td><td>${esc(denied.outcome)}</td><td>${esc(unlockText(denied))}</td><td>${denied.observed ? tag('observed', 'warn') : tag('not observed')}</td></tr>`,
+            `<tr><td><code>${esc(denied.name)}</code></td><td>${esc(denied.outcomeText)}</td><td>${esc(unlockText(denied))}</td><td>${denied.observed ? tag('observed', 'warn') : tag('not observed')}</td></tr>`,
         )
         .join('');
       parts.push(

@@ -1,3 +1,4 @@
+import { unlockText } from '../diff/markdown.js';
 import type { ReportRisk, ReviewReport } from './model.js';
 import {
   codeSpans,
@@ -14,7 +15,6 @@ import {
   sourcesText,
   subjectsText,
   totalsText,
-  unlockText,
   verdictText,
   warningLocation,
   whenText,
@@ -114,7 +114,7 @@ function comparisonSection(report: ReviewReport): string[] {
           ['Syscall', label, 'Allowed there with', 'Observed'],
           abi.denied.map((denied) => [
             code(denied.name),
-            text(denied.outcome),
+            text(denied.outcomeText),
             text(unlockText(denied)),
             denied.observed ? 'yes' : 'no',
           ]),

@@ -1,4 +1,5 @@
 import { newTable, style } from '../cli/output.js';
+import { unlockText } from '../diff/markdown.js';
 import type { ReviewReport } from './model.js';
 import {
   fewerText,
@@ -14,7 +15,6 @@ import {
   sourcesText,
   subjectsText,
   totalsText,
-  unlockText,
   verdictText,
   warningLocation,
   whenText,
@@ -98,7 +98,7 @@ function comparisonLines(report: ReviewReport): string[] {
     if (abi.denied.length > 0) {
       const denied = newTable(['syscall', label, 'allowed there with', 'observed']);
       for (const entry of abi.denied) {
-        denied.push([entry.name, entry.outcome, unlockText(entry), entry.observed ? 'yes' : 'no']);
+        denied.push([entry.name, entry.outcomeText, unlockText(entry), entry.observed ? 'yes' : 'no']);
       }
       lines.push('', style.bold(`Allowed here, denied by ${label} (${abi.abi})`), denied.toString());
     }

@@ -1,8 +1,7 @@
 import { emitProfile } from '../profile/emit.js';
 import type { Verdict } from '../reference/evaluate.js';
 import type {
-  AbiComparison,
-  DeniedByReference,
+  AbiAgainstReference,
   RecordedSummary,
   ReportWarning,
   ReviewReport,
@@ -19,13 +18,13 @@ export const plural = (count: number, one: string, many = `${one}s`): string =>
   `${count} ${count === 1 ? one : many}`;
 
 /** "240 fewer (77.7%)", or "12 more" when the profile is wider than the reference. */
-export function fewerText(comparison: AbiComparison): string {
+export function fewerText(comparison: AbiAgainstReference): string {
   const { fewer, percentFewer } = comparison.headline;
   return fewer >= 0 ? `${fewer} fewer (${percentFewer}%)` : `${-fewer} more`;
 }
 
 /** "69 allowed vs 309 in Docker's default, 240 fewer (77.7%)". */
-export function headlineText(report: ReviewReport, comparison: AbiComparison): string {
+export function headlineText(report: ReviewReport, comparison: AbiAgainstReference): string {
   const { workloadAllows, referenceAllows } = comparison.headline;
   return `${workloadAllows} allowed vs ${referenceAllows} in ${report.comparison.reference.label}, ${fewerText(comparison)}`;
 }
@@ -75,17 +74,6 @@ const VERDICT_TEXT: Readonly<Record<Verdict, string>> = {
 
 export function verdictText(verdict: Verdict | undefined): string {
   return verdict ? VERDICT_TEXT[verdict] : 'not compared';
-}
-
-/** What would let the reference allow it: "CAP_SYS_ADMIN", "kernel 5.3+", or why nothing would. */
-export function unlockText(denied: DeniedByReference): string {
-  if (!denied.existsOnAbi) return 'no such syscall on this ABI';
-  const ways = denied.unlockedBy.map(
-    (unlock) =>
-      `${unlock.capabilities.join(' + ')}${unlock.verdict === 'conditional' ? ' (some arguments)' : ''}`,
-  );
-  if (denied.minKernel) ways.push(`kernel ${denied.minKernel}+`);
-  return ways.length > 0 ? ways.join(' or ') : 'no capability: only a custom profile';
 }
 
 export function whenText(recorded: RecordedSummary): string {

@@ -1,21 +1,14 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli.js';
-import { available, BUSYBOX_IMAGE, dockerReady, e2eSkipReason } from '../helpers/e2e.js';
+import { available, dockerReady, dockerRunScript, e2eSkipReason } from '../helpers/e2e.js';
 
 const skip = await e2eSkipReason(
   'strace, /bin/busybox and a Docker engine with the sl-busybox:test image',
   async () => (await available('strace', ['-V'])) && (await dockerReady()),
 );
-
-const inDocker = (...command: string[]) =>
-  execa('docker', ['run', '--rm', '--network', 'none', BUSYBOX_IMAGE, ...command], {
-    reject: false,
-    timeout: 60_000,
-  });
 
 describe.skipIf(skip)(
   `diff verdicts hold in a real Docker engine${skip ? ` (skipped: ${skip})` : ''}`,
@@ -48,30 +41,15 @@ describe.skipIf(skip)(
       expect(status('mkdir')).toMatchObject({ status: 'allowed' });
       expect(status('rmdir')).toMatchObject({ status: 'allowed' });
 
-      const denied = await inDocker('mount', '-t', 'tmpfs', 'none', '/mnt');
+      const denied = await dockerRunScript('mount -t tmpfs none /mnt');
       expect(denied.exitCode).not.toBe(0);
       expect(denied.stderr).toMatch(/permission denied|Operation not permitted/i);
-      const allowed = await inDocker('sh', '-c', 'mkdir /tmp/d && rmdir /tmp/d && echo ok');
+      const allowed = await dockerRunScript('mkdir /tmp/d && rmdir /tmp/d && echo ok');
       expect(allowed.stdout).toBe('ok');
       // The capability the diff names is the one that lets it through (Docker then drops mount from its filter).
-      const withCap = await execa(
-        'docker',
-        [
-          'run',
-          '--rm',
-          '--network',
-          'none',
-          '--cap-add',
-          'SYS_ADMIN',
-          '--security-opt',
-          'apparmor=unconfined',
-          BUSYBOX_IMAGE,
-          'sh',
-          '-c',
-          'mkdir /m && mount -t tmpfs none /m && echo mounted',
-        ],
-        { reject: false, timeout: 60_000 },
-      );
+      const withCap = await dockerRunScript('mkdir /m && mount -t tmpfs none /m && echo mounted', {
+        extra: ['--cap-add', 'SYS_ADMIN', '--security-opt', 'apparmor=unconfined'],
+      });
       expect(withCap.stdout).toBe('mounted');
     });
   },

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli.js';
-import { available, BUSYBOX_IMAGE, dockerReady, e2eSkipReason } from '../helpers/e2e.js';
+import { available, BUSYBOX_IMAGE, dockerReady, dockerRunScript, e2eSkipReason } from '../helpers/e2e.js';
 
 const skip = await e2eSkipReason(
   'a Docker engine with the sl-busybox:test image, and auditd',
@@ -31,25 +31,6 @@ async function recordContainer(name: string, script: string) {
   return { result, recording, profile, profilePath: `${prefix}.profile.json` };
 }
 
-function runWith(profile: string, script: string) {
-  return execa(
-    'docker',
-    [
-      'run',
-      '--rm',
-      '--network',
-      'none',
-      '--security-opt',
-      `seccomp=${profile}`,
-      BUSYBOX_IMAGE,
-      'sh',
-      '-c',
-      script,
-    ],
-    { reject: false, timeout: 60_000 },
-  );
-}
-
 // A small text-processing workload; its input differs between learning and checking.
 const workload = (word: string) =>
   `echo ${word} > /tmp/in; tr a-z A-Z < /tmp/in; wc -c < /tmp/in; ls /bin | head -n 2`;
@@ -71,12 +52,12 @@ describe.skipIf(skip)(`record -- docker run${skip ? ` (skipped: ${skip})` : ''}`
     // The docker client's calls (a Go program: epoll, futex-heavy) are not.
     expect(names).not.toContain('epoll_pwait');
 
-    const other = await runWith(profilePath, workload('something-else'));
+    const other = await dockerRunScript(workload('something-else'), { profile: profilePath });
     expect(other.stderr).toBe('');
     expect(other.stdout).toBe('SOMETHING-ELSE\n15\n[\n[[');
     expect(other.exitCode).toBe(0);
 
-    const refused = await runWith(profilePath, 'echo x > /tmp/x; chmod 600 /tmp/x');
+    const refused = await dockerRunScript('echo x > /tmp/x; chmod 600 /tmp/x', { profile: profilePath });
     expect(refused.exitCode).not.toBe(0);
     expect(refused.stderr).toContain('Operation not permitted');
   });

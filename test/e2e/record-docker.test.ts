@@ -1,10 +1,9 @@
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli.js';
-import { available, BUSYBOX_IMAGE, dockerReady, e2eSkipReason } from '../helpers/e2e.js';
+import { available, dockerReady, dockerRunScript, e2eSkipReason } from '../helpers/e2e.js';
 
 const skip = await e2eSkipReason(
   'strace, /bin/busybox and a Docker engine with the sl-busybox:test image',
@@ -16,25 +15,6 @@ const skip = await e2eSkipReason(
 
 // The same busybox binary runs on the host (traced) and in the container (filtered).
 const WORKLOAD = 'd=/tmp/sl.$$; mkdir $d; echo hello > $d/f; cat $d/f; seq 1 3 | wc -l; rm -r $d';
-
-function dockerRun(profile: string, script: string) {
-  return execa(
-    'docker',
-    [
-      'run',
-      '--rm',
-      '--network',
-      'none',
-      '--security-opt',
-      `seccomp=${profile}`,
-      BUSYBOX_IMAGE,
-      'sh',
-      '-c',
-      script,
-    ],
-    { reject: false, timeout: 60_000 },
-  );
-}
 
 describe.skipIf(skip)(`record on the host, enforce in Docker${skip ? ` (skipped: ${skip})` : ''}`, () => {
   it('learns a profile under which the same workload runs in Docker and anything else is refused', async () => {
@@ -63,12 +43,14 @@ describe.skipIf(skip)(`record on the host, enforce in Docker${skip ? ` (skipped:
     expect(allowed).not.toContain('chmod');
     expect(allowed).not.toContain('fchmodat');
 
-    const allowedRun = await dockerRun(`${prefix}.profile.json`, WORKLOAD);
+    const allowedRun = await dockerRunScript(WORKLOAD, { profile: `${prefix}.profile.json` });
     expect(allowedRun.stderr).toBe('');
     expect(allowedRun.stdout).toBe('hello\n3');
     expect(allowedRun.exitCode).toBe(0);
 
-    const refused = await dockerRun(`${prefix}.profile.json`, 'echo hi > /tmp/x; chmod 600 /tmp/x');
+    const refused = await dockerRunScript('echo hi > /tmp/x; chmod 600 /tmp/x', {
+      profile: `${prefix}.profile.json`,
+    });
     expect(refused.exitCode).not.toBe(0);
     expect(refused.stderr).toContain('Operation not permitted');
   });
@@ -78,7 +60,7 @@ describe.skipIf(skip)(`record on the host, enforce in Docker${skip ? ` (skipped:
     const prefix = join(work, 'bare');
     const recorded = await cli(['record', '-o', prefix, '--runtime', 'none', '--', '/bin/busybox', 'true']);
     expect(recorded.exitCode, recorded.stderr).toBe(0);
-    const run = await dockerRun(`${prefix}.profile.json`, 'true');
+    const run = await dockerRunScript('true', { profile: `${prefix}.profile.json` });
     expect(run.exitCode).not.toBe(0);
   });
 });

@@ -29,3 +29,24 @@ export async function e2eSkipReason(
 export const BUSYBOX_IMAGE = 'sl-busybox:test';
 
 export const dockerReady = (): Promise<boolean> => available('docker', ['image', 'inspect', BUSYBOX_IMAGE]);
+
+/** Runs `script` in the busybox image under a seccomp profile (or Docker's default), never on a network. */
+export function dockerRunScript(script: string, options: { profile?: string; extra?: string[] } = {}) {
+  const seccomp = options.profile ? ['--security-opt', `seccomp=${options.profile}`] : [];
+  return execa(
+    'docker',
+    [
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      ...seccomp,
+      ...(options.extra ?? []),
+      BUSYBOX_IMAGE,
+      'sh',
+      '-c',
+      script,
+    ],
+    { reject: false, timeout: 60_000 },
+  );
+}

@@ -10,15 +10,18 @@ async function problem(name: string): Promise<ProfileError> {
   return error as ProfileError;
 }
 
-const parseError = (text: string): InputError => {
+function thrownBy<T extends InputError>(text: string, kind: new (...args: never[]) => T): T {
   try {
     parseProfile(text, 'inline.json');
   } catch (error) {
-    if (error instanceof InputError) return error;
+    if (error instanceof kind) return error;
     throw error;
   }
   throw new Error('no error');
-};
+}
+
+const parseError = (text: string): ProfileError => thrownBy(text, ProfileError);
+const syntaxError = (text: string): InputError => thrownBy(text, InputError);
 
 describe('readProfile', () => {
   it.each(['docker-default.json', 'podman-default.json'])(
@@ -52,8 +55,8 @@ describe('readProfile', () => {
   });
 
   it('finds the line of an unexpected token Node does not place', () => {
-    expect(parseError('{\n  "defaultAction": x\n}').line).toBe(2);
-    expect(parseError('{\n  "defaultAction": "SCMP_ACT_ERRNO",\n').line).toBe(3);
+    expect(syntaxError('{\n  "defaultAction": x\n}').line).toBe(2);
+    expect(syntaxError('{\n  "defaultAction": "SCMP_ACT_ERRNO",\n').line).toBe(3);
   });
 
   it("refuses both 'name' and 'names', like Docker", async () => {

@@ -97,7 +97,7 @@ export async function runDiff(files: string[], flags: DiffFlags): Promise<void> 
     const denied = entriesOf(abi, 'denied');
     if (denied.length > 0) {
       const table = newTable(
-        ['needed, denied by ' + name, 'calls', 'reference does', 'would be allowed by'],
+        [`needed, denied by ${name}`, 'calls', 'reference does', 'would be allowed by'],
         [1],
         [null, null, null, 0.4],
       );

@@ -62,33 +62,27 @@ async function* readAhead(files: string[], window = 8): AsyncGenerator<LearningI
 export async function runMerge(files: string[], flags: MergeFlags): Promise<void> {
   if (flags.check) return check(files, flags);
   if (!flags.output) throw new UserError('merge needs -o OUT (or --check)');
-  const first = await readLearningInput(files[0] as string);
-  if (first.kind === 'recording') {
-    // One input at a time: memory grows with distinct syscalls, not with the number of runs.
-    const merger = new RecordingMerger().add(first.recording);
-    for (const file of files.slice(1)) {
-      const input = await readLearningInput(file);
-      if (input.kind !== 'recording')
-        throw new UserError(
-          `${file}: is a profile; merge recordings with recordings and profiles with profiles`,
-        );
-      merger.add(input.recording);
+  // One input at a time: memory grows with distinct syscalls, not with the number of runs.
+  const recordings = new RecordingMerger();
+  const profiles: SeccompProfile[] = [];
+  let kind: LearningInput['kind'] | undefined;
+  for await (const input of readAhead(files)) {
+    kind ??= input.kind;
+    if (input.kind !== kind) {
+      throw new UserError(
+        `${input.path}: is a ${input.kind}; merge recordings with recordings and profiles with profiles`,
+      );
     }
-    const merged = merger.result();
+    if (input.kind === 'recording') recordings.add(input.recording);
+    else profiles.push(input.profile);
+  }
+  if (kind === 'recording') {
+    const merged = recordings.result();
     await writeRecording(flags.output, merged, files);
     if (flags.json) printJson({ output: flags.output, runs: merged.runs, warnings: merged.warnings });
     printRecordingSummary(merged);
     say(`merged ${files.length} recording(s), ${merged.runs} run(s): ${flags.output}`);
     return;
-  }
-  const profiles: SeccompProfile[] = [first.profile];
-  for (const file of files.slice(1)) {
-    const input = await readLearningInput(file);
-    if (input.kind !== 'profile')
-      throw new UserError(
-        `${file}: is a recording; merge recordings with recordings and profiles with profiles`,
-      );
-    profiles.push(input.profile);
   }
   const { profile, conflicts } = mergeProfiles(profiles);
   for (const conflict of conflicts) warn(`conflicting errnoRet for ${conflict}: the lower one is kept`);

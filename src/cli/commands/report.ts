@@ -1,0 +1,57 @@
+import { stripVTControlCharacters } from 'node:util';
+import { UserError } from '../../errors.js';
+import { readLearningInput } from '../../inputs.js';
+import { parseKernelRelease } from '../../reference/kernel.js';
+import { buildReport, reportInputs } from '../../report/model.js';
+import { chooseFormat, type ReportFormat, renderReport } from '../../report/render.js';
+import { headlineText } from '../../report/words.js';
+import { ABIS, isAbi } from '../../syscalls/abi.js';
+import { writeFileAtomic } from '../../util/files.js';
+import { say } from '../output.js';
+
+interface ReportFlags {
+  format?: ReportFormat;
+  output?: string;
+  against: string;
+  arch?: string;
+  capAdd: string[];
+  capDrop: string[];
+  kernel?: string;
+}
+
+function parseArch(arch: string | undefined) {
+  if (arch === undefined) return undefined;
+  if (!isAbi(arch)) throw new UserError(`--arch ${arch}: unknown ABI, expected one of ${ABIS.join(', ')}`);
+  return arch;
+}
+
+function parseKernel(kernel: string | undefined) {
+  if (kernel === undefined) return undefined;
+  const version = parseKernelRelease(kernel);
+  if (!version) throw new UserError(`--kernel ${kernel}: expected a version like 6.1`);
+  return version;
+}
+
+export async function runReport(files: string[], flags: ReportFlags): Promise<void> {
+  const options = {
+    against: flags.against,
+    arch: parseArch(flags.arch),
+    capAdd: flags.capAdd,
+    capDrop: flags.capDrop,
+    kernel: parseKernel(flags.kernel),
+  };
+  const format = chooseFormat(flags.format, flags.output, process.stdout.isTTY === true);
+  const inputs = reportInputs(await Promise.all(files.map(readLearningInput)));
+  const report = await buildReport(inputs, options);
+  const rendered = await renderReport(report, format);
+  // Colour is for a terminal only: a file or a pipe gets the plain text.
+  const toTerminal = !flags.output && process.stdout.isTTY === true;
+  const text = toTerminal ? rendered : stripVTControlCharacters(rendered);
+  if (!flags.output) {
+    process.stdout.write(text);
+    return;
+  }
+  await writeFileAtomic(flags.output, text, files);
+  for (const abi of report.comparison.abis) say(`${abi.abi}: ${headlineText(report, abi)}`);
+  say(`report: ${flags.output} (${format})`);
+}
