@@ -1,4 +1,4 @@
-import type { AbiAgainstReference, RecordedSummary } from './model.js';
+import type { AbiAgainstReference, AbiSyscalls, RecordedSummary } from './model.js';
 
 /**
  * Charts as inline SVG strings: the HTML report must open offline, print, and need no script, so
@@ -20,6 +20,7 @@ export const CHART_COLORS = {
   denied: '#e0902f',
   calls: '#3b6fd8',
   errors: '#d64545',
+  assumed: '#a9bfeb',
   track: '#eef1f6',
   text: '#1f2937',
   muted: '#6b7280',
@@ -37,19 +38,28 @@ interface Segment {
   label: string;
 }
 
+const segmentWidth = (value: number, scale: number): number => (value > 0 ? Math.max(value * scale, 3) : 0);
+
 /** One horizontal bar made of segments, numbers inside the segments that have room for them. */
-function stackedBar(x: number, y: number, height: number, scale: number, segments: Segment[]): string {
+function stackedBar(
+  x: number,
+  y: number,
+  height: number,
+  scale: number,
+  segments: Segment[],
+  numbers = true,
+): string {
   let left = x;
   const parts: string[] = [];
   for (const segment of segments) {
     if (segment.value <= 0) continue;
     // A single denied call among hundreds must still show.
-    const width = Math.max(segment.value * scale, 3);
+    const width = segmentWidth(segment.value, scale);
     parts.push(
       `<rect x="${left.toFixed(1)}" y="${y}" width="${width.toFixed(1)}" height="${height}" fill="${segment.color}"><title>${escapeHtml(`${segment.label}: ${segment.value}`)}</title></rect>`,
     );
     const text = String(segment.value);
-    if (width >= text.length * 7 + 8) {
+    if (numbers && width >= text.length * 7 + 8) {
       parts.push(
         `<text x="${(left + width / 2).toFixed(1)}" y="${y + height / 2 + 4}" text-anchor="middle" font-size="12" font-weight="600" fill="#fff" ${FONT}>${text}</text>`,
       );
@@ -94,7 +104,7 @@ export function comparisonChart(comparison: AbiAgainstReference, referenceLabel:
   const body = rows
     .map((row, index) => {
       const y = 8 + index * (barHeight + 14);
-      const used = row.segments.reduce((sum, segment) => sum + Math.max(segment.value, 0), 0) * scale;
+      const used = row.segments.reduce((sum, segment) => sum + segmentWidth(segment.value, scale), 0);
       return [
         `<text x="${labelWidth - 10}" y="${y + barHeight / 2 + 4}" text-anchor="end" font-size="13" fill="${CHART_COLORS.text}" ${FONT}>${escapeHtml(row.label)}</text>`,
         `<rect x="${labelWidth}" y="${y}" width="${width - labelWidth - totalWidth}" height="${barHeight}" fill="${CHART_COLORS.track}"/>`,
@@ -147,4 +157,48 @@ export function mostCalledChart(recorded: RecordedSummary): string {
   const height = 8 + rows.length * (barHeight + gap);
   const title = `The ${rows.length} most-called syscalls: ${rows.map((row) => `${row.name} ${row.calls}`).join(', ')}`;
   return `<svg class="chart" role="img" aria-label="${escapeHtml(title)}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}"><title>${escapeHtml(title)}</title>${bars.join('')}</svg>`;
+}
+
+/** How many allowed syscalls each group holds, observed ones apart from those allowed by assumption. */
+export function groupsChart(syscalls: AbiSyscalls): string {
+  const groups = syscalls.groups
+    .map((group) => {
+      const allowed = group.syscalls.filter((row) => row.allowed);
+      const observed = allowed.filter((row) => row.origin === 'observed').length;
+      return { title: group.title, observed, assumed: allowed.length - observed };
+    })
+    .filter((group) => group.observed + group.assumed > 0);
+  const width = CHART_WIDTH;
+  const labelWidth = 196;
+  const barHeight = 14;
+  const gap = 6;
+  const max = Math.max(...groups.map((group) => group.observed + group.assumed), 1);
+  const scale = (width - labelWidth - 40) / max;
+  const bars = groups.map((group, index) => {
+    const y = 4 + index * (barHeight + gap);
+    const segments = [
+      { value: group.observed, color: CHART_COLORS.calls, label: 'observed' },
+      { value: group.assumed, color: CHART_COLORS.assumed, label: 'allowed without being observed' },
+    ];
+    const used = segments.reduce((sum, segment) => sum + segmentWidth(segment.value, scale), 0);
+    return [
+      `<text x="${labelWidth - 8}" y="${y + barHeight - 3}" text-anchor="end" font-size="12" fill="${CHART_COLORS.text}" ${FONT}>${escapeHtml(group.title)}</text>`,
+      stackedBar(labelWidth, y, barHeight, scale, segments, false),
+      `<text x="${(labelWidth + used + 6).toFixed(1)}" y="${y + barHeight - 3}" font-size="12" fill="${CHART_COLORS.muted}" ${FONT}>${group.observed + group.assumed}</text>`,
+    ].join('');
+  });
+  const legendY = 8 + groups.length * (barHeight + gap);
+  const legend = [
+    { color: CHART_COLORS.calls, label: 'observed' },
+    { color: CHART_COLORS.assumed, label: 'allowed without being observed' },
+  ];
+  let legendX = 8;
+  const legendParts = legend.map((item) => {
+    const part = `<rect x="${legendX}" y="${legendY}" width="11" height="11" rx="2" fill="${item.color}"/><text x="${legendX + 16}" y="${legendY + 10}" font-size="12" fill="${CHART_COLORS.muted}" ${FONT}>${escapeHtml(item.label)}</text>`;
+    legendX += 32 + item.label.length * 6.2;
+    return part;
+  });
+  const height = legendY + 18;
+  const title = `${syscalls.abi}: allowed syscalls per group: ${groups.map((group) => `${group.title} ${group.observed + group.assumed}`).join(', ')}`;
+  return `<svg class="chart" role="img" aria-label="${escapeHtml(title)}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}"><title>${escapeHtml(title)}</title>${bars.join('')}${legendParts.join('')}</svg>`;
 }

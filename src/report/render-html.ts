@@ -1,5 +1,5 @@
 import { unlockText } from '../diff/markdown.js';
-import { CHART_COLORS, comparisonChart, escapeHtml as esc, mostCalledChart } from './charts.js';
+import { CHART_COLORS, comparisonChart, escapeHtml as esc, groupsChart, mostCalledChart } from './charts.js';
 import type { AbiAgainstReference, ReportRisk, ReviewReport } from './model.js';
 import {
   codeSpans,
@@ -48,7 +48,8 @@ h3 { font-size: 15px; margin: 22px 0 8px; }
 .card.primary .label { color: #dbe6fb; }
 .card.good .num { color: var(--good); } .card.warn .num { color: #b86a12; } .card.bad .num { color: var(--bad); }
 .abi-tag { display: inline-block; font-size: 12px; color: var(--muted); margin: 10px 0 0; }
-.charts { display: grid; grid-template-columns: 1fr 1fr; gap: 18px; }
+.charts { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 18px; }
+.panel h3 + .chart, .chart + h3 { margin-top: 14px; }
 .panel { border: 1px solid var(--line); border-radius: 10px; padding: 14px 16px; break-inside: avoid; }
 .panel h3 { margin-top: 0; }
 .chart { display: block; max-width: 100%; height: auto; }
@@ -62,7 +63,7 @@ h3 { font-size: 15px; margin: 22px 0 8px; }
 .tag.warn { background: #fdebd3; color: #8a4d0a; } .tag.bad { background: #fbe1e1; color: #9b1c1c; }
 .tag.good { background: #dcf3e8; color: #16653f; } .tag.info { background: #e3ebfb; color: #1e4fb3; }
 table { border-collapse: collapse; width: 100%; margin: 6px 0 12px; }
-th, td { text-align: left; padding: 6px 10px; border-bottom: 1px solid var(--line); vertical-align: top; }
+th, td { text-align: left; padding: 5px 10px; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { font-size: 12px; text-transform: uppercase; letter-spacing: .04em; color: var(--muted); background: var(--soft); }
 td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
 tr.group td { background: #f9fafb; font-weight: 650; padding-top: 10px; }
@@ -70,12 +71,13 @@ tr.group .desc { font-weight: 400; color: var(--muted); font-size: 12.5px; margi
 tr { break-inside: avoid; }
 dl.facts { display: grid; grid-template-columns: 160px 1fr; gap: 6px 16px; margin: 0; }
 dl.facts dt { color: var(--muted); } dl.facts dd { margin: 0; }
-.chips { display: flex; flex-wrap: wrap; gap: 5px; margin: 6px 0 10px; }
-.chips code { background: var(--soft); border: 1px solid var(--line); border-radius: 5px; padding: 1px 6px; }
+.chips { display: flex; flex-wrap: wrap; gap: 4px; margin: 6px 0 10px; }
+.chips code { background: var(--soft); border: 1px solid var(--line); border-radius: 4px; padding: 0 5px; font-size: 11.5px; }
 .chips.removed code { color: #16653f; background: #f0faf5; border-color: #cdebdc; }
 pre { background: #0f172a; color: #e2e8f0; padding: 12px 14px; border-radius: 8px; overflow: auto; margin: 6px 0 10px; }
 pre.profile { max-height: 420px; }
-.apply { display: grid; grid-template-columns: 1fr 1fr; gap: 14px; }
+.apply { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 14px; }
+.apply pre { white-space: pre-wrap; word-break: break-all; }
 .apply .panel p { margin: 0 0 6px; }
 footer { margin-top: 40px; color: var(--muted); font-size: 12px; border-top: 1px solid var(--line); padding-top: 10px; }
 @media (max-width: 820px) { .charts, .apply { grid-template-columns: 1fr; } }
@@ -132,7 +134,13 @@ function chartsSection(report: ReviewReport): string {
   const mostCalled = report.recorded
     ? `<h3>Most-called syscalls</h3>${mostCalledChart(report.recorded)}<p class="note">Top ${report.recorded.mostCalled.length} of ${plural(report.recorded.totals.syscalls, 'syscall')}; red: calls that failed.</p>`
     : '<h3>Most-called syscalls</h3><p class="note">No recording was given, so there are no call counts.</p>';
-  return `<div class="charts"><section class="panel"><h3>This profile against ${esc(label)}</h3>${comparisons}</section><section class="panel">${mostCalled}</section></div>`;
+  const groups = report.syscalls
+    .map(
+      (abi) =>
+        `<h3>Allowed syscalls by group${report.syscalls.length > 1 ? ` (${esc(abi.abi)})` : ''}</h3>${groupsChart(abi)}`,
+    )
+    .join('');
+  return `<div class="charts"><section class="panel"><h3>This profile against ${esc(label)}</h3>${comparisons}${groups}</section><section class="panel">${mostCalled}</section></div>`;
 }
 
 function warningsSection(report: ReviewReport): string {

@@ -44,18 +44,22 @@ function recordedLines(report: ReviewReport): string[] {
   const { recorded } = report;
   if (!recorded)
     return [...heading('What was recorded'), 'No recording: this report describes the profile alone.'];
-  const table = newTable(['', '']);
-  table.push(
-    ['workload', subjectsText(recorded).join('\n')],
-    ['runs', String(recorded.runs)],
-    ['when', whenText(recorded)],
-    ['host', hostsText(recorded)],
-    ['source', sourcesText(recorded)],
-    ['observed', totalsText(recorded)],
-    ['recorded with', `seccomp-learn ${recorded.seccompLearnVersions.join(', ')}`],
-    ['inputs', report.inputs.recordings.join('\n')],
-  );
-  return [...heading('What was recorded'), table.toString()];
+  const facts: [string, string[]][] = [
+    ['workload', subjectsText(recorded)],
+    ['runs', [String(recorded.runs)]],
+    ['when', [whenText(recorded)]],
+    ['host', [hostsText(recorded)]],
+    ['source', [sourcesText(recorded)]],
+    ['observed', [totalsText(recorded)]],
+    ['recorded with', [`seccomp-learn ${recorded.seccompLearnVersions.join(', ')}`]],
+    ['inputs', report.inputs.recordings],
+  ];
+  return [
+    ...heading('What was recorded'),
+    ...facts.flatMap(([label, values]) =>
+      values.map((value, index) => `${style.dim((index === 0 ? label : '').padEnd(15))}${value}`),
+    ),
+  ];
 }
 
 function warningLines(report: ReviewReport): string[] {
@@ -187,7 +191,8 @@ function applyLines(report: ReviewReport): string[] {
   return [
     ...heading('How to apply'),
     ...report.apply.flatMap((step) => [
-      `${style.bold(step.target)}: ${step.description}`,
+      style.bold(step.target),
+      ...wrap(step.description.split(' ')),
       ...step.code.flatMap((block) => block.text.split('\n').map((line) => `    ${line}`)),
       '',
     ]),

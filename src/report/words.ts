@@ -35,9 +35,9 @@ export function referenceTarget(report: ReviewReport): string {
     ...comparison.capAdd.map((cap) => `+${cap}`),
     ...comparison.capDrop.map((cap) => `-${cap}`),
   ];
-  const caps = changes.length > 0 ? `default capabilities ${changes.join(' ')}` : 'default capabilities';
+  const caps = changes.length > 0 ? `the default capabilities ${changes.join(' ')}` : 'the default capabilities';
   const kernel = `kernel ${comparison.kernel}${comparison.kernelFrom === 'host' ? ' (this host)' : ''}`;
-  return `as loaded on a ${comparison.hostAbi} host, ${kernel}, ${caps}`;
+  return `as the runtime loads it on ${comparison.hostAbi} with ${kernel} and ${caps}`;
 }
 
 export function referenceOrigin(report: ReviewReport): string {

@@ -164,7 +164,7 @@ describe.skipIf(podmanSkip)(`record -- podman run${podmanSkip ? ` (skipped: ${po
         { reject: false, timeout: 60_000 },
       );
     const other = await run(workload('again'));
-    expect(other.stdout.startsWith('AGAIN\n6\n')).toBe(true);
+    expect(other.stdout.startsWith('AGAIN\n6\n'), `${other.stdout}\n${other.stderr}`).toBe(true);
     expect(other.exitCode).toBe(0);
     const refused = await run('echo x > /tmp/x; chmod 600 /tmp/x');
     expect(refused.stderr).toContain('Operation not permitted');
