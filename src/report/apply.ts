@@ -13,6 +13,22 @@ export function shellWord(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
+/**
+ * A command line, continued with backslashes where it would pass `width` columns, so it copies as
+ * one command. Each element stays on one line (pass "-o FILE" as one to keep an option with its value).
+ */
+export function shellCommand(words: readonly string[], width = 78): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of words) {
+    if (line && line.length + 1 + word.length > width - 2) {
+      lines.push(`${line} \\`);
+      line = `  ${word}`;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  return [...lines, line].join('\n');
+}
+
 /** The profile's base name: the given profile's, else the first recording's (app.recording.json → app). */
 export function profileName(profileFile: string | undefined, recordings: readonly string[]): string {
   const file = profileFile ?? recordings[0];
@@ -38,19 +54,22 @@ export function applySteps(context: ApplyContext): ApplyStep[] {
   const json = shellWord(jsonFile);
   const local = shellWord(`${basename(name)}.json`);
   const generate = (extra: string[]): string =>
-    [
-      'seccomp-learn generate',
+    shellCommand([
+      'seccomp-learn',
+      'generate',
       ...recordings.map(shellWord),
-      ...(runtime === 'runc' ? [] : ['--runtime', runtime ?? 'none']),
+      ...(runtime === 'runc' ? [] : [`--runtime ${runtime ?? 'none'}`]),
       ...extra,
-    ].join(' ');
+    ]);
   const generated = profileFile === undefined;
+  const oci = shellWord(`${name}.oci.json`);
+  const replaceConfig = ['> config.json.new', '&& mv config.json.new config.json'];
   const steps: ApplyStep[] = [];
   if (generated) {
     steps.push({
       target: 'Write the profile',
       description: 'This writes exactly the profile shown in this report.',
-      code: [{ language: 'sh', text: generate(['-o', json]) }],
+      code: [{ language: 'sh', text: generate([`-o ${json}`]) }],
     });
   }
   steps.push(
@@ -73,8 +92,13 @@ export function applySteps(context: ApplyContext): ApplyStep[] {
         {
           language: 'sh',
           text: generated
-            ? `${generate(['--format', 'oci', '-o', shellWord(`${name}.oci.json`)])}\njq -s '.[0] * .[1]' config.json ${shellWord(`${name}.oci.json`)} > config.json.new && mv config.json.new config.json`
-            : `jq --slurpfile profile ${json} '.linux.seccomp = $profile[0]' config.json > config.json.new && mv config.json.new config.json`,
+            ? `${generate(['--format oci', `-o ${oci}`])}\n${shellCommand(['jq -s', "'.[0] * .[1]'", `config.json ${oci}`, ...replaceConfig])}`
+            : shellCommand([
+                `jq --slurpfile profile ${json}`,
+                "'.linux.seccomp = $profile[0]'",
+                'config.json',
+                ...replaceConfig,
+              ]),
         },
       ],
     },
@@ -103,7 +127,7 @@ export function applySteps(context: ApplyContext): ApplyStep[] {
           language: 'sh',
           text: [
             ...(generated
-              ? [generate(['--format', 'spo', '--name', shellWord(name), '-o', shellWord(`${name}.yaml`)])]
+              ? [generate(['--format spo', `--name ${shellWord(name)}`, `-o ${shellWord(`${name}.yaml`)}`])]
               : []),
             `kubectl apply -f ${shellWord(`${name}.yaml`)}`,
             `kubectl get -f ${shellWord(`${name}.yaml`)} -o jsonpath='{.status.localhostProfile}'`,

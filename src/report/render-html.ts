@@ -49,9 +49,10 @@ h3 { font-size: 15px; margin: 22px 0 8px; }
 .card.good .num { color: var(--good); } .card.warn .num { color: #b86a12; } .card.bad .num { color: var(--bad); }
 .abi-tag { display: inline-block; font-size: 12px; color: var(--muted); margin: 10px 0 0; }
 .charts { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 18px; }
-.panel h3 + .chart, .chart + h3 { margin-top: 14px; }
 .panel { border: 1px solid var(--line); border-radius: 10px; padding: 14px 16px; break-inside: avoid; }
 .panel h3 { margin-top: 0; }
+.panel .chart + h3 { margin-top: 22px; }
+.panel h3 + .chart { margin-top: 12px; }
 .chart { display: block; max-width: 100%; height: auto; }
 .note { color: var(--muted); font-size: 12.5px; }
 .warnings { border: 1px solid #f3d19e; border-left: 5px solid var(--warn); background: #fff8ec; border-radius: 8px;
@@ -76,11 +77,17 @@ dl.facts dt { color: var(--muted); } dl.facts dd { margin: 0; }
 .chips.removed code { color: #16653f; background: #f0faf5; border-color: #cdebdc; }
 pre { background: #0f172a; color: #e2e8f0; padding: 12px 14px; border-radius: 8px; overflow: auto; margin: 6px 0 10px; }
 pre.profile { max-height: 420px; }
-.apply { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 14px; }
-.apply pre { white-space: pre-wrap; word-break: break-all; }
-.apply .panel p { margin: 0 0 6px; }
+.apply { border: 1px solid var(--line); border-radius: 10px; }
+.apply .step { display: grid; grid-template-columns: 250px minmax(0, 1fr); gap: 18px; padding: 14px 16px;
+  border-top: 1px solid var(--line); break-inside: avoid; }
+.apply .step:first-child { border-top: 0; }
+.apply h3 { margin: 0 0 4px; }
+.apply p { margin: 0; color: var(--muted); font-size: 13px; }
+.apply pre { white-space: pre-wrap; overflow-wrap: anywhere; margin: 0 0 8px; }
+.apply pre:last-child { margin-bottom: 0; }
 footer { margin-top: 40px; color: var(--muted); font-size: 12px; border-top: 1px solid var(--line); padding-top: 10px; }
-@media (max-width: 820px) { .charts, .apply { grid-template-columns: 1fr; } }
+table.syscalls col.name { width: 30%; } table.syscalls col.num { width: 8%; }
+@media (max-width: 820px) { .charts, .apply .step { grid-template-columns: 1fr; } }
 @media print {
   @page { margin: 14mm; }
   body { font-size: 11px; }
@@ -89,7 +96,7 @@ footer { margin-top: 40px; color: var(--muted); font-size: 12px; border-top: 1px
   .panel, .card, table { break-inside: avoid-page; }
   table { break-inside: auto; }
   pre, pre.profile { max-height: none; overflow: visible; white-space: pre-wrap; word-break: break-all; }
-  .charts, .apply { grid-template-columns: 1fr 1fr; }
+  .charts { grid-template-columns: 1fr 1fr; }
 }
 `;
 
@@ -266,7 +273,9 @@ function syscallsSection(report: ReviewReport): string {
       ),
     ]);
     const title = `${abi.abi}${abi.native ? '' : ' (compat ABI)'}: ${plural(abi.count, 'syscall')} in ${plural(abi.groups.length, 'group')}`;
-    return `<h3>${esc(title)}</h3><table><tr><th>Syscall</th><th class="n">Calls</th><th class="n">Errors</th><th class="n">Runs</th><th>Origin</th><th>${label}</th></tr>${rows.join('')}</table>`;
+    const columns =
+      '<colgroup><col class="name"><col class="num"><col class="num"><col class="num"><col><col></colgroup>';
+    return `<h3>${esc(title)}</h3><table class="syscalls">${columns}<tr><th>Syscall</th><th class="n">Calls</th><th class="n">Errors</th><th class="n">Runs</th><th>Origin</th><th>${label}</th></tr>${rows.join('')}</table>`;
   });
   return `<h2>Syscalls by group</h2>${tables.join('')}`;
 }
@@ -284,13 +293,13 @@ function prose(sentence: string): string {
 }
 
 function applySection(report: ReviewReport): string {
-  const panels = report.apply.map(
+  const steps = report.apply.map(
     (step) =>
-      `<section class="panel"><h3>${esc(step.target)}</h3><p>${prose(step.description)}</p>${step.code
+      `<div class="step"><div><h3>${esc(step.target)}</h3><p>${prose(step.description)}</p></div><div>${step.code
         .map((block) => `<pre>${esc(block.text)}</pre>`)
-        .join('')}</section>`,
+        .join('')}</div></div>`,
   );
-  return `<h2>How to apply</h2><div class="apply">${panels.join('')}</div>`;
+  return `<h2>How to apply</h2><section class="apply">${steps.join('')}</section>`;
 }
 
 export async function renderHtml(report: ReviewReport): Promise<string> {

@@ -35,7 +35,8 @@ export function referenceTarget(report: ReviewReport): string {
     ...comparison.capAdd.map((cap) => `+${cap}`),
     ...comparison.capDrop.map((cap) => `-${cap}`),
   ];
-  const caps = changes.length > 0 ? `the default capabilities ${changes.join(' ')}` : 'the default capabilities';
+  const caps =
+    changes.length > 0 ? `the default capabilities ${changes.join(' ')}` : 'the default capabilities';
   const kernel = `kernel ${comparison.kernel}${comparison.kernelFrom === 'host' ? ' (this host)' : ''}`;
   return `as the runtime loads it on ${comparison.hostAbi} with ${kernel} and ${caps}`;
 }

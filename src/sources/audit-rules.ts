@@ -40,3 +40,9 @@ export async function addProcessExitRules(key: string): Promise<(() => Promise<v
     for (const rule of added) await execa('auditctl', ['-d', ...rule], { reject: false });
   };
 }
+
+/** Puts a user message through the kernel's audit queue, behind every record queued before it. */
+export async function sendAuditMarker(text: string): Promise<boolean> {
+  const result = await execa('auditctl', ['-m', text], { reject: false });
+  return result.exitCode === 0;
+}

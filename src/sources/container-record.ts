@@ -12,7 +12,7 @@ import type { Recording } from '../recording/model.js';
 import { syscallName } from '../syscalls/table.js';
 import { VERSION } from '../version.js';
 import { ContainerAttribution, containerOfPid } from './attribution.js';
-import { addProcessExitRules, auditdRunning, auditStatus } from './audit-rules.js';
+import { addProcessExitRules, auditdRunning, auditStatus, sendAuditMarker } from './audit-rules.js';
 import { prepareContainerRun } from './container-command.js';
 import { FileFollower } from './follow.js';
 import { hostInfo } from './host.js';
@@ -28,8 +28,13 @@ export interface ContainerRecording {
 }
 
 const DEFAULT_AUDIT_LOG = '/var/log/audit/audit.log';
-/** Records reach the log a little after the syscall; wait this long after the container ends. */
-const SETTLE_MS = 400;
+/**
+ * Records reach the log after the syscall, later still on a busy host. After the container ends, a
+ * marker is sent through the audit queue (`auditctl -m`); everything queued before it has been
+ * written once the marker shows up. Without auditd (dmesg) there is no such order: wait a while.
+ */
+const MARKER_TIMEOUT_MS = 15_000;
+const DMESG_SETTLE_MS = 1_000;
 const CGROUP_POLL_MS = 5;
 
 /** A source of kernel log lines that can be stopped once the container is gone. */
@@ -151,7 +156,16 @@ export async function recordContainer(
       },
       onNotice: (notice) => builder.notice(notice),
     });
+    const marker = `${processKey}-end-${Date.now()}`;
+    let markerSeen: () => void = () => undefined;
+    const markerArrived = new Promise<void>((resolve) => {
+      markerSeen = resolve;
+    });
     const onLine = (line: string, lineNumber: number): void => {
+      if (line.includes(marker)) {
+        markerSeen();
+        return;
+      }
       const exit = parseProcessExitRecord(line, processKey);
       if (exit) attribution.parent(exit.pid, exit.parent);
       else parser.push(line, lineNumber);
@@ -180,7 +194,24 @@ export async function recordContainer(
     if ((result as ExecaError).code === 'ENOENT')
       throw new UserError(`${run.engine} is not installed or not on PATH`);
 
-    await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+    if (useAuditd && (await sendAuditMarker(marker))) {
+      let timer: NodeJS.Timeout | undefined;
+      const arrived = await Promise.race([
+        markerArrived.then(() => true),
+        new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(false), MARKER_TIMEOUT_MS);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (!arrived) {
+        builder.notice({
+          code: 'lost-records',
+          message: `the audit log did not catch up within ${MARKER_TIMEOUT_MS / 1000} s after the container ended: records may be missing`,
+        });
+      }
+    } else {
+      await new Promise((resolve) => setTimeout(resolve, DMESG_SETTLE_MS));
+    }
     await source.stop();
     const lostAfter = (await auditStatus())?.lost;
 

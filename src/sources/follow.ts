@@ -13,6 +13,8 @@ export class FileFollower {
   private watcher: ReturnType<typeof watch> | undefined;
   private reading: Promise<void> = Promise.resolve();
   private lineNumber = 0;
+  /** The first error of a read or of `onLine`; raised by stop() rather than lost in the polling loop. */
+  private failure: unknown;
 
   constructor(
     private readonly path: string,
@@ -40,7 +42,11 @@ export class FileFollower {
   }
 
   private poke(): void {
-    this.reading = this.reading.then(() => this.readNew()).catch(() => undefined);
+    this.reading = this.reading
+      .then(() => (this.failure === undefined ? this.readNew() : undefined))
+      .catch((error: unknown) => {
+        this.failure ??= error;
+      });
   }
 
   private async readNew(): Promise<void> {
@@ -70,6 +76,7 @@ export class FileFollower {
     this.watcher?.close();
     this.poke();
     await this.reading;
+    if (this.failure !== undefined) throw this.failure;
     if (this.partial !== '') this.onLine(this.partial, ++this.lineNumber);
   }
 }
