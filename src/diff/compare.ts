@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import type { LearningInput } from '../inputs.js';
 import { type JudgingTarget, needsOfProfile, needsOfRecording, type SyscallNeeds } from '../profile/needs.js';
 import { loadReference, type ReferenceSource } from '../reference/builtin.js';
@@ -6,6 +7,7 @@ import { evaluateProfile } from '../reference/evaluate.js';
 import { hostKernel, type KernelVersion } from '../reference/kernel.js';
 import { type Abi, hostAbi } from '../syscalls/abi.js';
 import { diffAgainstReference, type ReferenceDiff, type Usage } from './diff.js';
+import { referenceLabel } from './headline.js';
 import { type RiskNotes, riskNotesForDiff } from './risk.js';
 
 export interface ComparisonOptions {
@@ -26,7 +28,7 @@ export interface AbiComparison {
 
 export interface ReferenceComparison {
   input: string;
-  reference: ReferenceSource;
+  reference: ReferenceSource & { label: string };
   capabilities: string[];
   abis: AbiComparison[];
 }
@@ -79,7 +81,7 @@ export async function compareWithReference(
   }
   return {
     input: input.path,
-    reference: reference.source,
+    reference: { ...reference.source, label: referenceLabel(options.against, basename(options.against)) },
     capabilities: [...target.capabilities].sort(),
     abis,
   };

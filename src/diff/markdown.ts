@@ -1,14 +1,14 @@
 import type { AbiComparison, ReferenceComparison } from './compare.js';
 import type { AllowlistDiff, DiffEntry } from './diff.js';
+import { headlineSentence } from './headline.js';
 
 type Entry<S extends DiffEntry['status']> = Extract<DiffEntry, { status: S }>;
 
 const code = (name: string): string => `\`${name}\``;
 const cell = (text: string): string => text.replaceAll('|', '\\|').replaceAll('\n', ' ');
 
-export function headlineText(comparison: AbiComparison, referenceName: string): string {
-  const { headline, abi } = comparison.diff;
-  return `${abi}: this profile allows ${headline.workloadAllows} syscalls where ${referenceName} allows ${headline.referenceAllows} (${headline.percentFewer}% fewer)`;
+export function headlineText(comparison: AbiComparison, referenceLabel: string): string {
+  return `${comparison.diff.abi}: ${headlineSentence(comparison.diff.headline, referenceLabel)}`;
 }
 
 export function entriesOf<S extends DiffEntry['status']>(comparison: AbiComparison, status: S): Entry<S>[] {
@@ -27,8 +27,8 @@ export function unlockText(entry: Entry<'denied'>): string {
 
 /** The comparison as a pull-request comment. */
 export function comparisonMarkdown(comparison: ReferenceComparison): string {
-  const name = comparison.reference.name;
-  const lines: string[] = [`### seccomp: \`${comparison.input}\` against ${name}'s default`, ''];
+  const name = comparison.reference.label;
+  const lines: string[] = [`### seccomp: \`${comparison.input}\` against ${name}`, ''];
   for (const abi of comparison.abis) {
     lines.push(`**${headlineText(abi, name)}**`, '');
     const denied = entriesOf(abi, 'denied');

@@ -205,12 +205,6 @@ export interface ReportOptions {
 
 const MOST_CALLED = 15;
 
-const REFERENCE_LABELS: Readonly<Record<string, string>> = {
-  docker: "Docker's default",
-  podman: "Podman's default",
-  containerd: "containerd's default",
-};
-
 const distinct = <T>(values: Iterable<T>): T[] => [...new Set(values)];
 const sorted = (values: Iterable<string>): string[] => [...values].sort();
 
@@ -469,7 +463,7 @@ export async function buildReport(inputs: ReportInputs, options: ReportOptions =
   const capAdd = [...(options.capAdd ?? [])];
   const capDrop = [...(options.capDrop ?? [])];
   const compared = await compareWithReference(
-    { kind: 'profile', path: chosen.file ?? profileName(undefined, []), profile: chosen.profile },
+    { kind: 'profile', path: chosen.file ?? 'the generated profile', profile: chosen.profile },
     { against, host, capAdd, capDrop, kernel },
   );
   // A profile may list ABIs this host cannot run; the reference says nothing useful about those.
@@ -549,10 +543,7 @@ export async function buildReport(inputs: ReportInputs, options: ReportOptions =
     ...(recorded ? { recorded } : {}),
     profile,
     comparison: {
-      reference: {
-        ...compared.reference,
-        label: REFERENCE_LABELS[against] ?? `the profile ${basename(against)}`,
-      },
+      reference: compared.reference,
       hostAbi: host,
       capabilities: compared.capabilities,
       capAdd,

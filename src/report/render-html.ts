@@ -1,9 +1,9 @@
+import { fewerText } from '../diff/headline.js';
 import { unlockText } from '../diff/markdown.js';
 import { CHART_COLORS, comparisonChart, escapeHtml as esc, groupsChart, mostCalledChart } from './charts.js';
 import type { AbiAgainstReference, ReportRisk, ReviewReport } from './model.js';
 import {
   codeSpans,
-  fewerText,
   hostsText,
   originText,
   plural,
@@ -213,7 +213,7 @@ function comparisonSection(report: ReviewReport): string {
   const summary = comparison.abis
     .map(
       (abi) =>
-        `<tr><td><code>${esc(abi.abi)}</code></td><td class="n">${abi.headline.workloadAllows}</td><td class="n">${abi.headline.referenceAllows}</td><td class="n">${esc(fewerText(abi))}</td><td class="n">${abi.counts.denied}</td><td class="n">${abi.counts.conditional}</td></tr>`,
+        `<tr><td><code>${esc(abi.abi)}</code></td><td class="n">${abi.headline.workloadAllows}</td><td class="n">${abi.headline.referenceAllows}</td><td class="n">${esc(fewerText(abi.headline))}</td><td class="n">${abi.counts.denied}</td><td class="n">${abi.counts.conditional}</td></tr>`,
     )
     .join('');
   const parts = [

@@ -1,8 +1,8 @@
+import { fewerText } from '../diff/headline.js';
 import { unlockText } from '../diff/markdown.js';
 import type { ReportRisk, ReviewReport } from './model.js';
 import {
   codeSpans,
-  fewerText,
   headlineText,
   hostsText,
   originText,
@@ -94,7 +94,7 @@ function comparisonSection(report: ReviewReport): string[] {
         abi.abi,
         String(abi.headline.workloadAllows),
         String(abi.headline.referenceAllows),
-        fewerText(abi),
+        fewerText(abi.headline),
         String(abi.counts.denied),
         String(abi.counts.conditional),
       ]),

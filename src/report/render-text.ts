@@ -1,8 +1,8 @@
 import { newTable, style } from '../cli/output.js';
+import { fewerText } from '../diff/headline.js';
 import { unlockText } from '../diff/markdown.js';
 import type { ReviewReport } from './model.js';
 import {
-  fewerText,
   headlineText,
   hostsText,
   originText,
@@ -88,7 +88,7 @@ function comparisonLines(report: ReviewReport): string[] {
       abi.abi,
       abi.headline.workloadAllows,
       abi.headline.referenceAllows,
-      fewerText(abi),
+      fewerText(abi.headline),
       abi.counts.denied,
       abi.counts.conditional,
     ]);
@@ -107,7 +107,7 @@ function comparisonLines(report: ReviewReport): string[] {
       lines.push('', style.bold(`Allowed here, denied by ${label} (${abi.abi})`), denied.toString());
     }
     if (abi.conditional.length > 0) {
-      const conditional = newTable(['syscall', 'condition']);
+      const conditional = newTable(['syscall', 'condition'], [], [null, 0.7]);
       for (const entry of abi.conditional) conditional.push([entry.name, entry.condition]);
       lines.push(
         '',

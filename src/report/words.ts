@@ -1,3 +1,4 @@
+import { headlineSentence } from '../diff/headline.js';
 import { emitProfile } from '../profile/emit.js';
 import type { Verdict } from '../reference/evaluate.js';
 import type {
@@ -17,16 +18,9 @@ import type {
 export const plural = (count: number, one: string, many = `${one}s`): string =>
   `${count} ${count === 1 ? one : many}`;
 
-/** "240 fewer (77.7%)", or "12 more" when the profile is wider than the reference. */
-export function fewerText(comparison: AbiAgainstReference): string {
-  const { fewer, percentFewer } = comparison.headline;
-  return fewer >= 0 ? `${fewer} fewer (${percentFewer}%)` : `${-fewer} more`;
-}
-
 /** "69 allowed vs 309 in Docker's default, 240 fewer (77.7%)". */
 export function headlineText(report: ReviewReport, comparison: AbiAgainstReference): string {
-  const { workloadAllows, referenceAllows } = comparison.headline;
-  return `${workloadAllows} allowed vs ${referenceAllows} in ${report.comparison.reference.label}, ${fewerText(comparison)}`;
+  return headlineSentence(comparison.headline, report.comparison.reference.label);
 }
 
 export function referenceTarget(report: ReviewReport): string {

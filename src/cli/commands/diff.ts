@@ -9,8 +9,7 @@ import {
 } from '../../diff/markdown.js';
 import { UserError } from '../../errors.js';
 import { type LearningInput, readLearningInput } from '../../inputs.js';
-import { parseKernelRelease } from '../../reference/kernel.js';
-import { type Abi, isAbi } from '../../syscalls/abi.js';
+import { abiFlag, kernelFlag } from '../flags.js';
 import { newTable, printJson, say, style } from '../output.js';
 
 interface DiffFlags {
@@ -24,18 +23,13 @@ interface DiffFlags {
 }
 
 function comparisonOptions(flags: DiffFlags): ComparisonOptions {
-  if (flags.arch !== undefined && !isAbi(flags.arch))
-    throw new UserError(
-      `--arch ${flags.arch}: not an ABI libseccomp knows (x86_64, x86, x32, aarch64, arm, …)`,
-    );
-  const kernel = flags.kernel === undefined ? undefined : parseKernelRelease(flags.kernel);
-  if (flags.kernel !== undefined && !kernel)
-    throw new UserError(`--kernel ${flags.kernel}: expected a version like 6.1`);
+  const abi = abiFlag(flags.arch);
+  const kernel = kernelFlag(flags.kernel);
   return {
     against: flags.against,
     capAdd: flags.capAdd,
     capDrop: flags.capDrop,
-    ...(flags.arch ? { abi: flags.arch as Abi } : {}),
+    ...(abi ? { abi } : {}),
     ...(kernel ? { kernel } : {}),
   };
 }
@@ -91,7 +85,7 @@ export async function runDiff(files: string[], flags: DiffFlags): Promise<void> 
     throw new UserError(`${files[0]}: nothing on ${options.abi ?? 'any ABI'} to compare`);
   if (flags.json) return printJson(comparison);
   if (flags.markdown) return void process.stdout.write(comparisonMarkdown(comparison));
-  const name = comparison.reference.name;
+  const name = comparison.reference.label;
   for (const abi of comparison.abis) {
     say(style.bold(headlineText(abi, name)));
     const denied = entriesOf(abi, 'denied');

@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { groupFfFiles, learnFromStrace, straceFfPid } from '../../../parsers/strace.js';
 import { InputError } from '../../errors.js';
 import { RecordingMerger } from '../../merge/recordings.js';
+import type { RuntimeChoice } from '../../profile/runtime-baselines.js';
 import { RecordingBuilder } from '../../recording/builder.js';
 import type { Recording } from '../../recording/model.js';
 import { hostInfo } from '../../sources/host.js';
@@ -29,7 +30,10 @@ async function learnRun(files: string[]): Promise<Recording> {
   return builder.build({ source, inputs: files, host, seccompLearn: VERSION });
 }
 
-export async function runFromStrace(files: string[], flags: LearningFlags): Promise<void> {
+export async function runFromStrace(
+  files: string[],
+  flags: Omit<LearningFlags, 'runtime'> & { runtime?: RuntimeChoice },
+): Promise<void> {
   if (files.filter((file) => file === '-').length > 1)
     throw new InputError('-', undefined, 'standard input can be read once');
   const merger = new RecordingMerger();
@@ -41,5 +45,5 @@ export async function runFromStrace(files: string[], flags: LearningFlags): Prom
   ];
   if (files.includes('-')) runs.push(['-']);
   for (const run of runs) merger.add(await learnRun(run));
-  await writeLearned(merger.result(), flags, files);
+  await writeLearned(merger.result(), { ...flags, runtime: flags.runtime ?? 'runc' }, files);
 }

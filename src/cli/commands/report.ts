@@ -1,12 +1,10 @@
 import { stripVTControlCharacters } from 'node:util';
-import { UserError } from '../../errors.js';
 import { readLearningInput } from '../../inputs.js';
-import { parseKernelRelease } from '../../reference/kernel.js';
 import { buildReport, reportInputs } from '../../report/model.js';
 import { chooseFormat, type ReportFormat, renderReport } from '../../report/render.js';
 import { headlineText } from '../../report/words.js';
-import { ABIS, isAbi } from '../../syscalls/abi.js';
 import { writeFileAtomic } from '../../util/files.js';
+import { abiFlag, kernelFlag } from '../flags.js';
 import { say } from '../output.js';
 
 interface ReportFlags {
@@ -19,26 +17,13 @@ interface ReportFlags {
   kernel?: string;
 }
 
-function parseArch(arch: string | undefined) {
-  if (arch === undefined) return undefined;
-  if (!isAbi(arch)) throw new UserError(`--arch ${arch}: unknown ABI, expected one of ${ABIS.join(', ')}`);
-  return arch;
-}
-
-function parseKernel(kernel: string | undefined) {
-  if (kernel === undefined) return undefined;
-  const version = parseKernelRelease(kernel);
-  if (!version) throw new UserError(`--kernel ${kernel}: expected a version like 6.1`);
-  return version;
-}
-
 export async function runReport(files: string[], flags: ReportFlags): Promise<void> {
   const options = {
     against: flags.against,
-    arch: parseArch(flags.arch),
+    arch: abiFlag(flags.arch),
     capAdd: flags.capAdd,
     capDrop: flags.capDrop,
-    kernel: parseKernel(flags.kernel),
+    kernel: kernelFlag(flags.kernel),
   };
   const format = chooseFormat(flags.format, flags.output, process.stdout.isTTY === true);
   const inputs = reportInputs(await Promise.all(files.map(readLearningInput)));
