@@ -1,4 +1,3 @@
-import { basename } from 'node:path';
 import { compareWithReference } from '../diff/compare.js';
 import { outcomeText } from '../diff/conditions.js';
 import type { DiffEntry, ReferenceDiff } from '../diff/diff.js';
