@@ -1,14 +1,15 @@
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { constants as osConstants, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ExecaError, execa } from 'execa';
-import { createAuditParser } from '../../parsers/audit.js';
+import { createAuditParser, type SeccompAuditRecord } from '../../parsers/audit.js';
 import { parseProcessExitRecord } from '../../parsers/audit-process.js';
 import { UserError } from '../errors.js';
 import { logProfile } from '../profile/log-profile.js';
 import { RecordingBuilder } from '../recording/builder.js';
-import type { Recording } from '../recording/model.js';
+import type { ContainerAttributionSummary, Recording } from '../recording/model.js';
+import type { Abi } from '../syscalls/abi.js';
 import { syscallName } from '../syscalls/table.js';
 import { VERSION } from '../version.js';
 import { ContainerAttribution, containerOfPid } from './attribution.js';
@@ -16,6 +17,7 @@ import { addProcessExitRules, auditdRunning, auditStatus, sendAuditMarker } from
 import { prepareContainerRun } from './container-command.js';
 import { FileFollower } from './follow.js';
 import { hostInfo } from './host.js';
+import { exitCodeOf, forwardStopSignals } from './process.js';
 
 export interface ContainerRecordOptions {
   /** Read this audit log instead of auditd's default (or dmesg when auditd is not running). */
@@ -105,10 +107,107 @@ function pollCgroup(
   return () => clearInterval(timer);
 }
 
-function exitCodeOf(result: { exitCode?: number; signal?: string }): number {
-  if (result.exitCode !== undefined) return result.exitCode;
-  const number = result.signal ? osConstants.signals[result.signal as NodeJS.Signals] : undefined;
-  return number === undefined ? 1 : 128 + number;
+/**
+ * The kernel's records during one container run: SECCOMP records go to the attribution, placed by
+ * cgroup while their process lives; process-exit records (our audit rules) give parents; the
+ * end marker says the log has caught up.
+ */
+class ContainerHarvest {
+  readonly attribution = new ContainerAttribution();
+  readonly builder = new RecordingBuilder();
+  readonly processKey = `seccomp-learn-${process.pid}`;
+  readonly marker = `${this.processKey}-end-${Date.now()}`;
+  records = 0;
+  private readonly parser;
+  // Every container seen is polled, not only ours: a record must be placed in the right one.
+  private readonly pollers = new Map<string, () => void>();
+  private markerSeen: () => void = () => undefined;
+  private readonly markerArrived = new Promise<void>((resolve) => {
+    this.markerSeen = resolve;
+  });
+
+  constructor(file: string, host: Abi) {
+    this.parser = createAuditParser({
+      file,
+      host,
+      onRecord: (record) => this.onRecord(record),
+      onNotice: (notice) => this.builder.notice(notice),
+    });
+  }
+
+  readonly onLine = (line: string, lineNumber: number): void => {
+    if (line.includes(this.marker)) {
+      this.markerSeen();
+      return;
+    }
+    const exit = parseProcessExitRecord(line, this.processKey);
+    if (exit) this.attribution.parent(exit.pid, exit.parent);
+    else this.parser.push(line, lineNumber);
+  };
+
+  private onRecord(record: SeccompAuditRecord): void {
+    if (record.pid === undefined || record.action !== 'log') return;
+    this.records++;
+    if (!this.attribution.isPlaced(record.pid)) {
+      const placed = containerOfPid(record.pid);
+      if (placed) {
+        this.attribution.place(record.pid, placed.containerId);
+        if (placed.containerId && placed.procsFiles && !this.pollers.has(placed.containerId)) {
+          this.pollers.set(
+            placed.containerId,
+            pollCgroup(this.attribution, placed.procsFiles, placed.containerId),
+          );
+        }
+      }
+    }
+    this.attribution.record(record.pid, record.abi, record.syscall);
+  }
+
+  /** True when the marker sent after the run came through the log within the time allowed. */
+  async caughtUp(timeoutMs: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const arrived = await Promise.race([
+      this.markerArrived.then(() => true),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    return arrived;
+  }
+
+  stopPolling(): void {
+    for (const stop of this.pollers.values()) stop();
+  }
+
+  /** The container's calls into the builder; what could not be placed becomes a warning. */
+  finish(containerId: string, exitRulesAdded: boolean): ContainerAttributionSummary {
+    this.parser.finish();
+    const attributed = this.attribution.finish(containerId);
+    for (const call of attributed.mine) this.builder.count(call.abi, call.syscall, call.calls, 0);
+    if (attributed.unresolved.calls > 0) {
+      const names = [...attributed.unresolved.syscalls.values()]
+        .map(({ abi, syscall }) =>
+          typeof syscall === 'number' ? (syscallName(abi, syscall) ?? `${abi}:${syscall}`) : syscall,
+        )
+        .sort()
+        .join(' ');
+      const why = exitRulesAdded
+        ? ''
+        : ' (audit rules for process exits could not be added, so parents were unknown)';
+      this.builder.notice({
+        code: 'unresolved-process',
+        count: attributed.unresolved.calls,
+        message: `${attributed.unresolved.calls} record(s) of ${attributed.unresolved.pids} process(es) that ended before they could be placed in a container were left out${why}: ${names}`,
+      });
+    }
+    return {
+      processesPlacedLive: attributed.placedLive,
+      processesPlacedByParent: attributed.placedByAncestry,
+      unresolvedRecords: attributed.unresolved.calls,
+      otherRecords: attributed.othersCalls,
+    };
+  }
 }
 
 /**
@@ -125,86 +224,31 @@ export async function recordContainer(
   try {
     const profilePath = join(directory, 'log-profile.json');
     await writeFile(profilePath, JSON.stringify(logProfile(host.arch)), { mode: 0o600 });
-    const run = prepareContainerRun(argv, profilePath, join(directory, 'container.cid'));
-
-    const builder = new RecordingBuilder();
-    const attribution = new ContainerAttribution();
-    const processKey = `seccomp-learn-${process.pid}`;
-    let seen = 0;
-    // Every container seen is polled, not only ours: a record must be placed in the right one.
-    const pollers = new Map<string, () => void>();
-    cleanups.push(() => {
-      for (const stop of pollers.values()) stop();
-    });
-
-    const parser = createAuditParser({
-      file: options.auditLog ?? DEFAULT_AUDIT_LOG,
-      host: host.arch,
-      onRecord(record) {
-        if (record.pid === undefined || record.action !== 'log') return;
-        seen++;
-        if (!attribution.isPlaced(record.pid)) {
-          const placed = containerOfPid(record.pid);
-          if (placed) {
-            attribution.place(record.pid, placed.containerId);
-            if (placed.containerId && placed.procsFiles && !pollers.has(placed.containerId)) {
-              pollers.set(placed.containerId, pollCgroup(attribution, placed.procsFiles, placed.containerId));
-            }
-          }
-        }
-        attribution.record(record.pid, record.abi, record.syscall);
-      },
-      onNotice: (notice) => builder.notice(notice),
-    });
-    const marker = `${processKey}-end-${Date.now()}`;
-    let markerSeen: () => void = () => undefined;
-    const markerArrived = new Promise<void>((resolve) => {
-      markerSeen = resolve;
-    });
-    const onLine = (line: string, lineNumber: number): void => {
-      if (line.includes(marker)) {
-        markerSeen();
-        return;
-      }
-      const exit = parseProcessExitRecord(line, processKey);
-      if (exit) attribution.parent(exit.pid, exit.parent);
-      else parser.push(line, lineNumber);
-    };
+    const cidFile = join(directory, 'container.cid');
+    const run = prepareContainerRun(argv, profilePath, cidFile);
+    const auditLog = options.auditLog ?? DEFAULT_AUDIT_LOG;
+    const harvest = new ContainerHarvest(auditLog, host.arch);
+    cleanups.push(() => harvest.stopPolling());
 
     const useAuditd = options.auditLog !== undefined || (await auditdRunning());
     const lostBefore = (await auditStatus())?.lost;
-    const removeExitRules = await addProcessExitRules(processKey);
+    const removeExitRules = await addProcessExitRules(harvest.processKey);
     if (removeExitRules) cleanups.push(removeExitRules);
-    const source = useAuditd
-      ? await followAuditLog(options.auditLog ?? DEFAULT_AUDIT_LOG, onLine)
-      : followDmesg(onLine);
+    const source = useAuditd ? await followAuditLog(auditLog, harvest.onLine) : followDmesg(harvest.onLine);
 
     const startedAt = new Date().toISOString();
     const child = execa(run.argv[0] as string, run.argv.slice(1), { stdio: 'inherit', reject: false });
-    const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
-    const handlers = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map(
-      (signal) => [signal, forward(signal)] as const,
-    );
-    for (const [signal, handler] of handlers) process.on(signal, handler);
-    cleanups.push(() => {
-      for (const [signal, handler] of handlers) process.off(signal, handler);
-    });
+    // The client proxies signals to the container (docker run --sig-proxy, the default).
+    cleanups.push(forwardStopSignals((signal) => child.kill(signal)));
     const result = await child;
     const endedAt = new Date().toISOString();
     if ((result as ExecaError).code === 'ENOENT')
       throw new UserError(`${run.engine} is not installed or not on PATH`);
+    const exitCode = exitCodeOf(result);
 
-    if (useAuditd && (await sendAuditMarker(marker))) {
-      let timer: NodeJS.Timeout | undefined;
-      const arrived = await Promise.race([
-        markerArrived.then(() => true),
-        new Promise<boolean>((resolve) => {
-          timer = setTimeout(() => resolve(false), MARKER_TIMEOUT_MS);
-        }),
-      ]);
-      clearTimeout(timer);
-      if (!arrived) {
-        builder.notice({
+    if (useAuditd && (await sendAuditMarker(harvest.marker))) {
+      if (!(await harvest.caughtUp(MARKER_TIMEOUT_MS))) {
+        harvest.builder.notice({
           code: 'lost-records',
           message: `the audit log did not catch up within ${MARKER_TIMEOUT_MS / 1000} s after the container ended: records may be missing`,
         });
@@ -215,72 +259,42 @@ export async function recordContainer(
     await source.stop();
     const lostAfter = (await auditStatus())?.lost;
 
-    const containerId = (
-      await readFile(run.userCidFile ?? join(directory, 'container.cid'), 'utf8').catch(() => '')
-    ).trim();
+    const containerId = (await readFile(run.userCidFile ?? cidFile, 'utf8').catch(() => '')).trim();
     if (containerId === '') {
       throw new UserError(
-        `${run.engine} did not create the container (exit ${exitCodeOf(result)}): see its message above`,
+        `${run.engine} did not create the container (exit ${exitCode}): see its message above`,
       );
     }
-    if (seen === 0) {
+    if (harvest.records === 0) {
       throw new UserError(
         `no SECCOMP records arrived from ${source.name}: is the kernel's audit enabled and SCMP_ACT_LOG in /proc/sys/kernel/seccomp/actions_logged?`,
       );
     }
-    parser.finish();
-
-    const attributed = attribution.finish(containerId);
-    for (const call of attributed.mine) builder.count(call.abi, call.syscall, call.calls, 0);
-    if (attributed.unresolved.calls > 0) {
-      const names = [...attributed.unresolved.syscalls.values()]
-        .map(({ abi, syscall }) =>
-          typeof syscall === 'number' ? (syscallName(abi, syscall) ?? `${abi}:${syscall}`) : syscall,
-        )
-        .sort()
-        .join(' ');
-      builder.notice({
-        code: 'unresolved-process',
-        count: attributed.unresolved.calls,
-        message: `${attributed.unresolved.calls} record(s) of ${attributed.unresolved.pids} process(es) that ended before they could be placed in a container were left out (${names})`,
-      });
-    }
+    const attribution = harvest.finish(containerId, removeExitRules !== undefined);
     if (lostBefore !== undefined && lostAfter !== undefined && lostAfter > lostBefore) {
-      builder.notice({
+      harvest.builder.notice({
         code: 'lost-records',
         count: lostAfter - lostBefore,
         message: `the kernel's audit lost counter rose by ${lostAfter - lostBefore} during the run (auditctl -s): records are missing`,
       });
     }
-    if (!removeExitRules) {
-      builder.notice({
-        code: 'unresolved-process',
-        message:
-          'could not add audit rules for process exits (auditctl): short-lived processes may be missed',
-      });
-    }
-    const recording = builder.build({
+    const recording = harvest.builder.build({
       source: 'container',
       command: argv,
       container: {
         engine: run.engine,
         id: containerId,
         ...(run.image ? { image: run.image } : {}),
-        attribution: {
-          processesPlacedLive: attributed.placedLive,
-          processesPlacedByParent: attributed.placedByAncestry,
-          unresolvedRecords: attributed.unresolved.calls,
-          otherRecords: attributed.othersCalls,
-        },
+        attribution,
       },
       inputs: [source.name],
       startedAt,
       endedAt,
       host,
       seccompLearn: VERSION,
-      exitCode: exitCodeOf(result),
+      exitCode,
     });
-    return { recording, exitCode: exitCodeOf(result) };
+    return { recording, exitCode };
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup();
   }

@@ -1,9 +1,10 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { constants as osConstants, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { UserError } from '../errors.js';
 import { findExecutable } from './host.js';
+import { exitCodeOf, forwardStopSignals } from './process.js';
 
 export interface StraceTarget {
   command?: string[];
@@ -83,11 +84,7 @@ export async function withStraceRun<T>(
         }
       });
     };
-    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-      const handler = (): void => forward(signal);
-      process.on(signal, handler);
-      detachers.push(() => process.off(signal, handler));
-    }
+    detachers.push(forwardStopSignals(forward));
     if (target.pid !== undefined && target.durationSeconds !== undefined) {
       const timer = setTimeout(() => child.kill('SIGINT'), target.durationSeconds * 1000);
       detachers.push(() => clearTimeout(timer));
@@ -98,13 +95,7 @@ export async function withStraceRun<T>(
     if (result.failed && result.exitCode === undefined && result.signal === undefined) {
       throw new UserError(`cannot run strace: ${result.shortMessage ?? result.message}`);
     }
-    const signalNumber = result.signal ? osConstants.signals[result.signal] : undefined;
-    const exitCode =
-      target.pid !== undefined
-        ? undefined
-        : signalNumber !== undefined
-          ? 128 + signalNumber
-          : result.exitCode;
+    const exitCode = target.pid !== undefined ? undefined : exitCodeOf(result);
     return await consume({ outputFile, exitCode, straceVersion: version, startedAt, endedAt });
   } finally {
     for (const detach of detachers) detach();
