@@ -72,6 +72,8 @@ export function buildProgram(): Command {
       "Learn the smallest seccomp allowlist a workload needs (strace or audit records), merge runs, compare with Docker's default and write profiles Docker, Podman, runc and Kubernetes load.",
     )
     .showHelpAfterError('(run with --help for usage)')
+    // Set before the subcommands are added, so they inherit it: usage errors come back to main().
+    .exitOverride()
     .addHelpText(
       'after',
       examples([
@@ -344,7 +346,6 @@ function colorEnabled(): boolean {
 /** Runs the CLI and returns the exit code; user errors are one line on stderr, never a stack trace. */
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
-  program.exitOverride();
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

@@ -77,4 +77,22 @@ describe('bad input', () => {
     await expectRejected(['generate', join(dir, 'nope.json')], /nope\.json: cannot read: ENOENT/);
     await expectRejected(['from-strace', join(dir, 'nope.txt')], /nope\.txt: cannot read/);
   });
+
+  it('usage errors of any command exit 2 with a hint; --help exits 0', async () => {
+    for (const args of [
+      ['bogus'],
+      ['generate'],
+      ['record', '--default-action', 'nope', '--', 'true'],
+      ['diff'],
+    ]) {
+      const result = await cli(args);
+      expect(result.exitCode, args.join(' ')).toBe(2);
+      expect(result.stderr).toMatch(/^error: .*\n\(run with --help for usage\)$/);
+    }
+    for (const args of [['--help'], ['record', '--help'], ['report', '--help']]) {
+      const result = await cli(args);
+      expect(result.exitCode).toBe(0);
+      expect(result.stdout).toContain('Examples:');
+    }
+  });
 });
