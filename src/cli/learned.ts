@@ -62,6 +62,11 @@ export function printRecordingSummary(recording: Recording): void {
     ...(showRuns ? [''] : []),
   ]);
   say(table.toString());
+  printWarnings(recording);
+}
+
+/** Every warning a recording carries: what may make a profile learned from it incomplete. */
+export function printWarnings(recording: Recording): void {
   for (const warning of recording.warnings) {
     warn(
       `${warning.file ? `${warning.file}${warning.line ? `:${warning.line}` : ''}: ` : ''}${warning.message}`,

@@ -5,7 +5,7 @@ import { generateProfile } from '../../profile/generate.js';
 import { needsOfRecording } from '../../profile/needs.js';
 import { readRecording } from '../../recording/io.js';
 import { writeFileAtomic } from '../../util/files.js';
-import { type GenerationFlags, generationOptions, printNotes } from '../learned.js';
+import { type GenerationFlags, generationOptions, printNotes, printWarnings } from '../learned.js';
 import { printJson, say } from '../output.js';
 
 interface GenerateFlags extends GenerationFlags {
@@ -16,7 +16,10 @@ interface GenerateFlags extends GenerationFlags {
 export async function runGenerate(files: string[], flags: GenerateFlags): Promise<void> {
   const merger = new RecordingMerger();
   for (const file of files) merger.add(await readRecording(file));
-  const { profile, notes } = generateProfile(needsOfRecording(merger.result()), generationOptions(flags));
+  const merged = merger.result();
+  // A profile is only as complete as its recordings: their warnings travel with it.
+  printWarnings(merged);
+  const { profile, notes } = generateProfile(needsOfRecording(merged), generationOptions(flags));
   const name =
     flags.name ?? (flags.output ? basename(flags.output).replace(/\.(json|ya?ml)$/, '') : 'seccomp-learn');
   const text = await emitProfile(profile, flags.format, name);
@@ -30,5 +33,13 @@ export async function runGenerate(files: string[], flags: GenerateFlags): Promis
   say(
     `profile: ${flags.output} (${allowed} syscalls allowed from ${merger.count} run(s), ${profile.architectures?.join(', ')})`,
   );
-  if (flags.json) printJson({ profile: flags.output, allowed, architectures: profile.architectures, notes });
+  if (flags.json) {
+    printJson({
+      profile: flags.output,
+      allowed,
+      architectures: profile.architectures,
+      notes,
+      warnings: merged.warnings,
+    });
+  }
 }
