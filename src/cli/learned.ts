@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
+import type { DefaultActionChoice } from '../profile/default-action.js';
 import { emitProfile, type ProfileFormat } from '../profile/emit.js';
-import { type DefaultActionChoice, type GenerationNote, generateProfile } from '../profile/generate.js';
+import { type GenerationNote, generateProfile } from '../profile/generate.js';
 import { needsOfRecording } from '../profile/needs.js';
 import type { RuntimeChoice } from '../profile/runtime-baselines.js';
 import { writeRecording } from '../recording/io.js';
@@ -25,7 +26,7 @@ export function generationOptions(flags: GenerationFlags) {
   return { defaultAction: flags.defaultAction, runtime: flags.runtime, allow: flags.allow, deny: flags.deny };
 }
 
-export function profileExtension(format: ProfileFormat): string {
+function profileExtension(format: ProfileFormat): string {
   return format === 'spo' ? 'yaml' : 'json';
 }
 

@@ -1,5 +1,10 @@
 import { Command, CommanderError, Option } from 'commander';
 import { UserError } from '../errors.js';
+import { DEFAULT_ACTION_CHOICES } from '../profile/default-action.js';
+import { PROFILE_FORMATS } from '../profile/emit.js';
+import { RUNTIME_CHOICES } from '../profile/runtime-baselines.js';
+import { REPORT_FORMATS } from '../report/render.js';
+import { ACTION_CHOICES } from '../sources/audit-filter.js';
 
 /**
  * The command line: definitions and help only. Each action imports its module when it runs, so
@@ -7,10 +12,6 @@ import { UserError } from '../errors.js';
  */
 
 import { VERSION } from '../version.js';
-
-const DEFAULT_ACTIONS = ['errno', 'enosys', 'kill', 'log'];
-const RUNTIMES = ['runc', 'crun', 'none'];
-const FORMATS = ['docker', 'oci', 'spo'];
 
 function examples(lines: string[]): string {
   return `\nExamples:\n${lines.map((line) => `  $ ${line}`).join('\n')}\n`;
@@ -25,14 +26,14 @@ function addGenerationOptions(command: Command, learnsContainers = false): Comma
   const runtime = new Option(
     '--runtime <runtime>',
     'container runtime whose own post-filter calls to allow (none: not for a container)',
-  ).choices(RUNTIMES);
+  ).choices(RUNTIME_CHOICES);
   return command
     .addOption(
       new Option(
         '--default-action <action>',
         'what the profile does with other syscalls (errno: EPERM, enosys: ENOSYS, kill: kill the process, log: allow and log)',
       )
-        .choices(DEFAULT_ACTIONS)
+        .choices(DEFAULT_ACTION_CHOICES)
         .default('errno'),
     )
     .addOption(
@@ -45,7 +46,7 @@ function addGenerationOptions(command: Command, learnsContainers = false): Comma
         '--format <format>',
         'profile format: docker (also podman, kubelet), oci (runc config.json), spo (Kubernetes SeccompProfile)',
       )
-        .choices(FORMATS)
+        .choices(PROFILE_FORMATS)
         .default('docker'),
     )
     .option('--allow <names>', 'also allow these syscalls (comma-separated, repeatable)', collect, [])
@@ -174,7 +175,7 @@ export function buildProgram(): Command {
           '--action <action>',
           'which records count: log (complain-mode learning), errno/kill/trap (what a profile denied), all',
         )
-          .choices(['log', 'errno', 'kill', 'trap', 'all'])
+          .choices(ACTION_CHOICES)
           .default('log'),
       )
       .option(
@@ -210,7 +211,7 @@ export function buildProgram(): Command {
       "Print a profile that allows and logs every syscall (defaultAction SCMP_ACT_LOG, all of the host's ABIs). Run the workload under it, then learn from the kernel's records with `seccomp-learn from-audit`.",
     )
     .option('-o, --output <file>', 'write it here instead of stdout')
-    .addOption(new Option('--format <format>', 'profile format').choices(FORMATS).default('docker'))
+    .addOption(new Option('--format <format>', 'profile format').choices(PROFILE_FORMATS).default('docker'))
     .addHelpText(
       'after',
       `
@@ -299,7 +300,7 @@ Next steps:
       "Review recordings and/or one profile for a security team: what was recorded, every warning, the syscalls grouped by what they do, the dangerous ones still allowed, the comparison with Docker's default (what it removes, what the workload needs that Docker denies and which capability would allow it), the profile and how to apply it. Inputs are told apart by content: recordings (merged) and at most one profile; without a profile, the one `generate` would write is reviewed. Default format: text on a terminal, else Markdown; with -o, the file's extension (.md, .html, .json, .txt).",
     )
     .argument('<input...>', 'recordings (*.recording.json) and/or one profile (JSON with defaultAction)')
-    .addOption(new Option('--format <format>', 'report format').choices(['md', 'html', 'json', 'text']))
+    .addOption(new Option('--format <format>', 'report format').choices(REPORT_FORMATS))
     .option('-o, --output <file>', 'write the report here (default: stdout)')
     .option(
       '--against <reference>',

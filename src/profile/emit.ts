@@ -3,13 +3,6 @@ import type { SeccompProfile } from './model.js';
 export const PROFILE_FORMATS = ['docker', 'oci', 'spo'] as const;
 export type ProfileFormat = (typeof PROFILE_FORMATS)[number];
 
-export const PROFILE_FORMAT_HELP: Readonly<Record<ProfileFormat, string>> = {
-  docker:
-    'Docker/Podman/kubelet Localhost JSON (docker run --security-opt seccomp=FILE, podman run --security-opt seccomp=FILE, <kubelet root>/seccomp/FILE)',
-  oci: 'runc/crun config.json fragment: {"linux":{"seccomp":{…}}} to merge into the bundle config',
-  spo: 'Kubernetes Security Profiles Operator SeccompProfile (kubectl apply -f FILE)',
-};
-
 /** Kubernetes object names: lower-case RFC 1123 subdomain. */
 function kubernetesName(name: string): string {
   const cleaned = name

@@ -1,12 +1,10 @@
 import { UserError } from '../errors.js';
 import { ABIS, abiInfo } from '../syscalls/abi.js';
 import { syscallExists } from '../syscalls/table.js';
-import { ERRNO_ENOSYS, ERRNO_EPERM, type SeccompProfile } from './model.js';
+import { type DefaultActionChoice, defaultActionFields } from './default-action.js';
+import type { SeccompProfile } from './model.js';
 import type { SyscallNeeds } from './needs.js';
 import { ALWAYS_ALLOWED, baselineFor, type RuntimeChoice } from './runtime-baselines.js';
-
-export const DEFAULT_ACTION_CHOICES = ['errno', 'enosys', 'kill', 'log'] as const;
-export type DefaultActionChoice = (typeof DEFAULT_ACTION_CHOICES)[number];
 
 export interface GenerateOptions {
   defaultAction: DefaultActionChoice;
@@ -25,21 +23,6 @@ export interface GenerationNote {
 export interface GeneratedProfile {
   profile: SeccompProfile;
   notes: GenerationNote[];
-}
-
-function defaultActionFields(
-  choice: DefaultActionChoice,
-): Pick<SeccompProfile, 'defaultAction' | 'defaultErrnoRet'> {
-  switch (choice) {
-    case 'errno':
-      return { defaultAction: 'SCMP_ACT_ERRNO', defaultErrnoRet: ERRNO_EPERM };
-    case 'enosys':
-      return { defaultAction: 'SCMP_ACT_ERRNO', defaultErrnoRet: ERRNO_ENOSYS };
-    case 'kill':
-      return { defaultAction: 'SCMP_ACT_KILL_PROCESS' };
-    case 'log':
-      return { defaultAction: 'SCMP_ACT_LOG' };
-  }
 }
 
 /**

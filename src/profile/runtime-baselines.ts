@@ -142,7 +142,8 @@ export const RUNTIME_BASELINES: readonly RuntimeBaseline[] = [
 /** Allowed in every profile: without them a process that is refused can loop forever trying to exit (kubernetes#85191). */
 export const ALWAYS_ALLOWED = ['exit', 'exit_group'] as const;
 
-export type RuntimeChoice = 'runc' | 'crun' | 'none';
+export const RUNTIME_CHOICES = ['runc', 'crun', 'none'] as const;
+export type RuntimeChoice = (typeof RUNTIME_CHOICES)[number];
 
 /** The union of every listed version of `runtime`: the profile must start under whichever one the host has. */
 export function baselineFor(runtime: RuntimeChoice): { syscalls: Set<string>; sources: RuntimeBaseline[] } {
