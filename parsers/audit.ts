@@ -378,7 +378,13 @@ export function createAuditParser(options: AuditParserOptions): AuditLineParser 
   const pending = [new Map<string, number>(), new Map<string, number>()];
   const pendingOrder: { side: number; key: string }[] = [];
 
-  const notice = (code: NoticeCode, message: string, line: number, count?: number): void => {
+  const notice = (
+    code: NoticeCode,
+    message: string,
+    line: number,
+    count?: number,
+    timestamp?: number,
+  ): void => {
     const sent = emitted.get(code) ?? 0;
     if (sent >= NOTICES_PER_CODE) {
       withheld.notices++;
@@ -386,7 +392,14 @@ export function createAuditParser(options: AuditParserOptions): AuditLineParser 
       return;
     }
     emitted.set(code, sent + 1);
-    onNotice(count === undefined ? { code, message, file, line } : { code, message, file, line, count });
+    onNotice({
+      code,
+      message,
+      file,
+      line,
+      ...(count === undefined ? {} : { count }),
+      ...(timestamp === undefined ? {} : { timestamp }),
+    });
   };
 
   const unreadable = (line: number, problem: string): void =>
@@ -676,11 +689,12 @@ export function createAuditParser(options: AuditParserOptions): AuditLineParser 
     onRecord({ line, timestamp, serial, pid, comm, exe, abi, syscall, action, sig, compat, assumedAbi });
   };
 
-  const lost = (line: number, message: string, count?: number): void =>
-    notice('lost-records', message, line, count);
+  const lost = (line: number, message: string, count?: number, timestamp?: number): void =>
+    notice('lost-records', message, line, count, timestamp);
 
   /** Kernel messages about audit records it dropped; these lines are never records themselves. */
-  const readLoss = (text: string, line: number): void => {
+  /** `at`: when the kernel said it (epoch seconds), so a time window can leave out older losses. */
+  const readLoss = (text: string, line: number, at = syslogTimestamp(text)): void => {
     const suppressed = text.indexOf(' callbacks suppressed');
     if (suppressed >= 0) {
       // "<function>: N callbacks suppressed" from printk_ratelimit; only audit's own functions count.
@@ -693,6 +707,7 @@ export function createAuditParser(options: AuditParserOptions): AuditLineParser 
           `the kernel suppressed ${count} audit message(s) (${fn}: printk rate limit): ` +
             `at least ${count} record(s) are missing from this log`,
           count,
+          at,
         );
       }
       return;
@@ -713,11 +728,12 @@ export function createAuditParser(options: AuditParserOptions): AuditLineParser 
         `the kernel reports audit_lost=${count} (records it dropped since boot, at its backlog or rate limit): ` +
           `${added} more record(s) missing`,
         added,
+        at,
       );
       return;
     }
     if (rest.startsWith('audit_backlog=') || LOSS_PHRASES.some((phrase) => rest.includes(phrase))) {
-      lost(line, `the kernel dropped audit records: "${rest}"`);
+      lost(line, `the kernel dropped audit records: "${rest}"`, undefined, at);
     }
   };
 
@@ -749,11 +765,12 @@ export function createAuditParser(options: AuditParserOptions): AuditLineParser 
     // Kernel transport: the printk text of a record or of a loss message.
     if (message !== undefined) {
       const text = Buffer.from(message, 'utf8');
-      readLine(text, 0, text.length, line);
+      const realtime = journalNumber(fields.__REALTIME_TIMESTAMP);
+      readLine(text, 0, text.length, line, realtime === undefined ? undefined : realtime / 1e6);
     }
   };
 
-  const readLine = (bytes: Buffer, start: number, end: number, line: number): void => {
+  const readLine = (bytes: Buffer, start: number, end: number, line: number, at?: number): void => {
     if (bytes[start] === 0x7b) {
       readJournalEntry(bytes, start, end, line);
       return;
@@ -776,7 +793,10 @@ export function createAuditParser(options: AuditParserOptions): AuditLineParser 
       readRecord(bytes, start, end, line, journal + 2, VIA_JOURNAL);
       return;
     }
-    if (indexOfAt(bytes, start, end, 'audit') >= 0) readLoss(bytes.toString('utf8', start, end), line);
+    if (indexOfAt(bytes, start, end, 'audit') >= 0) {
+      const text = bytes.toString('utf8', start, end);
+      readLoss(text, line, at ?? syslogTimestamp(text));
+    }
   };
 
   return {

@@ -22,6 +22,8 @@ export interface ParseNotice {
   readonly abi?: Abi;
   /** How many events the notice stands for (records lost, calls of an unknown number). */
   readonly count?: number;
+  /** When the source says it happened (epoch seconds), if it does. */
+  readonly timestamp?: number;
 }
 
 export interface ObservationSink {

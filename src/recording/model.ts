@@ -54,6 +54,7 @@ export interface RecordingWarning {
   line?: number;
   abi?: Abi;
   count?: number;
+  timestamp?: number;
 }
 
 export interface Recording {

@@ -47,6 +47,7 @@ const recordingSchema = z.strictObject({
       line: z.number().int().optional(),
       abi: abi.optional(),
       count: count.optional(),
+      timestamp: z.number().optional(),
     }),
   ),
 });

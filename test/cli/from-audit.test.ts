@@ -70,6 +70,17 @@ describe('from-audit on real captures', () => {
     expect(calls(interpreted.recording)).toEqual(calls(raw.recording));
   });
 
+  it('reads journald JSON and short output of the same run to the same recording', async () => {
+    const json = await learn([join(samples, 'journal-docker-busybox.json')]);
+    const short = await learn([join(samples, 'journal-docker-busybox-short.txt')]);
+    expect(json.result.exitCode, json.result.stderr).toBe(0);
+    expect(Object.values(calls(json.recording)).reduce((sum, n) => sum + n, 0)).toBe(212);
+    expect(calls(short.recording)).toEqual(calls(json.recording));
+    expect(Object.keys(json.recording.abis.x86_64)).toEqual(
+      expect.arrayContaining(['execve', 'capset', 'getdents64']),
+    );
+  });
+
   it('never hides lost records: a rate-limited dmesg capture exits 3 unless --allow-incomplete', async () => {
     const lossy = await learn([join(samples, 'dmesg-ratelimited.txt')]);
     expect(lossy.result.exitCode).toBe(3);

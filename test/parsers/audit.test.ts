@@ -477,20 +477,29 @@ describe('crafted records', () => {
 
     it.each([
       ['[ 3736.091188] kauditd_printk_skb: 132 callbacks suppressed', 132],
-      ['[1429444.479956] audit_log_start: 34 callbacks suppressed', 34],
-      ['audit: 5 callbacks suppressed', 5],
-      ['Jul  8 10:31:23 host kernel: [  270.8] kauditd_printk_skb: 3 callbacks suppressed', 3],
-    ])('reads printk rate-limit notices: %s', (line, count) => {
-      expect(lossOf(line)).toEqual([
-        {
-          code: 'lost-records',
-          message: expect.stringMatching(/at least/),
-          file: 'test.log',
-          line: 2,
-          count,
-        },
-      ]);
-    });
+      ['[1429444.479956] audit_log_start: 34 callbacks suppressed', 34, undefined],
+      ['audit: 5 callbacks suppressed', 5, undefined],
+      // A syslog date has no year: the parser takes the current one.
+      [
+        'Jul  8 10:31:23 host kernel: [  270.8] kauditd_printk_skb: 3 callbacks suppressed',
+        3,
+        new Date(`${new Date().getFullYear()}-07-08T10:31:23`).getTime() / 1000,
+      ],
+    ] as const)(
+      'reads printk rate-limit notices, with their time when the log has one: %s',
+      (line, count, timestamp) => {
+        expect(lossOf(line)).toEqual([
+          {
+            code: 'lost-records',
+            message: expect.stringMatching(/at least/),
+            file: 'test.log',
+            line: 2,
+            count,
+            ...(timestamp === undefined ? {} : { timestamp }),
+          },
+        ]);
+      },
+    );
 
     it('reads audit_lost=N as growth since the last report', () => {
       const { notices } = parse([

@@ -70,9 +70,10 @@ function optionalPid(value: string | undefined): number | undefined {
 }
 
 export async function runFromAudit(file: string | undefined, flags: FromAuditFlags): Promise<void> {
+  const since = flags.since === undefined ? undefined : parseTimeBound(flags.since, '--since');
   const matcher = recordMatcher({
     action: flags.action,
-    since: flags.since === undefined ? undefined : parseTimeBound(flags.since, '--since'),
+    since,
     until: flags.until === undefined ? undefined : parseTimeBound(flags.until, '--until'),
     pid: optionalPid(flags.pid),
     comm: flags.comm,
@@ -90,7 +91,17 @@ export async function runFromAudit(file: string | undefined, flags: FromAuditFla
       matched++;
       builder.count(record.abi, record.syscall, 1, refused(record) ? 1 : 0);
     },
-    onNotice: (notice) => builder.notice(notice),
+    onNotice(notice) {
+      // A loss the kernel reported before the window began cost records outside it.
+      if (
+        notice.code === 'lost-records' &&
+        since !== undefined &&
+        notice.timestamp !== undefined &&
+        notice.timestamp < since
+      )
+        return;
+      builder.notice(notice);
+    },
   });
   await Promise.all([feedAuditLines(input.stream, input.name, parser), input.done]);
   if (matcher.undated > 0) {
