@@ -22,13 +22,6 @@ if ! pgrep -x auditd >/dev/null; then
 fi
 auditctl -b 8192 >/dev/null
 
-# journald, for from-audit --journal: started by hand where systemd is not PID 1 (it still reads the
-# audit multicast socket, alongside auditd).
-if ! pgrep -x systemd-journal >/dev/null; then
-  mkdir -p /run/systemd/journal /var/log/journal
-  nohup /lib/systemd/systemd-journald >/var/log/seccomp-learn-journald.log 2>&1 &
-  sleep 1
-fi
 
 if ! docker info >/dev/null 2>&1; then
   if ! pgrep -x dockerd >/dev/null; then

@@ -231,7 +231,13 @@ export async function recordContainer(
     cleanups.push(() => harvest.stopPolling());
 
     const useAuditd = options.auditLog !== undefined || (await auditdRunning());
-    const lostBefore = (await auditStatus())?.lost;
+    const statusBefore = await auditStatus();
+    if (statusBefore?.enabled === 0) {
+      throw new UserError(
+        "the kernel's audit is disabled (auditctl -s: enabled 0): it is needed to place short-lived processes and to know the log has caught up; enable it with: auditctl -e 1",
+      );
+    }
+    const lostBefore = statusBefore?.lost;
     const removeExitRules = await addProcessExitRules(harvest.processKey);
     if (removeExitRules) cleanups.push(removeExitRules);
     const source = useAuditd ? await followAuditLog(auditLog, harvest.onLine) : followDmesg(harvest.onLine);

@@ -475,8 +475,8 @@ describe('crafted records', () => {
   describe('loss', () => {
     const lossOf = (line: string): ParseNotice[] => parse([raw(), line]).notices;
 
-    it.each([
-      ['[ 3736.091188] kauditd_printk_skb: 132 callbacks suppressed', 132],
+    it.each<[string, number, number | undefined]>([
+      ['[ 3736.091188] kauditd_printk_skb: 132 callbacks suppressed', 132, undefined],
       ['[1429444.479956] audit_log_start: 34 callbacks suppressed', 34, undefined],
       ['audit: 5 callbacks suppressed', 5, undefined],
       // A syslog date has no year: the parser takes the current one.
