@@ -3,7 +3,7 @@ import type { DefaultActionChoice } from '../profile/default-action.js';
 import { emitProfile, type ProfileFormat } from '../profile/emit.js';
 import { type GenerationNote, generateProfile } from '../profile/generate.js';
 import { needsOfRecording } from '../profile/needs.js';
-import type { RuntimeChoice } from '../profile/runtime-baselines.js';
+import { defaultRuntimeFor, type RuntimeChoice } from '../profile/runtime-baselines.js';
 import { writeRecording } from '../recording/io.js';
 import { type Recording, recordingAbis, totalCalls } from '../recording/model.js';
 import { writeFileAtomic } from '../util/files.js';
@@ -18,8 +18,10 @@ export interface GenerationFlags {
   json?: boolean;
 }
 
-export interface LearningFlags extends GenerationFlags {
+/** Learning commands leave the runtime unset unless asked: the recording decides (defaultRuntimeFor). */
+export interface LearningFlags extends Omit<GenerationFlags, 'runtime'> {
   output: string;
+  runtime?: RuntimeChoice;
 }
 
 export function generationOptions(flags: GenerationFlags) {
@@ -86,7 +88,11 @@ export async function writeLearned(
 ): Promise<void> {
   const recordingPath = `${flags.output}.recording.json`;
   const profilePath = `${flags.output}.profile.${profileExtension(flags.format)}`;
-  const { profile, notes } = generateProfile(needsOfRecording(recording), generationOptions(flags));
+  const runtime = flags.runtime ?? defaultRuntimeFor(recording);
+  const { profile, notes } = generateProfile(
+    needsOfRecording(recording),
+    generationOptions({ ...flags, runtime }),
+  );
   await writeRecording(recordingPath, recording, inputs);
   await writeFileAtomic(
     profilePath,

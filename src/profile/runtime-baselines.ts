@@ -1,3 +1,5 @@
+import type { Recording } from '../recording/model.js';
+
 /**
  * What a container runtime itself calls after it has installed the container's filter and before it
  * execs the workload. A profile learned by tracing the workload alone lacks these, and the container
@@ -144,6 +146,15 @@ export const ALWAYS_ALLOWED = ['exit', 'exit_group'] as const;
 
 export const RUNTIME_CHOICES = ['runc', 'crun', 'none'] as const;
 export type RuntimeChoice = (typeof RUNTIME_CHOICES)[number];
+
+/**
+ * The baseline a recording needs by default: containers learnt in complain mode and audit records
+ * already show the runtime's own calls, while strace of a bare command does not.
+ */
+export function defaultRuntimeFor(recording: Recording): RuntimeChoice {
+  const observed = recording.provenance.every((run) => run.source === 'container' || run.source === 'audit');
+  return observed ? 'none' : 'runc';
+}
 
 /** The union of every listed version of `runtime`: the profile must start under whichever one the host has. */
 export function baselineFor(runtime: RuntimeChoice): { syscalls: Set<string>; sources: RuntimeBaseline[] } {

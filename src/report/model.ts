@@ -8,7 +8,7 @@ import { mergeRecordings } from '../merge/recordings.js';
 import { type GenerationNote, generateProfile } from '../profile/generate.js';
 import type { SeccompProfile } from '../profile/model.js';
 import { type JudgingTarget, needsOfRecording } from '../profile/needs.js';
-import { baselineFor, type RuntimeChoice } from '../profile/runtime-baselines.js';
+import { baselineFor, defaultRuntimeFor, type RuntimeChoice } from '../profile/runtime-baselines.js';
 import type { HostInfo, Recording, SourceKind, WarningCode } from '../recording/model.js';
 import { recordingAbis, totalCalls } from '../recording/model.js';
 import type { ReferenceSource } from '../reference/builtin.js';
@@ -256,14 +256,6 @@ function summarise(recording: Recording): RecordedSummary {
   };
 }
 
-/** Containers and audit records already include the runtime's own calls; strace of a bare command does not. */
-function runtimeFor(recording: Recording): RuntimeChoice {
-  const observedRuntime = recording.provenance.every(
-    (run) => run.source === 'container' || run.source === 'audit',
-  );
-  return observedRuntime ? 'none' : 'runc';
-}
-
 function recordedHostAbi(recording: Recording | undefined): Abi | undefined {
   const arches = distinct(recording?.provenance.map((run) => run.host.arch) ?? []);
   return arches.length === 1 ? arches[0] : undefined;
@@ -279,7 +271,7 @@ interface ProfileChoice {
 function chooseProfile(inputs: ReportInputs, recording: Recording | undefined): ProfileChoice {
   if (inputs.profile) return { profile: inputs.profile.profile, notes: [], file: inputs.profile.path };
   if (!recording) throw new UserError('nothing to report on: give recordings, a profile, or both');
-  const runtime = runtimeFor(recording);
+  const runtime = defaultRuntimeFor(recording);
   const { profile, notes } = generateProfile(needsOfRecording(recording), {
     defaultAction: 'errno',
     runtime,

@@ -3,7 +3,6 @@ import type { Readable } from 'node:stream';
 import { execa } from 'execa';
 import { createAuditParser, feedAuditLines } from '../../../parsers/audit.js';
 import { UserError } from '../../errors.js';
-import type { RuntimeChoice } from '../../profile/runtime-baselines.js';
 import { RecordingBuilder } from '../../recording/builder.js';
 import { type ActionChoice, parseTimeBound, recordMatcher, refused } from '../../sources/audit-filter.js';
 import { hostInfo } from '../../sources/host.js';
@@ -12,8 +11,7 @@ import { incompleteExitCode, type LearningFlags, writeLearned } from '../learned
 
 export const DEFAULT_AUDIT_LOG = '/var/log/audit/audit.log';
 
-interface FromAuditFlags extends Omit<LearningFlags, 'runtime'> {
-  runtime?: RuntimeChoice;
+interface FromAuditFlags extends LearningFlags {
   dmesg?: boolean;
   journal?: boolean;
   action: ActionChoice;
@@ -124,12 +122,7 @@ export async function runFromAudit(file: string | undefined, flags: FromAuditFla
     seccompLearn: VERSION,
     ...(flags.pid ? { pid: Number(flags.pid) } : {}),
   });
-  // A container learnt in complain mode shows its runtime's own calls: none are assumed unless asked for.
-  await writeLearned(
-    recording,
-    { ...flags, runtime: flags.runtime ?? 'none' },
-    file && file !== '-' ? [file] : [],
-  );
+  await writeLearned(recording, flags, file && file !== '-' ? [file] : []);
   const incomplete = incompleteExitCode(recording, flags.allowIncomplete);
   if (incomplete !== undefined) process.exitCode = incomplete;
 }

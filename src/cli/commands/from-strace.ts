@@ -3,7 +3,6 @@ import type { Readable } from 'node:stream';
 import { groupFfFiles, learnFromStrace, straceFfPid } from '../../../parsers/strace.js';
 import { InputError } from '../../errors.js';
 import { RecordingMerger } from '../../merge/recordings.js';
-import type { RuntimeChoice } from '../../profile/runtime-baselines.js';
 import { RecordingBuilder } from '../../recording/builder.js';
 import type { Recording } from '../../recording/model.js';
 import { hostInfo } from '../../sources/host.js';
@@ -30,10 +29,7 @@ async function learnRun(files: string[]): Promise<Recording> {
   return builder.build({ source, inputs: files, host, seccompLearn: VERSION });
 }
 
-export async function runFromStrace(
-  files: string[],
-  flags: Omit<LearningFlags, 'runtime'> & { runtime?: RuntimeChoice },
-): Promise<void> {
+export async function runFromStrace(files: string[], flags: LearningFlags): Promise<void> {
   if (files.filter((file) => file === '-').length > 1)
     throw new InputError('-', undefined, 'standard input can be read once');
   const merger = new RecordingMerger();
@@ -45,5 +41,5 @@ export async function runFromStrace(
   ];
   if (files.includes('-')) runs.push(['-']);
   for (const run of runs) merger.add(await learnRun(run));
-  await writeLearned(merger.result(), { ...flags, runtime: flags.runtime ?? 'runc' }, files);
+  await writeLearned(merger.result(), flags, files);
 }

@@ -2,7 +2,6 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { learnFromStrace } from '../../../parsers/strace.js';
 import { UserError } from '../../errors.js';
-import type { RuntimeChoice } from '../../profile/runtime-baselines.js';
 import { RecordingBuilder } from '../../recording/builder.js';
 import { parseContainerRun } from '../../sources/container-command.js';
 import { recordContainer } from '../../sources/container-record.js';
@@ -11,8 +10,7 @@ import { withStraceRun } from '../../sources/strace-run.js';
 import { VERSION } from '../../version.js';
 import { incompleteExitCode, type LearningFlags, writeLearned } from '../learned.js';
 
-interface RecordFlags extends Omit<LearningFlags, 'runtime'> {
-  runtime?: RuntimeChoice;
+interface RecordFlags extends LearningFlags {
   auditLog?: string;
   allowIncomplete?: boolean;
   pid?: string;
@@ -43,8 +41,7 @@ export async function runRecord(command: string[], flags: RecordFlags): Promise<
       command,
       flags.auditLog ? { auditLog: flags.auditLog } : {},
     );
-    // The runtime's own calls were observed, so no baseline is assumed unless asked for.
-    await writeLearned(recording, { ...flags, runtime: flags.runtime ?? 'none' }, []);
+    await writeLearned(recording, flags, []);
     process.exitCode = incompleteExitCode(recording, flags.allowIncomplete) ?? exitCode;
     return;
   }
@@ -72,7 +69,7 @@ export async function runRecord(command: string[], flags: RecordFlags): Promise<
         seccompLearn: VERSION,
         ...(run.exitCode === undefined ? {} : { exitCode: run.exitCode }),
       });
-      await writeLearned(recording, { ...flags, runtime: flags.runtime ?? 'runc' }, []);
+      await writeLearned(recording, flags, []);
       return run.exitCode;
     },
   );
