@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const SAMPLE = new URL('../../shared/reference/strace-samples/local-f-tt-T-y.stderr.txt', import.meta.url);
+const SAMPLE = new URL('../samples/traces/strace-samples/local-f-tt-T-y.stderr.txt', import.meta.url);
 const PARSER = new URL('../dist/parsers/strace.js', import.meta.url);
 const MB = 1024 * 1024;
 export const TARGET_MB_PER_S = 150;

@@ -13,7 +13,7 @@ import { MAX_LINE_BYTES } from './read-lines.js';
 /**
  * Reads Linux SECCOMP audit records (type 1326, and the older `type=1701 … reason="seccomp"`) in
  * every form they reach users: auditd's audit.log (raw and ENRICHED), `ausearch -i`, dmesg and
- * /dev/kmsg, syslog/audisp, journald short and JSON output. Sources: FACTS.md §7 and the kernel's
+ * /dev/kmsg, syslog/audisp, journald short and JSON output. Sources: docs/upstream-facts.md §7 and the kernel's
  * kernel/auditsc.c, kernel/audit.c, include/uapi/linux/seccomp.h.
  *
  * Records are read from bytes, in place in the stream's chunks: an audit.log of a busy learning

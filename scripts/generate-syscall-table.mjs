@@ -3,7 +3,7 @@
 //
 //   node scripts/generate-syscall-table.mjs [path/to/syscalls.csv]
 //
-// The default input is ../shared/reference/libseccomp-syscalls.csv (libseccomp main, Linux 7.1-rc4).
+// The default input is data/libseccomp/syscalls.csv (libseccomp main, Linux 7.1-rc4; its README names the commit).
 // Numbers are written as the csv has them, without ABI offsets: src/syscalls/abi.ts adds the x32 bit
 // and the MIPS bases, so the offsets live in one place.
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const csvPath = process.argv[2] ?? join(root, '..', 'shared', 'reference', 'libseccomp-syscalls.csv');
+const csvPath = process.argv[2] ?? join(root, 'data', 'libseccomp', 'syscalls.csv');
 const outPath = join(root, 'src', 'syscalls', 'table.generated.ts');
 
 const lines = readFileSync(csvPath, 'utf8')

@@ -1,6 +1,6 @@
 /**
  * The seccomp profile as Docker, Podman, runc (config.json `linux.seccomp`) and the kubelet load
- * it: the OCI runtime-spec fields plus Docker's and Podman's extensions (FACTS.md §1, §2, §4).
+ * it: the OCI runtime-spec fields plus Docker's and Podman's extensions (docs/upstream-facts.md §1, §2, §4).
  */
 
 export const SCMP_ACTIONS = [

@@ -3,7 +3,7 @@ import type { ArchMapEntry, SeccompProfile, SeccompRule } from '../profile/model
 /**
  * containerd builds its default profile in Go (contrib/seccomp/seccomp_default.go) instead of
  * shipping JSON. Its lists track Docker's, so the profile is encoded as Docker's JSON with the
- * differences FACTS.md §2 records; includes/excludes then reproduce containerd's GOARCH, kernel and
+ * differences docs/upstream-facts.md §2 records; includes/excludes then reproduce containerd's GOARCH, kernel and
  * capability switches. data/reference/SOURCES.md lists the differences; the test in
  * test/reference/containerd.test.ts regenerates data/reference/containerd-default.json.
  */

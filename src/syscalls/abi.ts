@@ -2,7 +2,7 @@
  * The one place that maps between the names different tools give the same system-call ABI:
  * libseccomp's arch names (our canonical id), OCI `SCMP_ARCH_*`, the kernel's AUDIT_ARCH codes
  * printed as `arch=` in audit records, strace's personality titles and Docker's `includes.arches`.
- * Sources: FACTS.md §3 (libseccomp include/seccomp.h.in, src/arch.c) and §6 (strace arch_defs.h).
+ * Sources: docs/upstream-facts.md §3 (libseccomp include/seccomp.h.in, src/arch.c) and §6 (strace arch_defs.h).
  */
 
 /** The syscall-number table an ABI uses; endian variants share one table. */

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cli, SHARED } from '../helpers/cli.js';
+import { cli, SAMPLES } from '../helpers/cli.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -40,10 +40,7 @@ describe('bad input', () => {
   });
 
   it('a truncated -c table', async () => {
-    const sample = await readFile(
-      join(SHARED, 'reference/strace-samples/local-c-w-S-calls-U.stderr.txt'),
-      'utf8',
-    );
+    const sample = await readFile(join(SAMPLES, 'strace-samples/local-c-w-S-calls-U.stderr.txt'), 'utf8');
     const cut = sample.split('\n').slice(0, 20).join('\n');
     const path = await file('cut.txt', cut);
     await expectRejected(['from-strace', path], new RegExp(`${path}:\\d+: truncated strace -c table`));

@@ -2,9 +2,9 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cli, SHARED } from '../helpers/cli.js';
+import { cli, SAMPLES } from '../helpers/cli.js';
 
-const samples = join(SHARED, 'reference/strace-samples');
+const samples = join(SAMPLES, 'strace-samples');
 let dir: string;
 
 beforeAll(async () => {

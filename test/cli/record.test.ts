@@ -5,6 +5,7 @@ import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { BIN, cli } from '../helpers/cli.js';
 import { available, e2eSkipReason } from '../helpers/e2e.js';
+import { waitForOutput } from '../helpers/wait.js';
 
 const skip = await e2eSkipReason(
   'strace and /bin/busybox',
@@ -88,11 +89,11 @@ describe.skipIf(skip)(`record${skip ? ` (skipped: ${skip})` : ''}`, () => {
         '/bin/busybox',
         'sh',
         '-c',
-        'trap "echo got-term; exit 5" TERM; while :; do sleep 0.05; done',
+        'trap "echo got-term; exit 5" TERM; echo ready; while :; do sleep 0.05; done',
       ],
       { reject: false, env: tmp.env },
     );
-    await new Promise((resolve) => setTimeout(resolve, 700));
+    await waitForOutput(child.stdout, 'ready');
     child.kill('SIGTERM');
     const result = await child;
     expect(result.stdout).toContain('got-term');
@@ -106,11 +107,11 @@ describe.skipIf(skip)(`record${skip ? ` (skipped: ${skip})` : ''}`, () => {
     const dir = await workDir();
     const target = execa(
       '/bin/busybox',
-      ['sh', '-c', 'while :; do cat /proc/self/stat > /dev/null; sleep 0.1; done'],
+      ['sh', '-c', 'echo ready; while :; do cat /proc/self/stat > /dev/null; sleep 0.1; done'],
       { reject: false },
     );
     try {
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await waitForOutput(target.stdout, 'ready');
       const result = await cli([
         'record',
         '--pid',

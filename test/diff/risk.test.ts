@@ -7,12 +7,12 @@ import { permittedSyscalls } from '../../src/reference/evaluate.js';
 import { knownSyscallName } from '../../src/syscalls/table.js';
 import { evaluate, loadData } from '../reference/helpers.js';
 
-const proposal = fileURLToPath(new URL('../../../shared/seeds/003_160a8dcfd3876292.txt', import.meta.url));
+const proposal = fileURLToPath(new URL('../../data/kubernetes/dangerous-syscalls.md', import.meta.url));
 
 /** The syscalls in the Kubernetes proposal's "Various Syscalls Not Allowed" table. */
 function proposalTable(): string[] {
   const text = readFileSync(proposal, 'utf8');
-  const table = text.slice(text.indexOf('| Syscall'), text.indexOf('#### Default Behavior'));
+  const table = text.slice(text.indexOf('| Syscall'));
   return [...table.matchAll(/^\| `([a-z0-9_]+)`(?:, `([a-z0-9_]+)`)?/gm)].flatMap((m) =>
     m.slice(1).filter(Boolean),
   ) as string[];

@@ -1,9 +1,11 @@
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli.js';
 import { available, dockerReady, dockerRunScript, e2eSkipReason } from '../helpers/e2e.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const skip = await e2eSkipReason(
   'a Docker engine with the busybox image and auditd',
@@ -22,7 +24,14 @@ describe.skipIf(skip)(
       const script = 'mkdir -p /tmp/sl && cp /bin/busybox /tmp/sl/uname && /tmp/sl/uname -m';
       const run = await dockerRunScript(script, { profile: logProfile });
       expect(run.stdout).toBe('x86_64');
-      await new Promise((resolve) => setTimeout(resolve, 1000));
+      // auditd writes records in the order the kernel queued them: once a marker sent after the run is in
+      // the log, so are the run's records.
+      const marker = `sl-live-test-${process.pid}-${Date.now()}`;
+      await execa('auditctl', ['-m', marker]);
+      await waitUntil(
+        async () => (await readFile('/var/log/audit/audit.log', 'utf8')).includes(marker),
+        'the audit marker in /var/log/audit/audit.log',
+      );
 
       const prefix = join(dir, 'uname');
       const result = await cli([

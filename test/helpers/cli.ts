@@ -2,7 +2,8 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const SHARED = fileURLToPath(new URL('../../../shared/', import.meta.url));
+export const SAMPLES = fileURLToPath(new URL('../../samples/traces/', import.meta.url));
+export const DATA = fileURLToPath(new URL('../../data/', import.meta.url));
 export const BIN = fileURLToPath(new URL('../../bin/seccomp-learn.js', import.meta.url));
 
 export interface CliResult {

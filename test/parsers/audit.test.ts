@@ -15,7 +15,7 @@ import { InputError } from '../../src/errors.js';
 import type { Abi } from '../../src/syscalls/abi.js';
 import { syscallName } from '../../src/syscalls/table.js';
 
-const SAMPLES = new URL('../../../shared/reference/audit-samples.txt', import.meta.url);
+const SAMPLES = new URL('../../samples/traces/audit-samples.txt', import.meta.url);
 const TRACES = new URL('../../samples/traces/', import.meta.url);
 
 interface Parsed {

@@ -8,7 +8,7 @@ import { InputError } from '../../src/errors.js';
 import type { Abi } from '../../src/syscalls/abi.js';
 import { CollectingSink } from '../helpers/collecting-sink.js';
 
-const SAMPLES = new URL('../../../shared/reference/strace-samples/', import.meta.url);
+const SAMPLES = new URL('../../samples/traces/strace-samples/', import.meta.url);
 const OWN_SAMPLES = new URL('../../samples/traces/', import.meta.url);
 
 interface Options {

@@ -5,7 +5,7 @@ import { groupFfFiles, learnFromStrace, straceFfPid } from '../../parsers/strace
 import { InputError } from '../../src/errors.js';
 import { CollectingSink } from '../helpers/collecting-sink.js';
 
-const SAMPLES = new URL('../../../shared/reference/strace-samples/', import.meta.url);
+const SAMPLES = new URL('../../samples/traces/strace-samples/', import.meta.url);
 const OWN_SAMPLES = new URL('../../samples/traces/', import.meta.url);
 
 async function learn(input: Readable, file: string, pid?: number) {

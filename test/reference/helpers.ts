@@ -8,9 +8,6 @@ import { type EvaluationTarget, evaluateProfile } from '../../src/reference/eval
 export const fixture = (name: string): string =>
   fileURLToPath(new URL(`../fixtures/profiles/${name}`, import.meta.url));
 
-export const sharedReference = (name: string): string =>
-  fileURLToPath(new URL(`../../../shared/reference/${name}`, import.meta.url));
-
 export const dataReference = (name: string): string =>
   fileURLToPath(new URL(`../../data/reference/${name}`, import.meta.url));
 

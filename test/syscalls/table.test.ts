@@ -13,12 +13,12 @@ import {
 } from '../../src/syscalls/abi.js';
 import { SYSCALL_TABLE_ROWS } from '../../src/syscalls/table.generated.js';
 import { syscallExists, syscallName, syscallNumber } from '../../src/syscalls/table.js';
-import { SHARED } from '../helpers/cli.js';
+import { DATA } from '../helpers/cli.js';
 import { available, e2eSkipReason } from '../helpers/e2e.js';
 
 describe('generated syscall table', () => {
   it('holds every row and ABI column of libseccomp syscalls.csv', () => {
-    const csv = readFileSync(join(SHARED, 'reference/libseccomp-syscalls.csv'), 'utf8').trim().split('\n');
+    const csv = readFileSync(join(DATA, 'libseccomp/syscalls.csv'), 'utf8').trim().split('\n');
     expect(SYSCALL_TABLE_ROWS).toHaveLength(csv.length - 1);
     expect(SYSCALL_TABLE_ROWS).toHaveLength(508);
     const accept4 = csv.find((line) => line.startsWith('accept4,'))?.split(',');
