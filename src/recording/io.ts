@@ -2,8 +2,9 @@ import { readJsonFile, writeFileAtomic } from '../util/files.js';
 import type { Recording } from './model.js';
 import { validateRecording } from './schema.js';
 
-export async function readRecording(path: string): Promise<Recording> {
-  return validateRecording(await readJsonFile(path), path);
+/** `warn` hears of entries the recording holds but that are ignored (see validateRecording). */
+export async function readRecording(path: string, warn: (message: string) => void): Promise<Recording> {
+  return validateRecording(await readJsonFile(path), path, warn);
 }
 
 export async function writeRecording(

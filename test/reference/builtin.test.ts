@@ -8,7 +8,7 @@ import {
   DOCKER_DEFAULT_CAPABILITIES,
   PODMAN_DEFAULT_CAPABILITIES,
 } from '../../src/reference/capabilities.js';
-import { dataReference, fixture, sharedReference } from './helpers.js';
+import { dataReference, fixture, parseWithExactArgs, sharedReference } from './helpers.js';
 
 describe('bundled reference data', () => {
   it.each(['docker-default.json', 'podman-default.json'])(
@@ -34,7 +34,7 @@ describe('loadReference', () => {
       commit: 'cd3bed8061c7b7378b61fc6827c7885779417a75',
     });
     expect(reference.profile).toEqual(
-      JSON.parse(readFileSync(sharedReference('docker-default.json'), 'utf8')),
+      parseWithExactArgs(readFileSync(sharedReference('docker-default.json'), 'utf8')),
     );
     expect(reference.defaultCapabilities).toBe(DOCKER_DEFAULT_CAPABILITIES);
   });
