@@ -2,10 +2,11 @@ import { UserError } from '../errors.js';
 import { RECORDING_FORMAT, type Recording, type SyscallStats } from '../recording/model.js';
 import { MAX_COUNT } from '../recording/schema.js';
 import { ABIS, type Abi } from '../syscalls/abi.js';
+import { stringifyJson } from '../util/json-exact.js';
 
 const byJson = <T>(a: T, b: T): number => {
-  const left = JSON.stringify(a);
-  const right = JSON.stringify(b);
+  const left = stringifyJson(a, 0);
+  const right = stringifyJson(b, 0);
   return left < right ? -1 : left > right ? 1 : 0;
 };
 

@@ -1,4 +1,5 @@
 import { readJsonFile, writeFileAtomic } from '../util/files.js';
+import { stringifyJson } from '../util/json-exact.js';
 import type { Recording } from './model.js';
 import { validateRecording } from './schema.js';
 
@@ -12,5 +13,6 @@ export async function writeRecording(
   recording: Recording,
   inputs: readonly string[],
 ): Promise<void> {
-  await writeFileAtomic(path, `${JSON.stringify(recording, null, 2)}\n`, inputs);
+  // stringifyJson: fields kept from newer writers may hold integers beyond 2^53 (bigint).
+  await writeFileAtomic(path, `${stringifyJson(recording)}\n`, inputs);
 }

@@ -81,6 +81,19 @@ describe('recording counts: one rule for reading and merging', () => {
     );
   });
 
+  it('keeps an unknown provenance field beyond 2^53 exact through merge', async () => {
+    const file = await recordingFile('extra.recording.json', { read: { calls: 1, errors: 0, runs: 1 } });
+    const text = (await readFile(file, 'utf8')).replace(
+      '"inputs": []',
+      '"inputs": [], "inode": 12345678901234567891',
+    );
+    await writeFile(file, text);
+    const out = join(dir, 'extra-merged.recording.json');
+    const result = await cli(['merge', file, file, '-o', out]);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(await readFile(out, 'utf8')).toContain('"inode": 12345678901234567891');
+  });
+
   it('reading refuses the same counts', async () => {
     const big = await recordingFile('big.recording.json', {
       read: { calls: '9007199254740995', errors: 0, runs: 1 },
