@@ -10,11 +10,15 @@ export type LearningInput =
   | { kind: 'recording'; path: string; recording: Recording }
   | { kind: 'profile'; path: string; profile: SeccompProfile };
 
-export async function readLearningInput(path: string): Promise<LearningInput> {
+/** `warn` hears of recording entries that are ignored (see validateRecording). */
+export async function readLearningInput(
+  path: string,
+  warn: (message: string) => void,
+): Promise<LearningInput> {
   const text = await readTextFile(path);
   const data = parseJson(text, path);
   if (typeof data === 'object' && data !== null && 'format' in data) {
-    return { kind: 'recording', path, recording: validateRecording(data, path) };
+    return { kind: 'recording', path, recording: validateRecording(data, path, warn) };
   }
   if (typeof data === 'object' && data !== null && 'defaultAction' in data) {
     return { kind: 'profile', path, profile: validateProfile(data, text, path) };

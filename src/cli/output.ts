@@ -1,4 +1,5 @@
 import Table from 'cli-table3';
+import { stringifyJson } from '../util/json-exact.js';
 
 /** Terminal styling for human output on stderr; off when NO_COLOR is set or stderr is not a terminal. */
 export function useColor(): boolean {
@@ -54,5 +55,5 @@ export function warn(text: string): void {
 }
 
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  process.stdout.write(`${stringifyJson(value)}\n`);
 }

@@ -2,16 +2,17 @@ import type { ScmpOperator, SeccompArg } from '../profile/model.js';
 import { errnoName } from '../reference/errno.js';
 import { type ArgAlternative, type Outcome, permits, sameOutcome } from '../reference/evaluate.js';
 import type { Abi } from '../syscalls/abi.js';
+import { stringifyJson } from '../util/json-exact.js';
 
 /** What an argument is called and how to name its values, for the syscalls reference profiles filter on. */
 interface ArgumentInfo {
   label: string;
-  values?: ReadonlyMap<number, string>;
+  values?: ReadonlyMap<bigint, string>;
   /** Bit names, for masks. */
-  flags?: ReadonlyMap<number, string>;
+  flags?: ReadonlyMap<bigint, string>;
 }
 
-const ADDRESS_FAMILIES: ReadonlyMap<number, string> = new Map(
+const ADDRESS_FAMILIES: ReadonlyMap<bigint, string> = new Map(
   [
     'AF_UNSPEC',
     'AF_UNIX',
@@ -59,46 +60,46 @@ const ADDRESS_FAMILIES: ReadonlyMap<number, string> = new Map(
     'AF_SMC',
     'AF_XDP',
     'AF_MCTP',
-  ].map((name, value): [number, string] => [value, name]),
+  ].map((name, value): [bigint, string] => [BigInt(value), name]),
 );
 
-const PERSONAS: ReadonlyMap<number, string> = new Map([
-  [0, 'PER_LINUX'],
-  [0x0008, 'PER_LINUX32'],
-  [0x20000, 'UNAME26'],
-  [0x20008, 'PER_LINUX32|UNAME26'],
-  [0xffffffff, 'query'],
+const PERSONAS: ReadonlyMap<bigint, string> = new Map([
+  [0n, 'PER_LINUX'],
+  [0x0008n, 'PER_LINUX32'],
+  [0x20000n, 'UNAME26'],
+  [0x20008n, 'PER_LINUX32|UNAME26'],
+  [0xffffffffn, 'query'],
 ]);
 
-const CLONE_FLAGS: ReadonlyMap<number, string> = new Map([
-  [0x00000080, 'CLONE_NEWTIME'],
-  [0x00000100, 'CLONE_VM'],
-  [0x00000200, 'CLONE_FS'],
-  [0x00000400, 'CLONE_FILES'],
-  [0x00000800, 'CLONE_SIGHAND'],
-  [0x00001000, 'CLONE_PIDFD'],
-  [0x00002000, 'CLONE_PTRACE'],
-  [0x00004000, 'CLONE_VFORK'],
-  [0x00008000, 'CLONE_PARENT'],
-  [0x00010000, 'CLONE_THREAD'],
-  [0x00020000, 'CLONE_NEWNS'],
-  [0x00040000, 'CLONE_SYSVSEM'],
-  [0x00080000, 'CLONE_SETTLS'],
-  [0x00100000, 'CLONE_PARENT_SETTID'],
-  [0x00200000, 'CLONE_CHILD_CLEARTID'],
-  [0x00800000, 'CLONE_UNTRACED'],
-  [0x01000000, 'CLONE_CHILD_SETTID'],
-  [0x02000000, 'CLONE_NEWCGROUP'],
-  [0x04000000, 'CLONE_NEWUTS'],
-  [0x08000000, 'CLONE_NEWIPC'],
-  [0x10000000, 'CLONE_NEWUSER'],
-  [0x20000000, 'CLONE_NEWPID'],
-  [0x40000000, 'CLONE_NEWNET'],
-  [0x80000000, 'CLONE_IO'],
+const CLONE_FLAGS: ReadonlyMap<bigint, string> = new Map([
+  [0x00000080n, 'CLONE_NEWTIME'],
+  [0x00000100n, 'CLONE_VM'],
+  [0x00000200n, 'CLONE_FS'],
+  [0x00000400n, 'CLONE_FILES'],
+  [0x00000800n, 'CLONE_SIGHAND'],
+  [0x00001000n, 'CLONE_PIDFD'],
+  [0x00002000n, 'CLONE_PTRACE'],
+  [0x00004000n, 'CLONE_VFORK'],
+  [0x00008000n, 'CLONE_PARENT'],
+  [0x00010000n, 'CLONE_THREAD'],
+  [0x00020000n, 'CLONE_NEWNS'],
+  [0x00040000n, 'CLONE_SYSVSEM'],
+  [0x00080000n, 'CLONE_SETTLS'],
+  [0x00100000n, 'CLONE_PARENT_SETTID'],
+  [0x00200000n, 'CLONE_CHILD_CLEARTID'],
+  [0x00800000n, 'CLONE_UNTRACED'],
+  [0x01000000n, 'CLONE_CHILD_SETTID'],
+  [0x02000000n, 'CLONE_NEWCGROUP'],
+  [0x04000000n, 'CLONE_NEWUTS'],
+  [0x08000000n, 'CLONE_NEWIPC'],
+  [0x10000000n, 'CLONE_NEWUSER'],
+  [0x20000000n, 'CLONE_NEWPID'],
+  [0x40000000n, 'CLONE_NEWNET'],
+  [0x80000000n, 'CLONE_IO'],
 ]);
 
 // CLONE_NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET|NEWTIME
-const NAMESPACE_FLAGS = 0x7e020080;
+const NAMESPACE_FLAGS = 0x7e020080n;
 
 const SOCKET: Readonly<Record<number, ArgumentInfo>> = {
   0: { label: 'domain', values: ADDRESS_FAMILIES },
@@ -129,24 +130,24 @@ function argumentInfo(syscall: string, index: number, abi: Abi): ArgumentInfo | 
   }
 }
 
-const hex = (value: number): string => `0x${value.toString(16)}`;
+const hex = (value: bigint): string => `0x${value.toString(16)}`;
 
 function argName(syscall: string, index: number, abi: Abi): string {
   const info = argumentInfo(syscall, index, abi);
   return info ? `arg${index} (${info.label})` : `arg${index}`;
 }
 
-function valueName(syscall: string, index: number, abi: Abi, value: number): string {
+function valueName(syscall: string, index: number, abi: Abi, value: bigint): string {
   const info = argumentInfo(syscall, index, abi);
   const name = info?.values?.get(value);
-  const number = value > 0xffff ? hex(value) : String(value);
+  const number = value > 0xffffn ? hex(value) : String(value);
   return name ? `${name}(${number})` : number;
 }
 
-function flagNames(info: ArgumentInfo, mask: number): string[] {
+function flagNames(info: ArgumentInfo, mask: bigint): string[] {
   const names: string[] = [];
-  for (let bit = 1; bit <= mask && bit > 0; bit *= 2) {
-    if (Math.floor(mask / bit) % 2 === 1) names.push(info.flags?.get(bit) ?? hex(bit));
+  for (let bit = 1n; bit <= mask; bit <<= 1n) {
+    if ((mask & bit) !== 0n) names.push(info.flags?.get(bit) ?? hex(bit));
   }
   return names;
 }
@@ -164,9 +165,9 @@ function comparisonText(syscall: string, abi: Abi, arg: SeccompArg): string {
   const subject = argName(syscall, arg.index, abi);
   if (arg.op === 'SCMP_CMP_MASKED_EQ') {
     // OCI/runc: `value` is the mask, `valueTwo` what the masked argument must equal.
-    const datum = arg.valueTwo ?? 0;
+    const datum = arg.valueTwo ?? 0n;
     const info = argumentInfo(syscall, arg.index, abi);
-    if (info?.flags && datum === 0) {
+    if (info?.flags && datum === 0n) {
       return `${subject} has none of ${flagNames(info, arg.value).join('|')} (mask ${hex(arg.value)})`;
     }
     return `${subject} & ${hex(arg.value)} == ${hex(datum)}`;
@@ -179,8 +180,7 @@ function comparisonText(syscall: string, abi: Abi, arg: SeccompArg): string {
 type Interval = readonly [bigint, bigint];
 const MAX = 2n ** 64n - 1n;
 
-function interval(op: ScmpOperator, value: number): Interval[] {
-  const v = BigInt(value);
+function interval(op: ScmpOperator, v: bigint): Interval[] {
   switch (op) {
     case 'SCMP_CMP_EQ':
       return [[v, v]];
@@ -230,10 +230,10 @@ function size(intervals: Interval[]): bigint {
   return intervals.reduce((sum, [lo, hi]) => sum + hi - lo + 1n, 0n);
 }
 
-function members(intervals: Interval[]): number[] {
+function members(intervals: Interval[]): bigint[] {
   return intervals.flatMap(([lo, hi]) => {
-    const values: number[] = [];
-    for (let v = lo; v <= hi; v++) values.push(Number(v));
+    const values: bigint[] = [];
+    for (let v = lo; v <= hi; v++) values.push(v);
     return values;
   });
 }
@@ -255,7 +255,7 @@ function valueSetText(syscall: string, abi: Abi, alternatives: ArgAlternative[])
   }
   const allowed = union(args.flatMap(([arg]) => (arg ? interval(arg.op, arg.value) : [])));
   const denied = complement(allowed);
-  const name = (value: number) => valueName(syscall, first.index, abi, value);
+  const name = (value: bigint) => valueName(syscall, first.index, abi, value);
   const subject = argName(syscall, first.index, abi);
   if (size(denied) <= SMALL_SET) {
     const names = members(denied).map(name);
@@ -265,10 +265,10 @@ function valueSetText(syscall: string, abi: Abi, alternatives: ArgAlternative[])
   }
   if (size(allowed) <= SMALL_SET) return `${subject} is ${listText(members(allowed).map(name), 'or')}`;
   const ranges = allowed.map(([lo, hi]) => {
-    if (lo === hi) return `== ${name(Number(lo))}`;
-    if (lo === 0n) return `<= ${name(Number(hi))}`;
-    if (hi === MAX) return `>= ${name(Number(lo))}`;
-    return `${name(Number(lo))}..${name(Number(hi))}`;
+    if (lo === hi) return `== ${name(lo)}`;
+    if (lo === 0n) return `<= ${name(hi)}`;
+    if (hi === MAX) return `>= ${name(lo)}`;
+    return `${name(lo)}..${name(hi)}`;
   });
   return `${subject} ${listText(ranges, 'or')}`;
 }
@@ -297,10 +297,8 @@ export function outcomeText(outcome: Outcome): string {
 }
 
 function isNamespaceMask(arg: SeccompArg | undefined): arg is SeccompArg {
-  // Every namespace flag is below bit 31, so 32-bit bitwise arithmetic is exact here.
-  if (arg?.op !== 'SCMP_CMP_MASKED_EQ' || arg.valueTwo || arg.value <= 0 || arg.value > 0x7fffffff)
-    return false;
-  return (arg.value & ~NAMESPACE_FLAGS) === 0;
+  if (arg?.op !== 'SCMP_CMP_MASKED_EQ' || (arg.valueTwo ?? 0n) !== 0n || arg.value <= 0n) return false;
+  return (arg.value & ~NAMESPACE_FLAGS) === 0n;
 }
 
 const filterText = (syscall: string, abi: Abi, args: SeccompArg[]): string =>
@@ -321,7 +319,7 @@ export function describeConditions(
       alternatives.findIndex(
         (other) =>
           sameOutcome(other.outcome, alternative.outcome) &&
-          JSON.stringify(other.args) === JSON.stringify(alternative.args),
+          stringifyJson(other.args, 0) === stringifyJson(alternative.args, 0),
       ) === i,
   );
   if (unique.every((alternative) => permits(alternative.outcome)) && !permits(otherwise)) {

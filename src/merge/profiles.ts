@@ -1,6 +1,7 @@
 import { UserError } from '../errors.js';
 import type { RuleCondition, ScmpAction, SeccompProfile, SeccompRule } from '../profile/model.js';
 import { ABIS, abiFromScmpArch, abiInfo } from '../syscalls/abi.js';
+import { stringifyJson } from '../util/json-exact.js';
 
 /** From most to least restrictive: in a union the later one wins. */
 const ACTION_ORDER: readonly ScmpAction[] = [
@@ -52,7 +53,7 @@ function looser(a: Outcome, b: Outcome, what: string, conflicts: string[]): Outc
   return a.errnoRet < b.errnoRet ? a : b;
 }
 
-const canonical = (rule: SeccompRule): string => JSON.stringify(rule);
+const canonical = (rule: SeccompRule): string => stringifyJson(rule, 0);
 
 /**
  * The union of allowlists: whatever any input lets through, the result lets through. For the same

@@ -1,11 +1,24 @@
+import { UserError } from '../errors.js';
 import { RECORDING_FORMAT, type Recording, type SyscallStats } from '../recording/model.js';
+import { MAX_COUNT } from '../recording/schema.js';
 import { ABIS, type Abi } from '../syscalls/abi.js';
+import { stringifyJson } from '../util/json-exact.js';
 
 const byJson = <T>(a: T, b: T): number => {
-  const left = JSON.stringify(a);
-  const right = JSON.stringify(b);
+  const left = stringifyJson(a, 0);
+  const right = stringifyJson(b, 0);
   return left < right ? -1 : left > right ? 1 : 0;
 };
+
+function sum(a: number, b: number, what: () => string): number {
+  const total = a + b;
+  if (!Number.isSafeInteger(total)) {
+    throw new UserError(
+      `${what()} would add up to more than ${MAX_COUNT}, the largest count a recording holds exactly: not merged`,
+    );
+  }
+  return total;
+}
 
 /**
  * Sums recordings one at a time, so thousands of inputs cost memory for the distinct syscalls
@@ -18,8 +31,12 @@ export class RecordingMerger {
   private readonly provenance: Recording['provenance'] = [];
   private readonly warnings: Recording['warnings'] = [];
 
-  add(recording: Recording): this {
-    this.runs += recording.runs;
+  /**
+   * Adds one recording; `source` names it in errors. Counts stop at MAX_COUNT, as reading does:
+   * a sum beyond it is refused rather than written rounded or as a file no reader accepts.
+   */
+  add(recording: Recording, source = 'a recording'): this {
+    this.runs = sum(this.runs, recording.runs, () => `${source}: runs`);
     for (const abi of ABIS) {
       const table = recording.abis[abi];
       if (!table) continue;
@@ -31,9 +48,10 @@ export class RecordingMerger {
       for (const [name, stats] of Object.entries(table)) {
         const current = merged.get(name);
         if (current) {
-          current.calls += stats.calls;
-          current.errors += stats.errors;
-          current.runs += stats.runs;
+          const what = (field: string) => `${source}: ${field} of ${name} (${abi})`;
+          current.calls = sum(current.calls, stats.calls, () => what('calls'));
+          current.errors = sum(current.errors, stats.errors, () => what('errors'));
+          current.runs = sum(current.runs, stats.runs, () => what('runs'));
         } else {
           merged.set(name, { ...stats });
         }

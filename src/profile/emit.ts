@@ -1,3 +1,4 @@
+import { stringifyJson } from '../util/json-exact.js';
 import type { SeccompProfile } from './model.js';
 
 export const PROFILE_FORMATS = ['docker', 'oci', 'spo'] as const;
@@ -20,9 +21,9 @@ export async function emitProfile(
 ): Promise<string> {
   switch (format) {
     case 'docker':
-      return `${JSON.stringify(profile, null, 2)}\n`;
+      return `${stringifyJson(profile)}\n`;
     case 'oci':
-      return `${JSON.stringify({ linux: { seccomp: profile } }, null, 2)}\n`;
+      return `${stringifyJson({ linux: { seccomp: profile } })}\n`;
     case 'spo': {
       const { stringify } = await import('yaml');
       const document = {

@@ -27,10 +27,11 @@ export const SCMP_OPERATORS = [
 ] as const;
 export type ScmpOperator = (typeof SCMP_OPERATORS)[number];
 
+/** Argument values are uint64: carried as bigint so that values above 2^53 stay exact. */
 export interface SeccompArg {
   index: number;
-  value: number;
-  valueTwo?: number;
+  value: bigint;
+  valueTwo?: bigint;
   op: ScmpOperator;
 }
 

@@ -34,8 +34,28 @@ export const SCMP_FLAGS = [
 
 const SCMP_ARCHES: [string, ...string[]] = ['SCMP_ARCH_NATIVE', ...ABIS.map((abi) => abiInfo(abi).scmpArch)];
 
-// Values are uint64 in Go; JSON numbers above 2^53 arrive rounded, which z.number().int() would reject.
-const uint = z.number().refine((n) => Number.isInteger(n) && n >= 0, 'must be a non-negative integer');
+const UINT64_MAX = 2n ** 64n - 1n;
+
+// errnoRet and the like: Go uint, small in practice; beyond 2^53 a number would not be exact.
+const uint = z
+  .union([z.number(), z.bigint()])
+  .refine(
+    (n) => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0,
+    `must be a non-negative integer up to ${Number.MAX_SAFE_INTEGER}`,
+  )
+  .transform((n) => Number(n));
+
+/**
+ * Argument values are uint64 in Go. parseJson hands integers beyond 2^53 over as bigint, exact;
+ * the model carries every value as bigint, so comparisons and the written profile stay exact.
+ */
+const uint64 = z
+  .union([z.number(), z.bigint()])
+  .refine(
+    (n) => (typeof n === 'bigint' ? n >= 0n && n <= UINT64_MAX : Number.isSafeInteger(n) && n >= 0),
+    'must be a non-negative integer up to 18446744073709551615 (uint64)',
+  )
+  .transform((n) => BigInt(n));
 const errnoName = z.string().refine((name) => errnoNumber(name) !== undefined, 'unknown errno name');
 const stringList = z.array(z.string()).nullish();
 
@@ -53,8 +73,8 @@ const condition = z
 const arg = z.object({
   // runc counts conditions per argument in a six-slot array; syscalls have at most six arguments.
   index: z.number().int().min(0, 'must be 0-5').max(5, 'must be 0-5'),
-  value: uint,
-  valueTwo: uint.optional(),
+  value: uint64,
+  valueTwo: uint64.optional(),
   op: z.enum(SCMP_OPERATORS),
 });
 
@@ -177,6 +197,7 @@ function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'object') return 'an object';
+  if (typeof value === 'bigint') return `number ${value}`;
   return `${typeof value} ${JSON.stringify(value)}`;
 }
 
@@ -188,6 +209,9 @@ function problemOf(issue: z.core.$ZodIssue, data: unknown): string {
       return `unknown value ${JSON.stringify(actual)}, expected one of ${issue.values.map(String).join(', ')}`;
     case 'invalid_type':
       return `expected ${issue.expected}, got ${describeValue(actual)}`;
+    case 'invalid_union':
+      // Only numbers are unions (number or bigint, see uint and uint64).
+      return `expected number, got ${describeValue(actual)}`;
     default:
       return issue.message;
   }

@@ -1,9 +1,11 @@
 import { readJsonFile, writeFileAtomic } from '../util/files.js';
+import { stringifyJson } from '../util/json-exact.js';
 import type { Recording } from './model.js';
 import { validateRecording } from './schema.js';
 
-export async function readRecording(path: string): Promise<Recording> {
-  return validateRecording(await readJsonFile(path), path);
+/** `warn` hears of entries the recording holds but that are ignored (see validateRecording). */
+export async function readRecording(path: string, warn: (message: string) => void): Promise<Recording> {
+  return validateRecording(await readJsonFile(path), path, warn);
 }
 
 export async function writeRecording(
@@ -11,5 +13,6 @@ export async function writeRecording(
   recording: Recording,
   inputs: readonly string[],
 ): Promise<void> {
-  await writeFileAtomic(path, `${JSON.stringify(recording, null, 2)}\n`, inputs);
+  // stringifyJson: fields kept from newer writers may hold integers beyond 2^53 (bigint).
+  await writeFileAtomic(path, `${stringifyJson(recording)}\n`, inputs);
 }

@@ -4,7 +4,21 @@ import { ABIS } from '../syscalls/abi.js';
 import { RECORDING_FORMAT, type Recording } from './model.js';
 
 const abi = z.enum(ABIS);
-const count = z.number().int().nonnegative();
+
+/**
+ * The largest count a recording holds. Counts are exact whole numbers, so they stop at 2^53-1:
+ * reading refuses more (parseJson hands bigger integers over as bigint) and merging refuses to sum
+ * past it (merge/recordings.ts), so what merge writes can always be read back.
+ */
+export const MAX_COUNT = Number.MAX_SAFE_INTEGER;
+
+const count = z
+  .union([z.number(), z.bigint()])
+  .refine(
+    (n) => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0,
+    `must be a whole number from 0 to ${MAX_COUNT}`,
+  )
+  .transform((n) => Number(n));
 const warningCode = z.enum([
   'unknown-syscall',
   'truncated-input',
@@ -17,7 +31,7 @@ const warningCode = z.enum([
 
 const recordingSchema = z.strictObject({
   format: z.literal(RECORDING_FORMAT),
-  runs: count.min(1),
+  runs: count.pipe(z.number().min(1)),
   abis: z.partialRecord(
     abi,
     z.record(z.string().min(1), z.strictObject({ calls: count, errors: count, runs: count })),
@@ -52,8 +66,17 @@ const recordingSchema = z.strictObject({
   ),
 });
 
-/** Checks that `value` is a recording this version can read; the error names the file and the field. */
-export function validateRecording(value: unknown, file: string): Recording {
+/**
+ * Checks that `value` is a recording this version can read; the error names the file and the field.
+ * An entry no run saw and nothing called (`calls: 0, runs: 0`) is no evidence of a need: it is left
+ * out and reported through `warn`, naming the file and the syscall. An entry with calls but seen in
+ * no run contradicts itself and is refused.
+ */
+export function validateRecording(
+  value: unknown,
+  file: string,
+  warn: (message: string) => void = () => undefined,
+): Recording {
   if (typeof value === 'object' && value !== null && 'format' in value && value.format !== RECORDING_FORMAT) {
     throw new InputError(
       file,
@@ -69,6 +92,18 @@ export function validateRecording(value: unknown, file: string): Recording {
   }
   for (const [abiName, table] of Object.entries(result.data.abis)) {
     for (const [name, stats] of Object.entries(table ?? {})) {
+      if (stats.runs === 0) {
+        if (stats.calls > 0) {
+          throw new InputError(
+            file,
+            undefined,
+            `abis.${abiName}.${name} has ${stats.calls} call(s) but was seen in 0 runs`,
+          );
+        }
+        warn(`${file}: ${name} (${abiName}) has 0 calls in 0 runs: ignored, it is not allowed for it`);
+        delete (table as Record<string, unknown>)[name];
+        continue;
+      }
       if (stats.runs > result.data.runs) {
         throw new InputError(
           file,

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { InputError, UserError } from '../errors.js';
+import { parseJsonExact } from './json-exact.js';
 import { lineAt, locateJson } from './json-locate.js';
 
 /**
@@ -40,11 +41,14 @@ export async function readTextFile(path: string): Promise<string> {
   }
 }
 
-/** Parses JSON text, turning a syntax error into the file and line it is on. */
+/**
+ * Parses JSON text, turning a syntax error into the file and line it is on. Integers beyond
+ * Number.MAX_SAFE_INTEGER arrive as bigint, exact (see json-exact.ts), never rounded.
+ */
 export function parseJson(text: string, file: string): unknown {
   if (text.trim() === '') throw new InputError(file, undefined, 'empty file: expected JSON');
   try {
-    return JSON.parse(text);
+    return parseJsonExact(text);
   } catch (error) {
     const message = (error as Error).message;
     throw new InputError(file, lineAt(text, locateJson(text).errorAt), `invalid JSON: ${message}`);

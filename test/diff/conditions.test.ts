@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { describeConditions, outcomeText } from '../../src/diff/conditions.js';
+import type { SeccompArg } from '../../src/profile/model.js';
 import { capabilitySet } from '../../src/reference/capabilities.js';
 import { decisionFor, type EvaluatedProfile } from '../../src/reference/evaluate.js';
 import { evaluate, loadData, loadFixture } from '../reference/helpers.js';
@@ -60,5 +61,58 @@ describe('describeConditions', () => {
     expect(outcomeText({ action: 'SCMP_ACT_KILL' })).toBe('kills the thread');
     expect(outcomeText({ action: 'SCMP_ACT_LOG' })).toBe('allowed and logged');
     expect(outcomeText({ action: 'SCMP_ACT_NOTIFY' })).toBe('is handed to the seccomp supervisor');
+  });
+
+  it('compares and shows uint64 values exactly', () => {
+    const ioctl = (args: SeccompArg[]) => ({
+      outcome: { action: 'SCMP_ACT_ALLOW' as const },
+      args,
+      rule: { index: 0 },
+    });
+    const denied = { action: 'SCMP_ACT_ERRNO' as const, errnoRet: 1 };
+    const top = 0xffffffffffffffffn;
+    expect(
+      describeConditions('ioctl', 'x86_64', [ioctl([{ index: 1, value: top, op: 'SCMP_CMP_NE' }])], denied),
+    ).toBe('only when arg1 is not 0xffffffffffffffff');
+    expect(
+      describeConditions(
+        'ioctl',
+        'x86_64',
+        [ioctl([{ index: 1, value: top, valueTwo: top - 1n, op: 'SCMP_CMP_MASKED_EQ' }])],
+        denied,
+      ),
+    ).toBe('only when arg1 & 0xffffffffffffffff == 0xfffffffffffffffe');
+    // Two filters one apart above 2^53 are two alternatives, not one.
+    expect(
+      describeConditions(
+        'ioctl',
+        'x86_64',
+        [
+          ioctl([{ index: 1, value: 2n ** 60n, op: 'SCMP_CMP_EQ' }]),
+          ioctl([{ index: 1, value: 2n ** 60n + 1n, op: 'SCMP_CMP_EQ' }]),
+        ],
+        denied,
+      ),
+    ).toBe('only when arg1 is 0x1000000000000000 or 0x1000000000000001');
+  });
+
+  it('reads a clone mask with a bit above 2^32 as no namespace mask', () => {
+    const clone = (value: bigint) =>
+      describeConditions(
+        'clone',
+        'x86_64',
+        [
+          {
+            outcome: { action: 'SCMP_ACT_ALLOW' },
+            args: [{ index: 0, value, op: 'SCMP_CMP_MASKED_EQ' }],
+            rule: { index: 0 },
+          },
+        ],
+        { action: 'SCMP_ACT_ERRNO', errnoRet: 1 },
+      );
+    expect(clone(0x7e020000n)).toMatch(/^only without namespace flags: /);
+    expect(clone(0x7e020000n | (1n << 40n))).toBe(
+      'only when arg0 (flags) has none of CLONE_NEWNS|CLONE_NEWCGROUP|CLONE_NEWUTS|CLONE_NEWIPC|CLONE_NEWUSER|CLONE_NEWPID|CLONE_NEWNET|0x10000000000 (mask 0x1007e020000)',
+    );
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { type DiffEntry, diffAgainstReference, diffProfiles } from '../../src/diff/diff.js';
 import { capabilitySet, PODMAN_DEFAULT_CAPABILITIES } from '../../src/reference/capabilities.js';
 import type { EvaluationTarget } from '../../src/reference/evaluate.js';
-import { evaluate, loadData, loadFixture } from '../reference/helpers.js';
+import { evaluate, jsonRoundTrip, loadData, loadFixture } from '../reference/helpers.js';
 
 const docker = (overrides: Partial<EvaluationTarget> = {}) =>
   evaluate(loadData('docker-default.json'), overrides);
@@ -110,7 +110,7 @@ describe('diffAgainstReference with Docker’s default on x86_64', () => {
   });
 
   it('is JSON-serialisable', () => {
-    expect(JSON.parse(JSON.stringify(diff))).toEqual(diff);
+    expect(jsonRoundTrip(diff)).toEqual(diff);
   });
 
   it('refuses needs of another ABI than the evaluated reference', () => {

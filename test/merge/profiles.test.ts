@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { mergeProfiles } from '../../src/merge/profiles.js';
+import { emitProfile } from '../../src/profile/emit.js';
 import { SCMP_ACTIONS, type SeccompProfile } from '../../src/profile/model.js';
+import { parseProfile } from '../../src/profile/read.js';
 
 const allow = (names: string[]): SeccompProfile => ({
   defaultAction: 'SCMP_ACT_ERRNO',
@@ -67,7 +69,7 @@ describe('mergeProfiles', () => {
     const socketRule = {
       names: ['socket'],
       action: 'SCMP_ACT_ALLOW' as const,
-      args: [{ index: 0, value: 1, op: 'SCMP_CMP_EQ' as const }],
+      args: [{ index: 0, value: 1n, op: 'SCMP_CMP_EQ' as const }],
     };
     const withArgs: SeccompProfile = { defaultAction: 'SCMP_ACT_ERRNO', syscalls: [socketRule] };
     expect(mergeProfiles([withArgs, allow(['read'])]).profile.syscalls).toEqual([
@@ -111,5 +113,31 @@ describe('mergeProfiles', () => {
         );
       }),
     );
+  });
+});
+
+describe('mergeProfiles with uint64 argument values', () => {
+  it('keeps 0xFFFFFFFFFFFFFFFF exact through read, merge and write', async () => {
+    const text = `{"defaultAction":"SCMP_ACT_ERRNO","architectures":["SCMP_ARCH_X86_64"],"syscalls":[
+      {"names":["ioctl"],"action":"SCMP_ACT_ALLOW","args":[{"index":1,"value":18446744073709551615,"valueTwo":18446744073709551614,"op":"SCMP_CMP_MASKED_EQ"}]}]}`;
+    const { profile } = mergeProfiles([parseProfile(text, 'a.json'), allow(['read'])]);
+    expect(profile.syscalls?.[1]?.args).toEqual([
+      { index: 1, value: 0xffffffffffffffffn, valueTwo: 0xfffffffffffffffen, op: 'SCMP_CMP_MASKED_EQ' },
+    ]);
+    const written = await emitProfile(profile, 'docker', 'merged');
+    expect(written).toContain('"value": 18446744073709551615,');
+    expect(written).toContain('"valueTwo": 18446744073709551614,');
+    expect(parseProfile(written, 'merged.json')).toEqual(profile);
+  });
+
+  it('tells apart filters that differ only beyond 2^53', () => {
+    const filtered = (value: bigint): SeccompProfile => ({
+      ...allow([]),
+      syscalls: [
+        { names: ['ioctl'], action: 'SCMP_ACT_ALLOW', args: [{ index: 1, value, op: 'SCMP_CMP_EQ' }] },
+      ],
+    });
+    const { profile } = mergeProfiles([filtered(2n ** 60n), filtered(2n ** 60n + 1n)]);
+    expect(profile.syscalls?.map((rule) => rule.args?.[0]?.value)).toEqual([2n ** 60n, 2n ** 60n + 1n]);
   });
 });

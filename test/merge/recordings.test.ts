@@ -1,7 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { mergeRecordings } from '../../src/merge/recordings.js';
+import { mergeRecordings, RecordingMerger } from '../../src/merge/recordings.js';
 import { RECORDING_FORMAT, type Recording } from '../../src/recording/model.js';
+import { MAX_COUNT, validateRecording } from '../../src/recording/schema.js';
+import { parseJson } from '../../src/util/files.js';
+import { stringifyJson } from '../../src/util/json-exact.js';
 
 const host = { kernel: '6.1.0', arch: 'x86_64' as const };
 
@@ -69,6 +72,27 @@ describe('mergeRecordings', () => {
           mergeRecordings([a, mergeRecordings([b, c])]),
         );
       }),
+    );
+  });
+
+  it('refuses to sum counts beyond what a recording holds, naming the input and the syscall', () => {
+    const one = (calls: number, runs = 1): Recording => ({
+      format: RECORDING_FORMAT,
+      runs,
+      abis: { x86_64: { read: { calls, errors: 0, runs } } },
+      provenance: [],
+      warnings: [],
+    });
+    const merger = new RecordingMerger().add(one(MAX_COUNT - 1), 'a.json');
+    expect(() => merger.add(one(2), 'b.json')).toThrow(
+      'b.json: calls of read (x86_64) would add up to more than 9007199254740991, the largest count a recording holds exactly: not merged',
+    );
+    // Up to the limit, what merge writes reads back.
+    const merged = mergeRecordings([one(MAX_COUNT - 1), one(1)]);
+    const text = stringifyJson(merged);
+    expect(validateRecording(parseJson(text, 'm.json'), 'm.json').abis.x86_64?.read?.calls).toBe(MAX_COUNT);
+    expect(() => new RecordingMerger().add(one(1, MAX_COUNT), 'c.json').add(one(1), 'd.json')).toThrow(
+      /^d\.json: runs would add up to more than 9007199254740991/,
     );
   });
 });

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import pkg from '../../package.json' with { type: 'json' };
 import { RecordingBuilder } from '../../src/recording/builder.js';
 import { RECORDING_FORMAT } from '../../src/recording/model.js';
-import { validateRecording } from '../../src/recording/schema.js';
+import { MAX_COUNT, validateRecording } from '../../src/recording/schema.js';
+import { parseJson } from '../../src/util/files.js';
 import { VERSION } from '../../src/version.js';
 
 const provenance = {
@@ -62,5 +63,40 @@ describe('validateRecording', () => {
   it('keeps the version in one place', () => {
     expect(VERSION).toBe(pkg.version);
     expect(good.format).toBe(RECORDING_FORMAT);
+  });
+
+  it('refuses counts beyond 2^53-1 with the field, never reading them rounded', () => {
+    const text = `{"format":"${RECORDING_FORMAT}","runs":1,"abis":{"x86_64":{"read":{"calls":9007199254740993,"errors":0,"runs":1}}},"provenance":[],"warnings":[]}`;
+    expect(() => validateRecording(parseJson(text, 'big.json'), 'big.json')).toThrow(
+      'big.json: not a valid recording: abis.x86_64.read.calls: must be a whole number from 0 to 9007199254740991',
+    );
+    const largest = text.replace('9007199254740993', String(MAX_COUNT));
+    expect(validateRecording(parseJson(largest, 'max.json'), 'max.json').abis.x86_64?.read?.calls).toBe(
+      MAX_COUNT,
+    );
+  });
+
+  it('ignores an entry with 0 calls in 0 runs, with a warning naming the file and the syscall', () => {
+    const warnings: string[] = [];
+    const recording = validateRecording(
+      {
+        ...good,
+        abis: {
+          x86_64: { read: { calls: 0, errors: 0, runs: 0 }, write: { calls: 2, errors: 0, runs: 1 } },
+        },
+      },
+      'zero.json',
+      (message) => warnings.push(message),
+    );
+    expect(recording.abis).toEqual({ x86_64: { write: { calls: 2, errors: 0, runs: 1 } } });
+    expect(warnings).toEqual([
+      'zero.json: read (x86_64) has 0 calls in 0 runs: ignored, it is not allowed for it',
+    ]);
+  });
+
+  it('refuses an entry with calls seen in no run', () => {
+    expect(() =>
+      validateRecording({ ...good, abis: { x86_64: { read: { calls: 3, errors: 0, runs: 0 } } } }, 'r.json'),
+    ).toThrow('r.json: abis.x86_64.read has 3 call(s) but was seen in 0 runs');
   });
 });

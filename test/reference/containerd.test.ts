@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { containerdProfileFromDocker } from '../../src/reference/containerd.js';
 import { decisionFor, verdictOf } from '../../src/reference/evaluate.js';
+import { stringifyJson } from '../../src/util/json-exact.js';
 import { dataReference, evaluate, loadData } from './helpers.js';
 
 const generated = () => containerdProfileFromDocker(loadData('docker-default.json'));
@@ -10,7 +11,7 @@ const verdict = (overrides: Parameters<typeof evaluate>[1], name: string) =>
 
 describe('containerd default profile', () => {
   it('is the committed encoding of Docker’s profile plus containerd’s differences', () => {
-    const text = `${JSON.stringify(generated(), null, '\t')}\n`;
+    const text = `${stringifyJson(generated(), '\t')}\n`;
     // UPDATE_REFERENCE=1 npx vitest run test/reference/containerd.test.ts regenerates the data file.
     if (process.env.UPDATE_REFERENCE) writeFileSync(dataReference('containerd-default.json'), text);
     expect(readFileSync(dataReference('containerd-default.json'), 'utf8')).toBe(text);

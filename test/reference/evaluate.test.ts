@@ -62,7 +62,7 @@ describe('Docker default profile on x86_64, default capabilities, kernel 6.1', (
     expect(clone).toMatchObject({
       kind: 'conditional',
       alternatives: [
-        { args: [{ index: 0, value: 0x7e020000, op: 'SCMP_CMP_MASKED_EQ' }], rule: { index: 18 } },
+        { args: [{ index: 0, value: 0x7e020000n, op: 'SCMP_CMP_MASKED_EQ' }], rule: { index: 18 } },
       ],
     });
     expect(verdict(evaluate(docker(), { capabilities: withCaps('CAP_SYS_ADMIN') }), 'clone')).toBe('allowed');
@@ -96,9 +96,9 @@ describe('Docker default profile on x86_64, default capabilities, kernel 6.1', (
     expect(socket.kind).toBe('conditional');
     if (socket.kind !== 'conditional') return;
     expect(socket.alternatives.map((a) => a.args)).toEqual([
-      [{ index: 0, value: 38, op: 'SCMP_CMP_LT' }],
-      [{ index: 0, value: 39, op: 'SCMP_CMP_EQ' }],
-      [{ index: 0, value: 40, op: 'SCMP_CMP_GT' }],
+      [{ index: 0, value: 38n, op: 'SCMP_CMP_LT' }],
+      [{ index: 0, value: 39n, op: 'SCMP_CMP_EQ' }],
+      [{ index: 0, value: 40n, op: 'SCMP_CMP_GT' }],
     ]);
     expect(socket.otherwise).toEqual({ action: 'SCMP_ACT_ERRNO', errnoRet: 1 });
   });
@@ -107,7 +107,7 @@ describe('Docker default profile on x86_64, default capabilities, kernel 6.1', (
     const personality = decisionFor(evaluated, 'personality');
     expect(
       personality.kind === 'conditional' && personality.alternatives.map((a) => a.args[0]?.value),
-    ).toEqual([0, 8, 0x20000, 0x20008, 0xffffffff]);
+    ).toEqual([0n, 8n, 0x20000n, 0x20008n, 0xffffffffn]);
   });
 
   it('allows ptrace and process_vm_* only from kernel 4.8', () => {
@@ -276,8 +276,8 @@ describe('Podman semantics', () => {
     expect(socket.alternatives[0]).toMatchObject({
       outcome: { action: 'SCMP_ACT_ERRNO', errnoRet: 22 },
       args: [
-        { index: 0, value: 16 },
-        { index: 2, value: 9 },
+        { index: 0, value: 16n },
+        { index: 2, value: 9n },
       ],
     });
     expect(verdict(evaluate(podman(), { capabilities: new Set(['CAP_AUDIT_WRITE']) }), 'socket')).toBe(

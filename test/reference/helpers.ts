@@ -4,6 +4,7 @@ import type { SeccompProfile } from '../../src/profile/model.js';
 import { parseProfile } from '../../src/profile/read.js';
 import { DOCKER_DEFAULT_CAPABILITIES } from '../../src/reference/capabilities.js';
 import { type EvaluationTarget, evaluateProfile } from '../../src/reference/evaluate.js';
+import { stringifyJson } from '../../src/util/json-exact.js';
 
 export const fixture = (name: string): string =>
   fileURLToPath(new URL(`../fixtures/profiles/${name}`, import.meta.url));
@@ -29,3 +30,18 @@ export function dockerTarget(overrides: Partial<EvaluationTarget> = {}): Evaluat
 export function evaluate(profile: SeccompProfile, overrides: Partial<EvaluationTarget> = {}) {
   return evaluateProfile(profile, dockerTarget(overrides));
 }
+
+/**
+ * JSON.parse, with argument values (`value`, `valueTwo` beside an `op`) as bigint, as the profile
+ * model carries them: what a parsed profile is expected to equal.
+ */
+export function parseWithExactArgs(text: string): unknown {
+  return JSON.parse(text, function (this: Record<string, unknown>, key, value) {
+    return (key === 'value' || key === 'valueTwo') && 'op' in this && typeof value === 'number'
+      ? BigInt(value)
+      : value;
+  });
+}
+
+/** Through the JSON seccomp-learn writes and back, argument values as bigint. */
+export const jsonRoundTrip = <T>(value: T): T => parseWithExactArgs(stringifyJson(value)) as T;

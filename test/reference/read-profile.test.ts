@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
 import { ProfileError, parseProfile, readProfile } from '../../src/profile/read.js';
-import { dataReference, fixture } from './helpers.js';
+import { dataReference, fixture, parseWithExactArgs } from './helpers.js';
 
 async function problem(name: string): Promise<ProfileError> {
   const error = await readProfile(fixture(name)).catch((e: unknown) => e);
@@ -28,7 +28,7 @@ describe('readProfile', () => {
     'reads %s into a model deep-equal to its JSON',
     (name) => {
       const text = readFileSync(dataReference(name), 'utf8');
-      expect(parseProfile(text, name)).toEqual(JSON.parse(text));
+      expect(parseProfile(text, name)).toEqual(parseWithExactArgs(text));
     },
   );
 

@@ -10,7 +10,7 @@ import {
 import { UserError } from '../../errors.js';
 import { type LearningInput, readLearningInput } from '../../inputs.js';
 import { abiFlag, kernelFlag } from '../flags.js';
-import { newTable, printJson, say, style } from '../output.js';
+import { newTable, printJson, say, style, warn } from '../output.js';
 
 interface DiffFlags {
   against: string;
@@ -58,7 +58,7 @@ function wrapNames(names: string[]): string {
 
 export async function runDiff(files: string[], flags: DiffFlags): Promise<void> {
   const options = comparisonOptions(flags);
-  const inputs = await Promise.all(files.map(readLearningInput));
+  const inputs = await Promise.all(files.map((file) => readLearningInput(file, warn)));
   if (inputs.length === 2) {
     const [before, after] = inputs as [LearningInput, LearningInput];
     const target = judgingTarget(options);

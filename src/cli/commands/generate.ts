@@ -6,7 +6,7 @@ import { needsOfRecording } from '../../profile/needs.js';
 import { readRecording } from '../../recording/io.js';
 import { writeFileAtomic } from '../../util/files.js';
 import { type GenerationFlags, generationOptions, printNotes, printWarnings } from '../learned.js';
-import { printJson, say } from '../output.js';
+import { printJson, say, warn } from '../output.js';
 
 interface GenerateFlags extends GenerationFlags {
   output?: string;
@@ -15,7 +15,7 @@ interface GenerateFlags extends GenerationFlags {
 
 export async function runGenerate(files: string[], flags: GenerateFlags): Promise<void> {
   const merger = new RecordingMerger();
-  for (const file of files) merger.add(await readRecording(file));
+  for (const file of files) merger.add(await readRecording(file, warn), file);
   const merged = merger.result();
   // A profile is only as complete as its recordings: their warnings travel with it.
   printWarnings(merged);

@@ -1,13 +1,14 @@
 import { judgingTarget } from '../../diff/compare.js';
 import { UserError } from '../../errors.js';
 import { type LearningInput, readLearningInput } from '../../inputs.js';
-import { coverageGaps } from '../../merge/check.js';
+import { coverageGaps, type UnknownNeed, unknownNeeds } from '../../merge/check.js';
 import { mergeProfiles } from '../../merge/profiles.js';
 import { RecordingMerger } from '../../merge/recordings.js';
 import type { SeccompProfile } from '../../profile/model.js';
 import { needsOfProfile, needsOfRecording } from '../../profile/needs.js';
 import { writeRecording } from '../../recording/io.js';
 import { writeFileAtomic } from '../../util/files.js';
+import { stringifyJson } from '../../util/json-exact.js';
 import { printRecordingSummary } from '../learned.js';
 import { newTable, printJson, say, style, warn } from '../output.js';
 
@@ -21,18 +22,22 @@ async function check(files: string[], flags: MergeFlags): Promise<void> {
   const [profileFile, ...others] = files;
   if (!profileFile || others.length === 0)
     throw new UserError('merge --check takes a profile and at least one recording or profile');
-  const covering = await readLearningInput(profileFile);
+  const covering = await readLearningInput(profileFile, warn);
   if (covering.kind !== 'profile')
     throw new UserError(`${profileFile}: --check wants a profile first, not a recording`);
   const target = judgingTarget({});
   const gaps = [];
+  const unknown: UnknownNeed[] = [];
   for (const file of others) {
-    const input = await readLearningInput(file);
+    const input = await readLearningInput(file, warn);
     const needs =
       input.kind === 'recording' ? needsOfRecording(input.recording) : needsOfProfile(input.profile, target);
     gaps.push(...coverageGaps(covering.profile, needs, target, file));
+    unknown.push(...unknownNeeds(needs, file));
   }
-  if (flags.json) printJson({ profile: profileFile, covers: gaps.length === 0, gaps });
+  // The same rule as generate, which leaves these names out with a warning.
+  for (const need of unknown) warn(need.message);
+  if (flags.json) printJson({ profile: profileFile, covers: gaps.length === 0, gaps, unknown });
   if (gaps.length === 0) {
     say(style.green(`${profileFile} covers ${others.length} input(s)`));
     return;
@@ -50,7 +55,7 @@ async function* readAhead(files: string[], window = 8): AsyncGenerator<LearningI
   let next = 0;
   while (next < files.length || pending.length > 0) {
     while (pending.length < window && next < files.length) {
-      const reading = readLearningInput(files[next++] as string);
+      const reading = readLearningInput(files[next++] as string, warn);
       // Its error is reported when its turn comes, not as an unhandled rejection while an earlier one is read.
       reading.catch(() => undefined);
       pending.push(reading);
@@ -73,7 +78,7 @@ export async function runMerge(files: string[], flags: MergeFlags): Promise<void
         `${input.path}: is a ${input.kind}; merge recordings with recordings and profiles with profiles`,
       );
     }
-    if (input.kind === 'recording') recordings.add(input.recording);
+    if (input.kind === 'recording') recordings.add(input.recording, input.path);
     else profiles.push(input.profile);
   }
   if (kind === 'recording') {
@@ -86,7 +91,7 @@ export async function runMerge(files: string[], flags: MergeFlags): Promise<void
   }
   const { profile, conflicts } = mergeProfiles(profiles);
   for (const conflict of conflicts) warn(`conflicting errnoRet for ${conflict}: the lower one is kept`);
-  await writeFileAtomic(flags.output, `${JSON.stringify(profile, null, 2)}\n`, files);
+  await writeFileAtomic(flags.output, `${stringifyJson(profile)}\n`, files);
   if (flags.json) printJson({ output: flags.output, conflicts });
   say(`merged ${files.length} profile(s): ${flags.output}`);
 }

@@ -5,7 +5,7 @@ import { chooseFormat, type ReportFormat, renderReport } from '../../report/rend
 import { headlineText } from '../../report/words.js';
 import { writeFileAtomic } from '../../util/files.js';
 import { abiFlag, kernelFlag } from '../flags.js';
-import { say } from '../output.js';
+import { say, warn } from '../output.js';
 
 interface ReportFlags {
   format?: ReportFormat;
@@ -26,7 +26,7 @@ export async function runReport(files: string[], flags: ReportFlags): Promise<vo
     kernel: kernelFlag(flags.kernel),
   };
   const format = chooseFormat(flags.format, flags.output, process.stdout.isTTY === true);
-  const inputs = reportInputs(await Promise.all(files.map(readLearningInput)));
+  const inputs = reportInputs(await Promise.all(files.map((file) => readLearningInput(file, warn))));
   const report = await buildReport(inputs, options);
   const rendered = await renderReport(report, format);
   // Colour is for a terminal only: a file or a pipe gets the plain text.
