@@ -25,7 +25,7 @@ function recordedBlobId(name: string): string | undefined {
   return row?.match(/`([0-9a-f]{40})` \|$/)?.[1];
 }
 =======
-import { dataReference, fixture, parseWithExactArgs, sharedReference } from './helpers.js';
+import { dataReference, fixture, parseWithExactArgs } from './helpers.js';
 >>>>>>> fix-exact
 
 describe('bundled reference data', () => {
@@ -57,7 +57,7 @@ describe('loadReference', () => {
     expect(reference.profile).toEqual(JSON.parse(readFileSync(dataReference('docker-default.json'), 'utf8')));
 =======
     expect(reference.profile).toEqual(
-      parseWithExactArgs(readFileSync(sharedReference('docker-default.json'), 'utf8')),
+      parseWithExactArgs(readFileSync(dataReference('docker-default.json'), 'utf8')),
     );
 >>>>>>> fix-exact
     expect(reference.defaultCapabilities).toBe(DOCKER_DEFAULT_CAPABILITIES);
