@@ -9,8 +9,7 @@ import {
   DOCKER_DEFAULT_CAPABILITIES,
   PODMAN_DEFAULT_CAPABILITIES,
 } from '../../src/reference/capabilities.js';
-<<<<<<< HEAD
-import { dataReference, fixture } from './helpers.js';
+import { dataReference, fixture, parseWithExactArgs } from './helpers.js';
 
 /** The id git gives a file's content: what `git ls-tree` prints for it in the upstream repository. */
 function gitBlobId(file: string): string {
@@ -24,9 +23,6 @@ function recordedBlobId(name: string): string | undefined {
   const row = sources.split('\n').find((line) => line.startsWith(`| \`${name}\``));
   return row?.match(/`([0-9a-f]{40})` \|$/)?.[1];
 }
-=======
-import { dataReference, fixture, parseWithExactArgs } from './helpers.js';
->>>>>>> fix-exact
 
 describe('bundled reference data', () => {
   it.each(['docker-default.json', 'podman-default.json'])(
@@ -53,13 +49,9 @@ describe('loadReference', () => {
       repository: 'moby/profiles',
       commit: 'cd3bed8061c7b7378b61fc6827c7885779417a75',
     });
-<<<<<<< HEAD
-    expect(reference.profile).toEqual(JSON.parse(readFileSync(dataReference('docker-default.json'), 'utf8')));
-=======
     expect(reference.profile).toEqual(
       parseWithExactArgs(readFileSync(dataReference('docker-default.json'), 'utf8')),
     );
->>>>>>> fix-exact
     expect(reference.defaultCapabilities).toBe(DOCKER_DEFAULT_CAPABILITIES);
   });
 
