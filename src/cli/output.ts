@@ -1,5 +1,5 @@
 import Table from 'cli-table3';
-import { visible } from '../util/visible.js';
+import { inertJson, visible } from '../util/visible.js';
 
 /** Terminal styling for human output on stderr; off when NO_COLOR is set or stderr is not a terminal. */
 export function useColor(): boolean {
@@ -56,6 +56,7 @@ export function warn(text: string): void {
   say(`${style.yellow('warning:')} ${visible(text)}`);
 }
 
+/** JSON on stdout; the control characters JSON.stringify leaves raw (DEL, C1) are \u-escaped too. */
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  process.stdout.write(`${inertJson(JSON.stringify(value, null, 2))}\n`);
 }

@@ -1,5 +1,6 @@
 import { extname } from 'node:path';
 import { UserError } from '../errors.js';
+import { inertJson } from '../util/visible.js';
 import type { ReviewReport } from './model.js';
 
 export const REPORT_FORMATS = ['md', 'html', 'json', 'text'] as const;
@@ -45,7 +46,7 @@ export async function renderReport(report: ReviewReport, format: ReportFormat): 
     case 'html':
       return (await import('./render-html.js')).renderHtml(report);
     case 'json':
-      return `${JSON.stringify(report, null, 2)}\n`;
+      return `${inertJson(JSON.stringify(report, null, 2))}\n`;
     case 'text':
       return (await import('./render-text.js')).renderText(report);
   }

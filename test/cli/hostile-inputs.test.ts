@@ -84,6 +84,16 @@ describe('hostile strings in recordings and profiles on the command line', () =>
     expect(report.stdout).toContain(visible(evil('syscall')));
   });
 
+  it('--json output stays valid JSON with no raw control character, and means the same', async () => {
+    const report = await cli(['report', recording, '--format', 'json']);
+    expect(report.exitCode, report.stderr).toBe(0);
+    expect(controlsIn(report.stdout)).toEqual([]);
+    expect(JSON.parse(report.stdout).recorded.subjects[0].text).toBe(`${evil('argv0')} ${evil('argv1')}`);
+    const diff = await cli(['diff', before, after, '--json']);
+    expect(controlsIn(diff.stdout)).toEqual([]);
+    expect(JSON.parse(diff.stdout).abis[0].added).toContain('write');
+  });
+
   it('diff --markdown: input names cannot close code spans, add rows or open comments', async () => {
     const one = await cli(['diff', recording, '--markdown']);
     expect(one.exitCode, one.stderr).toBe(0);
