@@ -1,6 +1,6 @@
 import { fewerText } from '../diff/headline.js';
 import { unlockText } from '../diff/markdown.js';
-import { mdCode, mdFence, mdHtml, mdTable, mdText } from '../util/markdown.js';
+import { mdCode as code, mdFence, mdHtml, mdTable as table, mdText as text } from '../util/markdown.js';
 import type { ReportRisk, ReviewReport } from './model.js';
 import {
   codeSpans,
@@ -21,11 +21,10 @@ import {
   whenText,
 } from './words.js';
 
-/** Markdown for a pull-request comment: GitHub tables, long lists folded in <details>. */
-
-const text = mdText;
-const code = mdCode;
-const table = mdTable;
+/**
+ * Markdown for a pull-request comment: GitHub tables, long lists folded in <details>. Every string
+ * from an input goes through util/markdown: `text`, `code`, `table`, and mdHtml inside <summary>.
+ */
 
 /** Our own sentences: `backticked` parts stay code spans, the rest is escaped. */
 function prose(sentence: string): string {
