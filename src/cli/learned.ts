@@ -7,6 +7,7 @@ import { defaultRuntimeFor, type RuntimeChoice } from '../profile/runtime-baseli
 import { writeRecording } from '../recording/io.js';
 import { type Recording, recordingAbis, totalCalls } from '../recording/model.js';
 import { writeFileAtomic } from '../util/files.js';
+import { visible } from '../util/visible.js';
 import { newTable, printJson, say, style, warn } from './output.js';
 
 export interface GenerationFlags {
@@ -35,7 +36,7 @@ function profileExtension(format: ProfileFormat): string {
 export function printNotes(notes: readonly GenerationNote[]): void {
   const assumed = notes.filter((note) => note.kind === 'baseline' || note.kind === 'always');
   if (assumed.length > 0) {
-    say(style.dim(`added without being observed: ${assumed.map((note) => note.name).join(' ')}`));
+    say(style.dim(`added without being observed: ${assumed.map((note) => visible(note.name)).join(' ')}`));
   }
   for (const note of notes) {
     if (note.kind === 'partial-abi' || note.kind === 'no-such-syscall' || note.kind === 'deny') {
@@ -54,7 +55,7 @@ export function printRecordingSummary(recording: Recording): void {
   const showRuns = recording.runs > 1;
   const table = newTable(['syscall', 'ABI', 'calls', 'errors', ...(showRuns ? ['runs'] : [])], [2, 3, 4]);
   for (const [name, abi, calls, errors, runs] of rows) {
-    table.push([name, abi, calls, errors || '', ...(showRuns ? [`${runs}/${recording.runs}`] : [])]);
+    table.push([visible(name), abi, calls, errors || '', ...(showRuns ? [`${runs}/${recording.runs}`] : [])]);
   }
   const totals = totalCalls(recording);
   table.push([
@@ -101,9 +102,9 @@ export async function writeLearned(
   );
   printRecordingSummary(recording);
   printNotes(notes);
-  say(`recording: ${recordingPath}`);
+  say(`recording: ${visible(recordingPath)}`);
   say(
-    `profile:   ${profilePath} (${profile.syscalls?.[0]?.names.length ?? 0} syscalls allowed, ${profile.architectures?.join(', ')})`,
+    `profile:   ${visible(profilePath)} (${profile.syscalls?.[0]?.names.length ?? 0} syscalls allowed, ${profile.architectures?.join(', ')})`,
   );
   if (flags.json) {
     printJson({

@@ -11,6 +11,7 @@ import { ACTION_CHOICES } from '../sources/audit-filter.js';
  * `--help` and start-up stay light (no zod, execa or table code is loaded to print help).
  */
 
+import { visibleLines } from '../util/visible.js';
 import { VERSION } from '../version.js';
 
 function examples(lines: string[]): string {
@@ -354,11 +355,12 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof CommanderError) return error.exitCode === 1 ? 2 : error.exitCode;
     const red = colorEnabled() ? (text: string) => `\u001b[31m${text}\u001b[39m` : (text: string) => text;
     if (error instanceof UserError) {
-      process.stderr.write(`${red('seccomp-learn: error:')} ${error.message}\n`);
+      // The message may quote an input (a file name, a line): its control characters are shown escaped.
+      process.stderr.write(`${red('seccomp-learn: error:')} ${visibleLines(error.message)}\n`);
       return error.exitCode;
     }
     const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`${red('seccomp-learn: internal error:')} ${message}\n`);
+    process.stderr.write(`${red('seccomp-learn: internal error:')} ${visibleLines(message)}\n`);
     if (process.env.SECCOMP_LEARN_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
     return 70;
   }

@@ -1,5 +1,6 @@
 import Table from 'cli-table3';
 import { stringifyJson } from '../util/json-exact.js';
+import { inertJson, visible } from '../util/visible.js';
 
 /** Terminal styling for human output on stderr; off when NO_COLOR is set or stderr is not a terminal. */
 export function useColor(): boolean {
@@ -19,7 +20,8 @@ export const style = {
 };
 
 /**
- * A table for stderr. `wrap` gives the share of the terminal's width for columns whose text should
+ * A table for stderr; its head is made visible (util/visible), and a cell that holds anything from an
+ * input must be too, before any styling. `wrap` gives the share of the terminal's width for columns whose text should
  * wrap (prose such as conditions and risk notes); other columns size to their content.
  */
 export function newTable(
@@ -36,7 +38,7 @@ export function newTable(
     alignRight.includes(index) ? 'right' : 'left',
   ) as Table.HorizontalAlignment[];
   return new Table({
-    head: head.map((title) => style.bold(title)),
+    head: head.map((title) => style.bold(visible(title))),
     colAligns,
     ...(wrap.length > 0 ? { colWidths, wordWrap: true } : {}),
     // No rule between rows: a reviewer scans 70 syscalls faster without them.
@@ -50,10 +52,12 @@ export function say(text = ''): void {
   process.stderr.write(`${text}\n`);
 }
 
+/** A warning on stderr: `text` (plain, unstyled) is shown with its control characters escaped. */
 export function warn(text: string): void {
-  say(`${style.yellow('warning:')} ${text}`);
+  say(`${style.yellow('warning:')} ${visible(text)}`);
 }
 
+/** JSON on stdout; the control characters JSON.stringify leaves raw (DEL, C1) are \u-escaped too. */
 export function printJson(value: unknown): void {
-  process.stdout.write(`${stringifyJson(value)}\n`);
+  process.stdout.write(`${inertJson(stringifyJson(value))}\n`);
 }

@@ -1,11 +1,9 @@
+import { mdCode as code, mdHtml, mdTable, mdText as text } from '../util/markdown.js';
 import type { AbiComparison, ReferenceComparison } from './compare.js';
 import type { AllowlistDiff, DiffEntry } from './diff.js';
 import { headlineSentence } from './headline.js';
 
 type Entry<S extends DiffEntry['status']> = Extract<DiffEntry, { status: S }>;
-
-const code = (name: string): string => `\`${name}\``;
-const cell = (text: string): string => text.replaceAll('|', '\\|').replaceAll('\n', ' ');
 
 export function headlineText(comparison: AbiComparison, referenceLabel: string): string {
   return `${comparison.diff.abi}: ${headlineSentence(comparison.diff.headline, referenceLabel)}`;
@@ -25,38 +23,47 @@ export function unlockText(entry: Entry<'denied'>): string {
   return [...caps, ...(kernel ? [kernel] : [])].join(' or ') || 'nothing: the reference never allows it';
 }
 
-/** The comparison as a pull-request comment. */
+/** The comparison as a pull-request comment; everything from the inputs goes through util/markdown. */
 export function comparisonMarkdown(comparison: ReferenceComparison): string {
-  const name = comparison.reference.label;
-  const lines: string[] = [`### seccomp: \`${comparison.input}\` against ${name}`, ''];
+  const label = comparison.reference.label;
+  const name = text(label);
+  const lines: string[] = [`### seccomp: ${code(comparison.input)} against ${name}`, ''];
   for (const abi of comparison.abis) {
-    lines.push(`**${headlineText(abi, name)}**`, '');
+    lines.push(`**${text(headlineText(abi, label))}**`, '');
     const denied = entriesOf(abi, 'denied');
     if (denied.length > 0) {
       lines.push(
         `#### Needed but denied by ${name} (${denied.length})`,
         '',
-        '| syscall | calls | reference does | would be allowed by |',
-        '| --- | ---: | --- | --- |',
+        ...mdTable(
+          ['syscall', 'calls', 'reference does', 'would be allowed by'],
+          denied.map((entry) => [
+            code(entry.name),
+            String(entry.usage?.calls ?? ''),
+            text(entry.errnoName ?? entry.outcome.action),
+            text(unlockText(entry)),
+          ]),
+          [1],
+        ),
+        '',
       );
-      for (const entry of denied) {
-        lines.push(
-          `| ${code(entry.name)} | ${entry.usage?.calls ?? ''} | ${entry.errnoName ?? entry.outcome.action} | ${cell(unlockText(entry))} |`,
-        );
-      }
-      lines.push('');
     }
     const conditional = entriesOf(abi, 'conditional');
     if (conditional.length > 0) {
       lines.push(
         `#### Allowed by ${name} only for some arguments (${conditional.length})`,
         '',
-        '| syscall | calls | condition |',
-        '| --- | ---: | --- |',
+        ...mdTable(
+          ['syscall', 'calls', 'condition'],
+          conditional.map((entry) => [
+            code(entry.name),
+            String(entry.usage?.calls ?? ''),
+            text(entry.condition),
+          ]),
+          [1],
+        ),
+        '',
       );
-      for (const entry of conditional)
-        lines.push(`| ${code(entry.name)} | ${entry.usage?.calls ?? ''} | ${cell(entry.condition)} |`);
-      lines.push('');
     }
     const allowed = entriesOf(abi, 'allowed');
     lines.push(
@@ -69,7 +76,7 @@ export function comparisonMarkdown(comparison: ReferenceComparison): string {
     );
     const unneeded = entriesOf(abi, 'unneeded');
     lines.push(
-      `<details><summary>Removed: ${name} allows, the workload never used (${unneeded.length})</summary>`,
+      `<details><summary>Removed: ${mdHtml(label)} allows, the workload never used (${unneeded.length})</summary>`,
       '',
       unneeded.map((e) => code(e.name)).join(' '),
       '',
@@ -80,12 +87,12 @@ export function comparisonMarkdown(comparison: ReferenceComparison): string {
       lines.push(
         '#### Dangerous syscalls the workload still needs',
         '',
-        '| syscall | why it is dangerous | check |',
-        '| --- | --- | --- |',
+        ...mdTable(
+          ['syscall', 'why it is dangerous', 'check'],
+          abi.risks.needed.map((risk) => [code(risk.name), text(risk.risk), text(risk.check)]),
+        ),
+        '',
       );
-      for (const risk of abi.risks.needed)
-        lines.push(`| ${code(risk.name)} | ${cell(risk.risk)} | ${cell(risk.check)} |`);
-      lines.push('');
     }
     if (abi.risks.removed.length > 0) {
       lines.push(
@@ -99,9 +106,12 @@ export function comparisonMarkdown(comparison: ReferenceComparison): string {
 
 /** A change between two allowlists as a pull-request comment. */
 export function allowlistDiffMarkdown(diff: AllowlistDiff, before: string, after: string): string {
-  const lines = [`### seccomp: \`${before}\` → \`${after}\``, ''];
+  const lines = [`### seccomp: ${code(before)} → ${code(after)}`, ''];
   if (diff.defaultChanged) {
-    lines.push(`Default action: ${diff.defaultChanged.from.action} → ${diff.defaultChanged.to.action}`, '');
+    lines.push(
+      `Default action: ${text(diff.defaultChanged.from.action)} → ${text(diff.defaultChanged.to.action)}`,
+      '',
+    );
   }
   for (const abi of diff.abis) {
     lines.push(`**${abi.abi}**: ${abi.allowedBefore} → ${abi.allowedAfter} allowed`, '');
@@ -109,7 +119,7 @@ export function allowlistDiffMarkdown(diff: AllowlistDiff, before: string, after
     if (abi.removed.length > 0)
       lines.push(`- removed (${abi.removed.length}): ${abi.removed.map(code).join(' ')}`);
     for (const change of abi.changed)
-      lines.push(`- changed ${code(change.name)}: ${change.from.action} → ${change.to.action}`);
+      lines.push(`- changed ${code(change.name)}: ${text(change.from.action)} → ${text(change.to.action)}`);
     if (abi.added.length + abi.removed.length + abi.changed.length === 0) lines.push('- no change');
     lines.push('');
   }

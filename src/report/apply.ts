@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
 import type { RuntimeChoice } from '../profile/runtime-baselines.js';
+import { inertJson, visible } from '../util/visible.js';
 
 /** How to load the profile with one runtime: prose, then the commands or YAML to use. */
 export interface ApplyStep {
@@ -8,9 +9,20 @@ export interface ApplyStep {
   code: { language: 'sh' | 'yaml'; text: string }[];
 }
 
-/** A word the shell passes through unchanged, or the word single-quoted. */
+/**
+ * A word the shell passes through unchanged, or the word single-quoted; a word holding a control
+ * character (a file name with a newline or an escape in it) is $'…'-quoted with that character
+ * escaped, so the command has no raw control character and still names the same file.
+ */
 export function shellWord(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+  if (/^[\w@%+=:,./-]+$/.test(word)) return word;
+  if (visible(word) === word) return `'${word.replace(/'/g, `'\\''`)}'`;
+  return `$'${visible(word.replace(/[\\']/g, '\\$&'))}'`;
+}
+
+/** A YAML scalar: plain when it is a safe word, else double-quoted with JSON's escapes (valid YAML). */
+function yamlScalar(value: string): string {
+  return /^[\w@%+=,./-]+$/.test(value) ? value : inertJson(JSON.stringify(value));
 }
 
 /**
@@ -113,7 +125,7 @@ export function applySteps(context: ApplyContext): ApplyStep[] {
         },
         {
           language: 'yaml',
-          text: `securityContext:\n  seccompProfile:\n    type: Localhost\n    localhostProfile: profiles/${basename(name)}.json`,
+          text: `securityContext:\n  seccompProfile:\n    type: Localhost\n    localhostProfile: ${yamlScalar(`profiles/${basename(name)}.json`)}`,
         },
       ],
     },

@@ -1,3 +1,4 @@
+import { visible } from '../util/visible.js';
 import type { AbiAgainstReference, AbiSyscalls, RecordedSummary } from './model.js';
 
 /**
@@ -5,13 +6,19 @@ import type { AbiAgainstReference, AbiSyscalls, RecordedSummary } from './model.
  * the charts are drawn here rather than by a charting library in the browser.
  */
 
+/** Text or an attribute value in HTML: markup characters as entities, control characters as visible escapes. */
 export function escapeHtml(value: string): string {
-  return value
+  return visible(value)
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
     .replace(/"/g, '&quot;')
     .replace(/'/g, '&#39;');
+}
+
+/** Several lines for a <pre>: each escaped as escapeHtml does, the line breaks kept. */
+export function escapeHtmlLines(text: string): string {
+  return text.split('\n').map(escapeHtml).join('\n');
 }
 
 export const CHART_COLORS = {

@@ -1,6 +1,13 @@
 import { fewerText } from '../diff/headline.js';
 import { unlockText } from '../diff/markdown.js';
-import { CHART_COLORS, comparisonChart, escapeHtml as esc, groupsChart, mostCalledChart } from './charts.js';
+import {
+  CHART_COLORS,
+  comparisonChart,
+  escapeHtml as esc,
+  escapeHtmlLines,
+  groupsChart,
+  mostCalledChart,
+} from './charts.js';
 import type { AbiAgainstReference, ReportRisk, ReviewReport } from './model.js';
 import {
   codeSpans,
@@ -282,7 +289,7 @@ function syscallsSection(report: ReviewReport): string {
 
 async function profileSection(report: ReviewReport): Promise<string> {
   const { profile } = report;
-  return `<h2>The profile</h2><p>${esc(profileText(report))}.</p><p class="note"><code>${esc(profile.name)}.json</code>, ${esc(plural(profile.allowed, 'syscall'))} allowed.</p><pre class="profile">${esc(await profileJson(report))}</pre>`;
+  return `<h2>The profile</h2><p>${esc(profileText(report))}.</p><p class="note"><code>${esc(profile.name)}.json</code>, ${esc(plural(profile.allowed, 'syscall'))} allowed.</p><pre class="profile">${escapeHtmlLines(await profileJson(report))}</pre>`;
 }
 
 /** Our own sentences: `backticked` parts become code. */
@@ -296,7 +303,7 @@ function applySection(report: ReviewReport): string {
   const steps = report.apply.map(
     (step) =>
       `<div class="step"><div><h3>${esc(step.target)}</h3><p>${prose(step.description)}</p></div><div>${step.code
-        .map((block) => `<pre>${esc(block.text)}</pre>`)
+        .map((block) => `<pre>${escapeHtmlLines(block.text)}</pre>`)
         .join('')}</div></div>`,
   );
   return `<h2>How to apply</h2><section class="apply">${steps.join('')}</section>`;

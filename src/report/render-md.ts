@@ -1,5 +1,6 @@
 import { fewerText } from '../diff/headline.js';
 import { unlockText } from '../diff/markdown.js';
+import { mdCode as code, mdFence, mdHtml, mdTable as table, mdText as text } from '../util/markdown.js';
 import type { ReportRisk, ReviewReport } from './model.js';
 import {
   codeSpans,
@@ -20,17 +21,10 @@ import {
   whenText,
 } from './words.js';
 
-/** Markdown for a pull-request comment: GitHub tables, long lists folded in <details>. */
-
-/** Text that renders as itself: Markdown and HTML punctuation escaped, lines joined. */
-function text(value: string): string {
-  return value
-    .replace(/[\\`*_[\]|#]/g, (char) => `\\${char}`)
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/\s*\n\s*/g, ' ');
-}
+/**
+ * Markdown for a pull-request comment: GitHub tables, long lists folded in <details>. Every string
+ * from an input goes through util/markdown: `text`, `code`, `table`, and mdHtml inside <summary>.
+ */
 
 /** Our own sentences: `backticked` parts stay code spans, the rest is escaped. */
 function prose(sentence: string): string {
@@ -39,20 +33,7 @@ function prose(sentence: string): string {
     .join('');
 }
 
-function code(value: string): string {
-  const fence = value.includes('`') ? '``' : '`';
-  return `${fence}${value.replace(/\|/g, '\\|').replace(/\n/g, ' ')}${fence}`;
-}
-
-function table(head: string[], rows: string[][], right: number[] = []): string[] {
-  const align = head.map((_, index) => (right.includes(index) ? '---:' : '---'));
-  return [
-    `| ${head.join(' | ')} |`,
-    `| ${align.join(' | ')} |`,
-    ...rows.map((row) => `| ${row.join(' | ')} |`),
-  ];
-}
-
+/** A folded block; `summary` is raw HTML (its input-derived parts go through mdHtml). */
 function details(summary: string, body: string[]): string[] {
   return ['<details>', `<summary>${summary}</summary>`, '', ...body, '', '</details>', ''];
 }
@@ -77,7 +58,7 @@ function warningsSection(report: ReviewReport): string[] {
   if (report.warnings.length === 0) return [];
   const lines = report.warnings.map((warning) => {
     const where = warningLocation(warning);
-    return `> - **${warning.code}**${where ? ` (${code(where)})` : ''}: ${text(warning.message)}`;
+    return `> - **${text(warning.code)}**${where ? ` (${code(where)})` : ''}: ${text(warning.message)}`;
   });
   return [`### Warnings (${report.warnings.length})`, '', '> [!WARNING]', ...lines, ''];
 }
@@ -136,7 +117,7 @@ function comparisonSection(report: ReviewReport): string[] {
     if (abi.removed.length > 0) {
       lines.push(
         ...details(
-          `<b>Removed:</b> ${plural(abi.removed.length, 'syscall')} ${label} allows and this profile does not${suffix}`,
+          `<b>Removed:</b> ${plural(abi.removed.length, 'syscall')} ${mdHtml(comparison.reference.label)} allows and this profile does not${suffix}`,
           [abi.removed.map(code).join(' ')],
         ),
       );
@@ -156,7 +137,6 @@ function riskRows(risks: readonly ReportRisk[], withCheck: boolean): string[][] 
 
 function risksSection(report: ReviewReport): string[] {
   const { needed, removed } = report.risks;
-  const label = text(report.comparison.reference.label);
   const lines = ['### Dangerous syscalls', ''];
   if (needed.length === 0) lines.push('The profile allows none of the syscalls on the review list.', '');
   else {
@@ -170,7 +150,7 @@ function risksSection(report: ReviewReport): string[] {
   if (removed.length > 0) {
     lines.push(
       ...details(
-        `<b>Removed:</b> ${plural(removed.length, 'dangerous syscall')} ${label} allows and this profile does not`,
+        `<b>Removed:</b> ${plural(removed.length, 'dangerous syscall')} ${mdHtml(report.comparison.reference.label)} allows and this profile does not`,
         table(['Syscall', 'Kind', 'Why it is dangerous'], riskRows(removed, false)),
       ),
     );
@@ -216,11 +196,10 @@ async function profileSection(report: ReviewReport): Promise<string[]> {
     '',
     `${text(profileText(report))}.`,
     '',
-    ...details(`Profile JSON (${report.profile.name}.json, ${plural(report.profile.allowed, 'syscall')})`, [
-      '```json',
-      (await profileJson(report)).trimEnd(),
-      '```',
-    ]),
+    ...details(
+      `Profile JSON (${mdHtml(`${report.profile.name}.json`)}, ${plural(report.profile.allowed, 'syscall')})`,
+      mdFence('json', (await profileJson(report)).trimEnd()),
+    ),
   ];
 }
 
@@ -228,7 +207,7 @@ function applySection(report: ReviewReport): string[] {
   const lines = ['### How to apply', ''];
   for (const step of report.apply) {
     lines.push(`**${text(step.target)}**: ${prose(step.description)}`, '');
-    for (const block of step.code) lines.push(`\`\`\`${block.language}`, block.text, '```', '');
+    for (const block of step.code) lines.push(...mdFence(block.language, block.text), '');
   }
   return lines;
 }

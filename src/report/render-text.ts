@@ -1,6 +1,7 @@
 import { newTable, style } from '../cli/output.js';
 import { fewerText } from '../diff/headline.js';
 import { unlockText } from '../diff/markdown.js';
+import { visible as t, visibleLines } from '../util/visible.js';
 import type { ReviewReport } from './model.js';
 import {
   headlineText,
@@ -20,7 +21,10 @@ import {
   whenText,
 } from './words.js';
 
-/** The report for a terminal: cli-table3 tables, colour only where output.ts allows it (NO_COLOR). */
+/**
+ * The report for a terminal: cli-table3 tables, colour only where output.ts allows it (NO_COLOR).
+ * Every string from an input goes through `t` (util/visible), so no control character reaches the terminal.
+ */
 
 const WIDTH = 100;
 
@@ -45,14 +49,14 @@ function recordedLines(report: ReviewReport): string[] {
   if (!recorded)
     return [...heading('What was recorded'), 'No recording: this report describes the profile alone.'];
   const facts: [string, string[]][] = [
-    ['workload', subjectsText(recorded)],
+    ['workload', subjectsText(recorded).map(t)],
     ['runs', [String(recorded.runs)]],
-    ['when', [whenText(recorded)]],
-    ['host', [hostsText(recorded)]],
-    ['source', [sourcesText(recorded)]],
+    ['when', [t(whenText(recorded))]],
+    ['host', [t(hostsText(recorded))]],
+    ['source', [t(sourcesText(recorded))]],
     ['observed', [totalsText(recorded)]],
-    ['recorded with', [`seccomp-learn ${recorded.seccompLearnVersions.join(', ')}`]],
-    ['inputs', report.inputs.recordings],
+    ['recorded with', [`seccomp-learn ${t(recorded.seccompLearnVersions.join(', '))}`]],
+    ['inputs', report.inputs.recordings.map(t)],
   ];
   return [
     ...heading('What was recorded'),
@@ -69,8 +73,8 @@ function warningLines(report: ReviewReport): string[] {
     ...report.warnings.flatMap((warning) => {
       const where = warningLocation(warning);
       return [
-        style.yellow(`! ${warning.code}${where ? ` (${where})` : ''}`),
-        ...wrap(warning.message.split(' '), '    '),
+        style.yellow(`! ${t(warning.code)}${where ? ` (${t(where)})` : ''}`),
+        ...wrap(t(warning.message).split(' '), '    '),
       ];
     }),
   ];
@@ -78,7 +82,7 @@ function warningLines(report: ReviewReport): string[] {
 
 function comparisonLines(report: ReviewReport): string[] {
   const { comparison } = report;
-  const label = comparison.reference.label;
+  const label = t(comparison.reference.label);
   const table = newTable(
     ['ABI', 'this profile', label, 'difference', 'denied there', 'arg-filtered'],
     [1, 2, 4, 5],
@@ -96,19 +100,27 @@ function comparisonLines(report: ReviewReport): string[] {
   const lines = [
     ...heading(`Compared with ${label}`),
     table.toString(),
-    ...wrap(`${label} from ${referenceOrigin(report)}, evaluated ${referenceTarget(report)}.`.split(' '), ''),
+    ...wrap(
+      `${label} from ${t(referenceOrigin(report))}, evaluated ${t(referenceTarget(report))}.`.split(' '),
+      '',
+    ),
   ];
   for (const abi of comparison.abis) {
     if (abi.denied.length > 0) {
       const denied = newTable(['syscall', label, 'allowed there with', 'observed']);
       for (const entry of abi.denied) {
-        denied.push([entry.name, entry.outcomeText, unlockText(entry), entry.observed ? 'yes' : 'no']);
+        denied.push([
+          t(entry.name),
+          t(entry.outcomeText),
+          t(unlockText(entry)),
+          entry.observed ? 'yes' : 'no',
+        ]);
       }
       lines.push('', style.bold(`Allowed here, denied by ${label} (${abi.abi})`), denied.toString());
     }
     if (abi.conditional.length > 0) {
       const conditional = newTable(['syscall', 'condition'], [], [null, 0.7]);
-      for (const entry of abi.conditional) conditional.push([entry.name, entry.condition]);
+      for (const entry of abi.conditional) conditional.push([t(entry.name), t(entry.condition)]);
       lines.push(
         '',
         style.bold(`Allowed by ${label} only for some arguments (${abi.abi})`),
@@ -121,7 +133,7 @@ function comparisonLines(report: ReviewReport): string[] {
         style.bold(
           `Removed: ${plural(abi.removed.length, 'syscall')} ${label} allows and this profile does not (${abi.abi})`,
         ),
-        ...wrap(abi.removed),
+        ...wrap(abi.removed.map(t)),
       );
     }
   }
@@ -136,17 +148,17 @@ function riskLines(report: ReviewReport): string[] {
     lines.push(style.red(`Still allowed: review each (${needed.length})`));
     for (const risk of needed) {
       lines.push(
-        `${style.bold(risk.name)} ${style.dim(`[${risk.category}${risk.observed ? ', observed' : ', not observed'}]`)}`,
-        ...wrap(`why: ${risk.risk}`.split(' '), '    '),
-        ...wrap(`check: ${risk.check}`.split(' '), '    '),
+        `${style.bold(t(risk.name))} ${style.dim(`[${t(risk.category)}${risk.observed ? ', observed' : ', not observed'}]`)}`,
+        ...wrap(`why: ${t(risk.risk)}`.split(' '), '    '),
+        ...wrap(`check: ${t(risk.check)}`.split(' '), '    '),
       );
     }
   }
   if (removed.length > 0) {
     lines.push(
       '',
-      style.green(`Removed compared with ${report.comparison.reference.label} (${removed.length})`),
-      ...wrap(removed.map((risk) => risk.name)),
+      style.green(`Removed compared with ${t(report.comparison.reference.label)} (${removed.length})`),
+      ...wrap(removed.map((risk) => t(risk.name))),
     );
   }
   return lines;
@@ -156,14 +168,14 @@ function syscallLines(report: ReviewReport): string[] {
   const lines: string[] = [];
   for (const abi of report.syscalls) {
     const table = newTable(
-      ['group', 'syscall', 'calls', 'errors', 'runs', 'origin', report.comparison.reference.label],
+      ['group', 'syscall', 'calls', 'errors', 'runs', 'origin', t(report.comparison.reference.label)],
       [2, 3, 4],
     );
     for (const group of abi.groups) {
       group.syscalls.forEach((row, index) => {
         table.push([
           index === 0 ? group.title : '',
-          row.dangerous ? style.red(`${row.name} !`) : row.name,
+          row.dangerous ? style.red(`${t(row.name)} !`) : t(row.name),
           row.calls ?? '',
           row.errors || '',
           runsText(row, report.recorded),
@@ -180,10 +192,10 @@ function syscallLines(report: ReviewReport): string[] {
 
 async function profileLines(report: ReviewReport): Promise<string[]> {
   return [
-    ...heading(`The profile (${report.profile.name}.json, ${plural(report.profile.allowed, 'syscall')})`),
-    ...wrap(`${profileText(report)}.`.split(' '), ''),
+    ...heading(`The profile (${t(report.profile.name)}.json, ${plural(report.profile.allowed, 'syscall')})`),
+    ...wrap(`${t(profileText(report))}.`.split(' '), ''),
     '',
-    (await profileJson(report)).trimEnd(),
+    visibleLines((await profileJson(report)).trimEnd()),
   ];
 }
 
@@ -193,7 +205,7 @@ function applyLines(report: ReviewReport): string[] {
     ...report.apply.flatMap((step) => [
       style.bold(step.target),
       ...wrap(step.description.split(' ')),
-      ...step.code.flatMap((block) => block.text.split('\n').map((line) => `    ${line}`)),
+      ...step.code.flatMap((block) => block.text.split('\n').map((line) => `    ${t(line)}`)),
       '',
     ]),
   ];
@@ -201,8 +213,8 @@ function applyLines(report: ReviewReport): string[] {
 
 export async function renderText(report: ReviewReport): Promise<string> {
   const lines = [
-    style.bold(`Seccomp review: ${report.title}`),
-    ...report.comparison.abis.map((abi) => `${abi.abi}: ${style.bold(headlineText(report, abi))}`),
+    style.bold(`Seccomp review: ${t(report.title)}`),
+    ...report.comparison.abis.map((abi) => `${abi.abi}: ${style.bold(t(headlineText(report, abi)))}`),
     ...recordedLines(report),
     ...warningLines(report),
     ...comparisonLines(report),

@@ -1,6 +1,7 @@
 import { extname } from 'node:path';
 import { UserError } from '../errors.js';
 import { stringifyJson } from '../util/json-exact.js';
+import { inertJson } from '../util/visible.js';
 import type { ReviewReport } from './model.js';
 
 export const REPORT_FORMATS = ['md', 'html', 'json', 'text'] as const;
@@ -46,7 +47,7 @@ export async function renderReport(report: ReviewReport, format: ReportFormat): 
     case 'html':
       return (await import('./render-html.js')).renderHtml(report);
     case 'json':
-      return `${stringifyJson(report)}\n`;
+      return `${inertJson(stringifyJson(report))}\n`;
     case 'text':
       return (await import('./render-text.js')).renderText(report);
   }

@@ -1,6 +1,7 @@
 import { headlineSentence } from '../diff/headline.js';
 import { emitProfile } from '../profile/emit.js';
 import type { Verdict } from '../reference/evaluate.js';
+import { inertJson } from '../util/visible.js';
 import type {
   AbiAgainstReference,
   RecordedSummary,
@@ -114,9 +115,12 @@ export function profileText(report: ReviewReport): string {
   return `${profile.defaultAction} (every other call ${profile.defaultOutcome}) on ${profile.architectures.join(', ')}; ${origin}`;
 }
 
-/** The profile as it is saved and loaded: the text `seccomp-learn generate` writes. */
-export function profileJson(report: ReviewReport): Promise<string> {
-  return emitProfile(report.profile.document, 'docker', report.profile.name);
+/**
+ * The profile as it is saved and loaded: the text `seccomp-learn generate` writes, with the control
+ * characters JSON.stringify leaves raw (DEL, C1) written as \u escapes, which mean the same.
+ */
+export async function profileJson(report: ReviewReport): Promise<string> {
+  return inertJson(await emitProfile(report.profile.document, 'docker', report.profile.name));
 }
 
 /** Splits our own sentences into plain text and `backticked` code spans, for each renderer to mark up. */

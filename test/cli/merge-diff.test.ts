@@ -154,7 +154,7 @@ describe('diff', () => {
       'allowed',
     );
     const markdown = (await cli(['diff', profile, '--markdown'])).stdout;
-    expect(markdown).toContain('| `mount` |  | EPERM | CAP_SYS_ADMIN |');
+    expect(markdown).toContain('| `mount` |  | EPERM | CAP\\_SYS\\_ADMIN |');
     expect(markdown).toContain('#### Dangerous syscalls the workload still needs');
     const text = await cli(['diff', profile]);
     expect(text.stderr).toMatch(/x86_64: 3 allowed vs \d+ in Docker's default, \d+ fewer \(\d+(\.\d)?%\)/);

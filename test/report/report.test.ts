@@ -309,7 +309,10 @@ describe('report on several recordings and with options', () => {
       '## Seccomp review: ``',
       '| Workload | ``',
     ]);
-    expect(md.stdout).toContain('## Seccomp review: ``sh -c <script>x()</script> \\| `a```');
+    // The fence is longer than the backtick run inside, padded where the text ends in a backtick;
+    // in a table cell the pipe is escaped for the table, elsewhere it stays as it is.
+    expect(md.stdout).toContain('## Seccomp review: `` sh -c <script>x()</script> | `a` ``\n');
+    expect(md.stdout).toContain('| Workload | `` sh -c <script>x()</script> \\| `a` `` |');
   });
 
   it('chooses the format: --format, else the extension, else Markdown when piped', async () => {

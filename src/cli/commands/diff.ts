@@ -9,6 +9,7 @@ import {
 } from '../../diff/markdown.js';
 import { UserError } from '../../errors.js';
 import { type LearningInput, readLearningInput } from '../../inputs.js';
+import { visible } from '../../util/visible.js';
 import { abiFlag, kernelFlag } from '../flags.js';
 import { newTable, printJson, say, style, warn } from '../output.js';
 
@@ -42,10 +43,11 @@ function allowlistOf(input: LearningInput, options: ComparisonOptions) {
   return sets;
 }
 
+/** Names (from the inputs, so made visible) filled into lines of about 100 columns. */
 function wrapNames(names: string[]): string {
   const lines: string[] = [];
   let line = '  ';
-  for (const name of names) {
+  for (const name of names.map(visible)) {
     if (line.length + name.length > 100) {
       lines.push(line);
       line = '  ';
@@ -72,11 +74,11 @@ export async function runDiff(files: string[], flags: DiffFlags): Promise<void> 
       if (abi.removed.length > 0)
         say(`${style.green(`removed (${abi.removed.length}):`)}\n${wrapNames(abi.removed)}`);
       for (const change of abi.changed)
-        say(`changed ${change.name}: ${change.from.action} → ${change.to.action}`);
+        say(visible(`changed ${change.name}: ${change.from.action} → ${change.to.action}`));
       if (abi.added.length + abi.removed.length + abi.changed.length === 0) say('no change');
     }
     if (diff.defaultChanged)
-      say(`default action: ${diff.defaultChanged.from.action} → ${diff.defaultChanged.to.action}`);
+      say(visible(`default action: ${diff.defaultChanged.from.action} → ${diff.defaultChanged.to.action}`));
     return;
   }
 
@@ -85,9 +87,9 @@ export async function runDiff(files: string[], flags: DiffFlags): Promise<void> 
     throw new UserError(`${files[0]}: nothing on ${options.abi ?? 'any ABI'} to compare`);
   if (flags.json) return printJson(comparison);
   if (flags.markdown) return void process.stdout.write(comparisonMarkdown(comparison));
-  const name = comparison.reference.label;
+  const name = visible(comparison.reference.label);
   for (const abi of comparison.abis) {
-    say(style.bold(headlineText(abi, name)));
+    say(style.bold(visible(headlineText(abi, comparison.reference.label))));
     const denied = entriesOf(abi, 'denied');
     if (denied.length > 0) {
       const table = newTable(
@@ -97,17 +99,18 @@ export async function runDiff(files: string[], flags: DiffFlags): Promise<void> 
       );
       for (const entry of denied)
         table.push([
-          entry.name,
+          visible(entry.name),
           entry.usage?.calls ?? '',
-          entry.errnoName ?? entry.outcome.action,
-          unlockText(entry),
+          visible(entry.errnoName ?? entry.outcome.action),
+          visible(unlockText(entry)),
         ]);
       say(table.toString());
     }
     const conditional = entriesOf(abi, 'conditional');
     if (conditional.length > 0) {
       const table = newTable(['allowed for some arguments', 'calls', 'condition'], [1], [null, null, 0.6]);
-      for (const entry of conditional) table.push([entry.name, entry.usage?.calls ?? '', entry.condition]);
+      for (const entry of conditional)
+        table.push([visible(entry.name), entry.usage?.calls ?? '', visible(entry.condition)]);
       say(table.toString());
     }
     const allowed = entriesOf(abi, 'allowed').map((entry) => entry.name);
@@ -118,12 +121,12 @@ export async function runDiff(files: string[], flags: DiffFlags): Promise<void> 
     );
     if (abi.risks.needed.length > 0) {
       const table = newTable(['dangerous, still needed', 'why', 'check'], [], [null, 0.45, 0.35]);
-      for (const risk of abi.risks.needed) table.push([risk.name, risk.risk, risk.check]);
+      for (const risk of abi.risks.needed) table.push([risk.name, risk.risk, risk.check].map(visible));
       say(table.toString());
     }
     if (abi.risks.removed.length > 0) {
       say(
-        `dangerous syscalls ${name} allows that this profile removes: ${abi.risks.removed.map((risk) => risk.name).join(' ')}`,
+        `dangerous syscalls ${name} allows that this profile removes: ${abi.risks.removed.map((risk) => visible(risk.name)).join(' ')}`,
       );
     }
   }

@@ -9,6 +9,7 @@ import { needsOfProfile, needsOfRecording } from '../../profile/needs.js';
 import { writeRecording } from '../../recording/io.js';
 import { writeFileAtomic } from '../../util/files.js';
 import { stringifyJson } from '../../util/json-exact.js';
+import { visible } from '../../util/visible.js';
 import { printRecordingSummary } from '../learned.js';
 import { newTable, printJson, say, style, warn } from '../output.js';
 
@@ -39,13 +40,13 @@ async function check(files: string[], flags: MergeFlags): Promise<void> {
   for (const need of unknown) warn(need.message);
   if (flags.json) printJson({ profile: profileFile, covers: gaps.length === 0, gaps, unknown });
   if (gaps.length === 0) {
-    say(style.green(`${profileFile} covers ${others.length} input(s)`));
+    say(style.green(`${visible(profileFile)} covers ${others.length} input(s)`));
     return;
   }
   const table = newTable(['syscall', 'ABI', 'needed by', 'the profile']);
-  for (const gap of gaps) table.push([gap.name, gap.abi, gap.source, gap.detail]);
+  for (const gap of gaps) table.push([gap.name, gap.abi, gap.source, gap.detail].map(visible));
   say(table.toString());
-  say(style.red(`${profileFile} does not cover ${gaps.length} syscall(s)`));
+  say(style.red(`${visible(profileFile)} does not cover ${gaps.length} syscall(s)`));
   process.exitCode = 1;
 }
 
@@ -86,12 +87,12 @@ export async function runMerge(files: string[], flags: MergeFlags): Promise<void
     await writeRecording(flags.output, merged, files);
     if (flags.json) printJson({ output: flags.output, runs: merged.runs, warnings: merged.warnings });
     printRecordingSummary(merged);
-    say(`merged ${files.length} recording(s), ${merged.runs} run(s): ${flags.output}`);
+    say(`merged ${files.length} recording(s), ${merged.runs} run(s): ${visible(flags.output)}`);
     return;
   }
   const { profile, conflicts } = mergeProfiles(profiles);
   for (const conflict of conflicts) warn(`conflicting errnoRet for ${conflict}: the lower one is kept`);
   await writeFileAtomic(flags.output, `${stringifyJson(profile)}\n`, files);
   if (flags.json) printJson({ output: flags.output, conflicts });
-  say(`merged ${files.length} profile(s): ${flags.output}`);
+  say(`merged ${files.length} profile(s): ${visible(flags.output)}`);
 }

@@ -4,6 +4,7 @@ import { buildReport, reportInputs } from '../../report/model.js';
 import { chooseFormat, type ReportFormat, renderReport } from '../../report/render.js';
 import { headlineText } from '../../report/words.js';
 import { writeFileAtomic } from '../../util/files.js';
+import { visible } from '../../util/visible.js';
 import { abiFlag, kernelFlag } from '../flags.js';
 import { say, warn } from '../output.js';
 
@@ -37,6 +38,6 @@ export async function runReport(files: string[], flags: ReportFlags): Promise<vo
     return;
   }
   await writeFileAtomic(flags.output, text, files);
-  for (const abi of report.comparison.abis) say(`${abi.abi}: ${headlineText(report, abi)}`);
-  say(`report: ${flags.output} (${format})`);
+  for (const abi of report.comparison.abis) say(`${abi.abi}: ${visible(headlineText(report, abi))}`);
+  say(`report: ${visible(flags.output)} (${format})`);
 }
