@@ -8,6 +8,7 @@ import {
   readdir,
   readFile,
   stat,
+  symlink,
   writeFile,
 } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -66,6 +67,15 @@ describe('-o onto what is not a regular file', () => {
     const result = await cli(['log-profile', '-o', '/proc/self/fd/1']);
     expect(result.exitCode, result.stderr).toBe(0);
     expect(JSON.parse(result.stdout).defaultAction).toBe('SCMP_ACT_LOG');
+  });
+
+  it('a symbolic link to /proc/self/fd/1 (as /dev/stdout is) writes standard output and stays a link', async () => {
+    const stdout = path('stdout');
+    await symlink('/proc/self/fd/1', stdout);
+    const result = await cli(['generate', recording, '-o', stdout]);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout).defaultAction).toBe('SCMP_ACT_ERRNO');
+    expect((await lstat(stdout)).isSymbolicLink()).toBe(true);
   });
 
   it('refuses a directory with exit 2', async () => {
