@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type CliResult, cli, ROOT } from '../helpers/cli.js';
+import { BIN, type CliResult, cli, ROOT } from '../helpers/cli.js';
 
 const isRoot = process.getuid?.() === 0;
 const strace = join(ROOT, 'samples/traces/strace-c-busybox-sh.txt');
@@ -86,6 +86,63 @@ describe('-o onto what is not a regular file', () => {
       `seccomp-learn: error: cannot write ${directory}: it is a directory`,
     );
     expect(await readdir(directory)).toEqual([]);
+  });
+});
+
+/** The built CLI as an unprivileged user (nobody), set up by root: what a user without root sees. */
+async function cliAsNobody(args: string[]): Promise<CliResult> {
+  const result = await execa(
+    'setpriv',
+    ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BIN, ...args],
+    { reject: false, env: { NO_COLOR: '1' } },
+  );
+  return { exitCode: result.exitCode, stdout: String(result.stdout), stderr: String(result.stderr) };
+}
+
+describe.skipIf(!isRoot)('without root', () => {
+  beforeAll(async () => {
+    await chmod(dir, 0o755); // mkdtemp's 0700 would keep nobody out of everything
+  });
+
+  it("overwrites someone else's writable file in place: its owner and mode stay", async () => {
+    const shared = path('shared');
+    await mkdir(shared);
+    await chmod(shared, 0o777);
+    const file = join(shared, 'root-owned.json');
+    await writeFile(file, 'old');
+    await chmod(file, 0o666);
+    const result = await cliAsNobody(['log-profile', '-o', file]);
+    expect(result.exitCode, result.stderr).toBe(0);
+    const after = await stat(file);
+    expect([after.uid, after.gid, after.mode & 0o777]).toEqual([0, 0, 0o666]);
+    expect(JSON.parse(await readFile(file, 'utf8')).defaultAction).toBe('SCMP_ACT_LOG');
+    expect((await readdir(shared)).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('record finds a read-only directory before it runs the workload', async () => {
+    const readOnly = path('read-only');
+    await mkdir(readOnly);
+    await chmod(readOnly, 0o555);
+    const ran = path('ran-dir');
+    await mkdir(ran);
+    await chmod(ran, 0o777);
+    const marker = join(ran, 'marker');
+    const result = await cliAsNobody([
+      'record',
+      '-o',
+      join(readOnly, 'app'),
+      '--',
+      'sh',
+      '-c',
+      'echo > "$1"',
+      'sh',
+      marker,
+    ]);
+    expectRefused(
+      result,
+      `cannot write ${join(readOnly, 'app')}.recording.json: directory ${readOnly} is not writable (EACCES)`,
+    );
+    await expect(stat(marker)).rejects.toThrow();
   });
 });
 
