@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { constants, type Stats } from 'node:fs';
+import { constants, rmSync, type Stats } from 'node:fs';
 import { access, lstat, open, readFile, readlink, realpath, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { InputError, UserError } from '../errors.js';
@@ -151,6 +151,29 @@ function writeStdio(fd: 1 | 2, text: string): Promise<void> {
   return new Promise((done, fail) => stream.write(text, (error) => (error ? fail(error) : done())));
 }
 
+/**
+ * While outputs are written, Ctrl-C, SIGTERM or SIGHUP (a FIFO whose reader never comes, say)
+ * removes the temporary files before the process dies of the signal. Only where nothing else
+ * handles the signal: `record` keeps its own handlers (for the workload) until the writes are done.
+ */
+function removeOnStop(staged: readonly { temporary: string }[]): () => void {
+  const installed: [NodeJS.Signals, () => void][] = [];
+  const uninstall = (): void => {
+    for (const [signal, handler] of installed) process.off(signal, handler);
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    if (process.listenerCount(signal) > 0) continue;
+    const handler = (): void => {
+      for (const { temporary } of staged) rmSync(temporary, { force: true });
+      uninstall();
+      process.kill(process.pid, signal);
+    };
+    process.on(signal, handler);
+    installed.push([signal, handler]);
+  }
+  return uninstall;
+}
+
 function identity(info: Stats): string {
   return `${info.dev}:${info.ino}`;
 }
@@ -221,6 +244,7 @@ export class OutputPlan {
     };
     const staged: { output: PlannedOutput; temporary: string }[] = [];
     let current: PlannedOutput | undefined;
+    const stopGuard = removeOnStop(staged);
     try {
       for (const output of this.outputs) {
         if (output.how !== 'replace') continue;
@@ -272,6 +296,8 @@ export class OutputPlan {
       if (error instanceof UserError) throw error;
       if (!errorCode(error)) throw error;
       throw new UserError(`cannot write ${current?.path ?? 'output'}: ${problem(error)}`);
+    } finally {
+      stopGuard();
     }
   }
 }

@@ -78,6 +78,23 @@ describe('-o onto what is not a regular file', () => {
     expect((await lstat(stdout)).isSymbolicLink()).toBe(true);
   });
 
+  it('stopped while waiting for a FIFO reader, it leaves no temporary file', async () => {
+    const prefix = path('stopped');
+    await execa('mkfifo', [`${prefix}.profile.json`]);
+    const child = execa(process.execPath, [BIN, 'from-strace', strace, '-o', prefix], { reject: false });
+    // The recording is staged beside its name while the profile's FIFO waits for a reader.
+    while (!(await readdir(dir)).some((name) => name.startsWith('.') && name.endsWith('.tmp'))) {
+      if (child.exitCode !== null) break;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    child.kill('SIGTERM');
+    const result = await child;
+    expect(result.signal).toBe('SIGTERM');
+    expect((await readdir(dir)).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+    await expect(stat(`${prefix}.recording.json`)).rejects.toThrow();
+    expect((await lstat(`${prefix}.profile.json`)).isFIFO()).toBe(true);
+  });
+
   it('refuses a directory with exit 2', async () => {
     const directory = path('dir');
     await mkdir(directory);
