@@ -4,9 +4,9 @@ import { emitProfile, type ProfileFormat } from '../profile/emit.js';
 import { type GenerationNote, generateProfile } from '../profile/generate.js';
 import { needsOfRecording } from '../profile/needs.js';
 import { defaultRuntimeFor, type RuntimeChoice } from '../profile/runtime-baselines.js';
-import { writeRecording } from '../recording/io.js';
+import { recordingJson } from '../recording/io.js';
 import { type Recording, recordingAbis, totalCalls } from '../recording/model.js';
-import { writeFileAtomic } from '../util/files.js';
+import { checkOutputName, OutputPlan } from '../util/files.js';
 import { visible } from '../util/visible.js';
 import { newTable, printJson, say, style, warn } from './output.js';
 
@@ -78,27 +78,44 @@ export function printWarnings(recording: Recording): void {
   }
 }
 
+/** Where a learning command writes: PREFIX.recording.json and PREFIX.profile.json (or .yaml). */
+export interface LearnedOutputs {
+  recordingPath: string;
+  profilePath: string;
+  plan: OutputPlan;
+}
+
+/**
+ * Checks a learning command's outputs before it records or reads anything: a workload is not run
+ * (nor a log read) only to find that its results cannot be written, or would overwrite an input.
+ */
+export async function planLearned(flags: LearningFlags, inputs: readonly string[]): Promise<LearnedOutputs> {
+  checkOutputName(flags.output);
+  const recordingPath = `${flags.output}.recording.json`;
+  const profilePath = `${flags.output}.profile.${profileExtension(flags.format)}`;
+  return { recordingPath, profilePath, plan: await OutputPlan.check([recordingPath, profilePath], inputs) };
+}
+
 /**
  * The end of every learning command: the recording and its minimal profile written side by side
- * (atomically, never over an input), a summary on stderr, and with --json the same on stdout.
+ * (as planned by planLearned), a summary on stderr, and with --json the same on stdout.
  */
 export async function writeLearned(
   recording: Recording,
   flags: LearningFlags,
-  inputs: readonly string[],
+  outputs: LearnedOutputs,
 ): Promise<void> {
-  const recordingPath = `${flags.output}.recording.json`;
-  const profilePath = `${flags.output}.profile.${profileExtension(flags.format)}`;
+  const { recordingPath, profilePath } = outputs;
   const runtime = flags.runtime ?? defaultRuntimeFor(recording);
   const { profile, notes } = generateProfile(
     needsOfRecording(recording),
     generationOptions({ ...flags, runtime }),
   );
-  await writeRecording(recordingPath, recording, inputs);
-  await writeFileAtomic(
-    profilePath,
-    await emitProfile(profile, flags.format, basename(flags.output)),
-    inputs,
+  await outputs.plan.write(
+    new Map([
+      [recordingPath, recordingJson(recording)],
+      [profilePath, await emitProfile(profile, flags.format, basename(flags.output))],
+    ]),
   );
   printRecordingSummary(recording);
   printNotes(notes);

@@ -8,11 +8,15 @@ export async function readRecording(path: string, warn: (message: string) => voi
   return validateRecording(await readJsonFile(path), path, warn);
 }
 
+export function recordingJson(recording: Recording): string {
+  // stringifyJson: fields kept from newer writers may hold integers beyond 2^53 (bigint).
+  return `${stringifyJson(recording)}\n`;
+}
+
 export async function writeRecording(
   path: string,
   recording: Recording,
   inputs: readonly string[],
 ): Promise<void> {
-  // stringifyJson: fields kept from newer writers may hold integers beyond 2^53 (bigint).
-  await writeFileAtomic(path, `${stringifyJson(recording)}\n`, inputs);
+  await writeFileAtomic(path, recordingJson(recording), inputs);
 }

@@ -97,7 +97,7 @@ export function referenceDataFile(name: string): string {
   return join(packageRoot(), 'data', 'reference', name);
 }
 
-function isBuiltin(name: string): name is BuiltinReference {
+export function isBuiltinReference(name: string): name is BuiltinReference {
   return (BUILTIN_REFERENCES as readonly string[]).includes(name);
 }
 
@@ -110,7 +110,7 @@ export async function loadReference(
   nameOrFile: string,
   options: LoadReferenceOptions = {},
 ): Promise<Reference> {
-  if (!isBuiltin(nameOrFile)) {
+  if (!isBuiltinReference(nameOrFile)) {
     const profile = await readProfile(nameOrFile);
     return {
       profile,

@@ -7,7 +7,7 @@ import { RecordingBuilder } from '../../recording/builder.js';
 import { type ActionChoice, parseTimeBound, recordMatcher, refused } from '../../sources/audit-filter.js';
 import { hostInfo } from '../../sources/host.js';
 import { VERSION } from '../../version.js';
-import { incompleteExitCode, type LearningFlags, writeLearned } from '../learned.js';
+import { incompleteExitCode, type LearningFlags, planLearned, writeLearned } from '../learned.js';
 
 export const DEFAULT_AUDIT_LOG = '/var/log/audit/audit.log';
 
@@ -77,6 +77,9 @@ export async function runFromAudit(file: string | undefined, flags: FromAuditFla
     comm: flags.comm,
     exe: flags.exe,
   });
+  const read = flags.dmesg || flags.journal ? undefined : (file ?? DEFAULT_AUDIT_LOG);
+  // Before a large log is read: the outputs can be written and are not the log itself.
+  const outputs = await planLearned(flags, read && read !== '-' ? [read] : []);
   const host = hostInfo();
   const input = openInput(file, flags);
   const builder = new RecordingBuilder();
@@ -122,7 +125,7 @@ export async function runFromAudit(file: string | undefined, flags: FromAuditFla
     seccompLearn: VERSION,
     ...(flags.pid ? { pid: Number(flags.pid) } : {}),
   });
-  await writeLearned(recording, flags, file && file !== '-' ? [file] : []);
+  await writeLearned(recording, flags, outputs);
   const incomplete = incompleteExitCode(recording, flags.allowIncomplete);
   if (incomplete !== undefined) process.exitCode = incomplete;
 }

@@ -7,7 +7,7 @@ import { RecordingBuilder } from '../../recording/builder.js';
 import type { Recording } from '../../recording/model.js';
 import { hostInfo } from '../../sources/host.js';
 import { VERSION } from '../../version.js';
-import { type LearningFlags, writeLearned } from '../learned.js';
+import { type LearningFlags, planLearned, writeLearned } from '../learned.js';
 
 function open(file: string): Readable {
   return file === '-' ? process.stdin : createReadStream(file);
@@ -32,6 +32,7 @@ async function learnRun(files: string[]): Promise<Recording> {
 export async function runFromStrace(files: string[], flags: LearningFlags): Promise<void> {
   if (files.filter((file) => file === '-').length > 1)
     throw new InputError('-', undefined, 'standard input can be read once');
+  const outputs = await planLearned(flags, files);
   const merger = new RecordingMerger();
   // Files of one `strace -ff -o PREFIX` run (PREFIX.PID) are one run; any other file is a run of its own.
   const { groups, others } = groupFfFiles(files.filter((file) => file !== '-'));
@@ -41,5 +42,5 @@ export async function runFromStrace(files: string[], flags: LearningFlags): Prom
   ];
   if (files.includes('-')) runs.push(['-']);
   for (const run of runs) merger.add(await learnRun(run));
-  await writeLearned(merger.result(), flags, files);
+  await writeLearned(merger.result(), flags, outputs);
 }

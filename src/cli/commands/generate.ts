@@ -4,7 +4,7 @@ import { emitProfile } from '../../profile/emit.js';
 import { generateProfile } from '../../profile/generate.js';
 import { needsOfRecording } from '../../profile/needs.js';
 import { readRecording } from '../../recording/io.js';
-import { writeFileAtomic } from '../../util/files.js';
+import { checkOutputName, OutputPlan } from '../../util/files.js';
 import { type GenerationFlags, generationOptions, printNotes, printWarnings } from '../learned.js';
 import { printJson, say, warn } from '../output.js';
 
@@ -14,6 +14,8 @@ interface GenerateFlags extends GenerationFlags {
 }
 
 export async function runGenerate(files: string[], flags: GenerateFlags): Promise<void> {
+  checkOutputName(flags.output);
+  const plan = flags.output === undefined ? undefined : await OutputPlan.check([flags.output], files);
   const merger = new RecordingMerger();
   for (const file of files) merger.add(await readRecording(file, warn), file);
   const merged = merger.result();
@@ -24,11 +26,11 @@ export async function runGenerate(files: string[], flags: GenerateFlags): Promis
     flags.name ?? (flags.output ? basename(flags.output).replace(/\.(json|ya?ml)$/, '') : 'seccomp-learn');
   const text = await emitProfile(profile, flags.format, name);
   printNotes(notes);
-  if (!flags.output) {
+  if (flags.output === undefined || !plan) {
     process.stdout.write(text);
     return;
   }
-  await writeFileAtomic(flags.output, text, files);
+  await plan.write({ [flags.output]: text });
   const allowed = profile.syscalls?.[0]?.names.length ?? 0;
   say(
     `profile: ${flags.output} (${allowed} syscalls allowed from ${merger.count} run(s), ${profile.architectures?.join(', ')})`,

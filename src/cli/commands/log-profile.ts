@@ -1,14 +1,16 @@
 import { emitProfile, type ProfileFormat } from '../../profile/emit.js';
 import { logProfile } from '../../profile/log-profile.js';
-import { writeFileAtomic } from '../../util/files.js';
+import { checkOutputName, OutputPlan } from '../../util/files.js';
 import { say } from '../output.js';
 
 export async function runLogProfile(flags: { output?: string; format: ProfileFormat }): Promise<void> {
+  checkOutputName(flags.output);
+  const plan = flags.output === undefined ? undefined : await OutputPlan.check([flags.output]);
   const text = await emitProfile(logProfile(), flags.format, 'seccomp-learn-log');
-  if (!flags.output) {
+  if (flags.output === undefined || !plan) {
     process.stdout.write(text);
     return;
   }
-  await writeFileAtomic(flags.output, text);
+  await plan.write({ [flags.output]: text });
   say(`complain-mode profile: ${flags.output}`);
 }

@@ -6,8 +6,8 @@ import { mergeProfiles } from '../../merge/profiles.js';
 import { RecordingMerger } from '../../merge/recordings.js';
 import type { SeccompProfile } from '../../profile/model.js';
 import { needsOfProfile, needsOfRecording } from '../../profile/needs.js';
-import { writeRecording } from '../../recording/io.js';
-import { writeFileAtomic } from '../../util/files.js';
+import { recordingJson } from '../../recording/io.js';
+import { checkOutputName, OutputPlan } from '../../util/files.js';
 import { stringifyJson } from '../../util/json-exact.js';
 import { visible } from '../../util/visible.js';
 import { printRecordingSummary } from '../learned.js';
@@ -67,7 +67,9 @@ async function* readAhead(files: string[], window = 8): AsyncGenerator<LearningI
 
 export async function runMerge(files: string[], flags: MergeFlags): Promise<void> {
   if (flags.check) return check(files, flags);
-  if (!flags.output) throw new UserError('merge needs -o OUT (or --check)');
+  checkOutputName(flags.output);
+  if (flags.output === undefined) throw new UserError('merge needs -o OUT (or --check)');
+  const plan = await OutputPlan.check([flags.output], files);
   // One input at a time: memory grows with distinct syscalls, not with the number of runs.
   const recordings = new RecordingMerger();
   const profiles: SeccompProfile[] = [];
@@ -84,7 +86,7 @@ export async function runMerge(files: string[], flags: MergeFlags): Promise<void
   }
   if (kind === 'recording') {
     const merged = recordings.result();
-    await writeRecording(flags.output, merged, files);
+    await plan.write({ [flags.output]: recordingJson(merged) });
     if (flags.json) printJson({ output: flags.output, runs: merged.runs, warnings: merged.warnings });
     printRecordingSummary(merged);
     say(`merged ${files.length} recording(s), ${merged.runs} run(s): ${visible(flags.output)}`);
@@ -92,7 +94,7 @@ export async function runMerge(files: string[], flags: MergeFlags): Promise<void
   }
   const { profile, conflicts } = mergeProfiles(profiles);
   for (const conflict of conflicts) warn(`conflicting errnoRet for ${conflict}: the lower one is kept`);
-  await writeFileAtomic(flags.output, `${stringifyJson(profile)}\n`, files);
+  await plan.write({ [flags.output]: `${stringifyJson(profile)}\n` });
   if (flags.json) printJson({ output: flags.output, conflicts });
   say(`merged ${files.length} profile(s): ${visible(flags.output)}`);
 }

@@ -8,7 +8,7 @@ import { recordContainer } from '../../sources/container-record.js';
 import { hostInfo } from '../../sources/host.js';
 import { withStraceRun } from '../../sources/strace-run.js';
 import { VERSION } from '../../version.js';
-import { incompleteExitCode, type LearningFlags, writeLearned } from '../learned.js';
+import { incompleteExitCode, type LearningFlags, planLearned, writeLearned } from '../learned.js';
 
 interface RecordFlags extends LearningFlags {
   auditLog?: string;
@@ -34,6 +34,8 @@ export async function runRecord(command: string[], flags: RecordFlags): Promise<
   if (pid !== undefined && command.length > 0)
     throw new UserError('give either a command or --pid, not both');
   if (durationSeconds !== undefined && pid === undefined) throw new UserError('--duration goes with --pid');
+  // Before the workload runs: an output that cannot be written is found now, not after the run.
+  const outputs = await planLearned(flags, []);
 
   const container = pid === undefined ? parseContainerRun(command) : undefined;
   if (container) {
@@ -41,7 +43,7 @@ export async function runRecord(command: string[], flags: RecordFlags): Promise<
       command,
       flags.auditLog ? { auditLog: flags.auditLog } : {},
     );
-    await writeLearned(recording, flags, []);
+    await writeLearned(recording, flags, outputs);
     process.exitCode = incompleteExitCode(recording, flags.allowIncomplete) ?? exitCode;
     return;
   }
@@ -69,7 +71,7 @@ export async function runRecord(command: string[], flags: RecordFlags): Promise<
         seccompLearn: VERSION,
         ...(run.exitCode === undefined ? {} : { exitCode: run.exitCode }),
       });
-      await writeLearned(recording, flags, []);
+      await writeLearned(recording, flags, outputs);
       return run.exitCode;
     },
   );
