@@ -1,8 +1,8 @@
 import { UserError } from '../errors.js';
-import { ABIS, abiInfo } from '../syscalls/abi.js';
-import { syscallExists } from '../syscalls/table.js';
+import { ABIS, type Abi, abiInfo } from '../syscalls/abi.js';
+import { syscallExists, syscallNamesOf } from '../syscalls/table.js';
 import { type DefaultActionChoice, defaultActionFields } from './default-action.js';
-import type { SeccompProfile } from './model.js';
+import { ERRNO_ENOSYS, type SeccompProfile, type SeccompRule } from './model.js';
 import type { SyscallNeeds } from './needs.js';
 import { ALWAYS_ALLOWED, baselineFor, type RuntimeChoice } from './runtime-baselines.js';
 
@@ -86,10 +86,27 @@ export function generateProfile(needs: SyscallNeeds, options: GenerateOptions): 
     }
   }
 
+  const allowed = [...names].sort();
   const profile: SeccompProfile = {
     ...defaultActionFields(options.defaultAction),
     architectures: abis.map((abi) => abiInfo(abi).scmpArch),
-    syscalls: [{ names: [...names].sort(), action: 'SCMP_ACT_ALLOW' }],
+    syscalls: [
+      { names: allowed, action: 'SCMP_ACT_ALLOW' },
+      ...(options.defaultAction === 'enosys' ? [enosysRule(abis, names)] : []),
+    ],
   };
   return { profile, notes };
+}
+
+/**
+ * `defaultErrnoRet` is not honoured everywhere: Docker 20.10 (Debian 12's docker.io) drops it and
+ * denied calls get EPERM, and the SeccompProfile CRD has no such field. An explicit ERRNO rule with
+ * errnoRet 38 for every other syscall libseccomp knows on these ABIs says ENOSYS in a form every
+ * engine honours (runc and crun skip names their libseccomp does not know); `defaultErrnoRet`
+ * stays beside it for engines that do read it and for syscalls newer than the table.
+ */
+function enosysRule(abis: readonly Abi[], allowed: ReadonlySet<string>): SeccompRule {
+  const known = new Set(abis.flatMap((abi) => syscallNamesOf(abi)));
+  const names = [...known].filter((name) => !allowed.has(name)).sort();
+  return { names, action: 'SCMP_ACT_ERRNO', errnoRet: ERRNO_ENOSYS };
 }
