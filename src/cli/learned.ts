@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import type { DefaultActionChoice } from '../profile/default-action.js';
-import { emitProfile, type ProfileFormat } from '../profile/emit.js';
+import { emitProfile, formatWarnings, type ProfileFormat, type SpoApiVersion } from '../profile/emit.js';
 import { type GenerationNote, generateProfile } from '../profile/generate.js';
 import { needsOfRecording } from '../profile/needs.js';
 import { defaultRuntimeFor, type RuntimeChoice } from '../profile/runtime-baselines.js';
@@ -13,6 +13,7 @@ export interface GenerationFlags {
   defaultAction: DefaultActionChoice;
   runtime: RuntimeChoice;
   format: ProfileFormat;
+  spoApi: SpoApiVersion;
   allow: string[];
   deny: string[];
   json?: boolean;
@@ -96,11 +97,12 @@ export async function writeLearned(
   await writeRecording(recordingPath, recording, inputs);
   await writeFileAtomic(
     profilePath,
-    await emitProfile(profile, flags.format, basename(flags.output)),
+    await emitProfile(profile, flags.format, { name: basename(flags.output), spoApi: flags.spoApi }),
     inputs,
   );
   printRecordingSummary(recording);
   printNotes(notes);
+  for (const warning of formatWarnings(profile, flags.format)) warn(warning);
   say(`recording: ${recordingPath}`);
   say(
     `profile:   ${profilePath} (${profile.syscalls?.[0]?.names.length ?? 0} syscalls allowed, ${profile.architectures?.join(', ')})`,

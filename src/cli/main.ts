@@ -1,7 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { UserError } from '../errors.js';
 import { DEFAULT_ACTION_CHOICES } from '../profile/default-action.js';
-import { PROFILE_FORMATS } from '../profile/emit.js';
+import { PROFILE_FORMATS, SPO_API_VERSIONS } from '../profile/emit.js';
 import { RUNTIME_CHOICES } from '../profile/runtime-baselines.js';
 import { REPORT_FORMATS } from '../report/render.js';
 import { ACTION_CHOICES } from '../sources/audit-filter.js';
@@ -19,6 +19,16 @@ function examples(lines: string[]): string {
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, ...value.split(',').filter((name) => name !== '')];
+}
+
+/** --spo-api: which served version of the SeccompProfile CRD the object names. */
+function spoApiOption(): Option {
+  return new Option(
+    '--spo-api <version>',
+    'with --format spo: SeccompProfile apiVersion (v1: Security Profiles Operator 1.0.0 and later; v1beta1: earlier)',
+  )
+    .choices(SPO_API_VERSIONS)
+    .default('v1');
 }
 
 /** How a profile is made: shared by every command that writes one. */
@@ -49,6 +59,7 @@ function addGenerationOptions(command: Command, learnsContainers = false): Comma
         .choices(PROFILE_FORMATS)
         .default('docker'),
     )
+    .addOption(spoApiOption())
     .option('--allow <names>', 'also allow these syscalls (comma-separated, repeatable)', collect, [])
     .option('--deny <names>', 'never allow these syscalls (comma-separated, repeatable)', collect, [])
     .option('--json', 'print a machine-readable summary on stdout');
@@ -212,6 +223,7 @@ export function buildProgram(): Command {
     )
     .option('-o, --output <file>', 'write it here instead of stdout')
     .addOption(new Option('--format <format>', 'profile format').choices(PROFILE_FORMATS).default('docker'))
+    .addOption(spoApiOption())
     .addHelpText(
       'after',
       `

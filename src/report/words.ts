@@ -116,7 +116,7 @@ export function profileText(report: ReviewReport): string {
 
 /** The profile as it is saved and loaded: the text `seccomp-learn generate` writes. */
 export function profileJson(report: ReviewReport): Promise<string> {
-  return emitProfile(report.profile.document, 'docker', report.profile.name);
+  return emitProfile(report.profile.document, 'docker', { name: report.profile.name });
 }
 
 /** Splits our own sentences into plain text and `backticked` code spans, for each renderer to mark up. */

@@ -105,9 +105,11 @@ describe('emitProfile', () => {
   const { profile } = generateProfile(needs([['x86_64', ['read']]]), base);
 
   it('writes Docker JSON, the OCI config.json fragment and a Kubernetes SeccompProfile', async () => {
-    expect(JSON.parse(await emitProfile(profile, 'docker', 'x'))).toEqual(profile);
-    expect(JSON.parse(await emitProfile(profile, 'oci', 'x'))).toEqual({ linux: { seccomp: profile } });
-    const yaml = await emitProfile(profile, 'spo', 'My App_1');
+    expect(JSON.parse(await emitProfile(profile, 'docker', { name: 'x' }))).toEqual(profile);
+    expect(JSON.parse(await emitProfile(profile, 'oci', { name: 'x' }))).toEqual({
+      linux: { seccomp: profile },
+    });
+    const yaml = await emitProfile(profile, 'spo', { name: 'My App_1' });
     expect(yaml).toContain('apiVersion: security-profiles-operator.x-k8s.io/v1\nkind: SeccompProfile\n');
     expect(yaml).toContain('name: my-app-1');
     expect(yaml).toContain('defaultAction: SCMP_ACT_ERRNO');

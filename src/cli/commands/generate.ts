@@ -1,12 +1,12 @@
 import { basename } from 'node:path';
 import { RecordingMerger } from '../../merge/recordings.js';
-import { emitProfile } from '../../profile/emit.js';
+import { emitProfile, formatWarnings } from '../../profile/emit.js';
 import { generateProfile } from '../../profile/generate.js';
 import { needsOfRecording } from '../../profile/needs.js';
 import { readRecording } from '../../recording/io.js';
 import { writeFileAtomic } from '../../util/files.js';
 import { type GenerationFlags, generationOptions, printNotes, printWarnings } from '../learned.js';
-import { printJson, say } from '../output.js';
+import { printJson, say, warn } from '../output.js';
 
 interface GenerateFlags extends GenerationFlags {
   output?: string;
@@ -22,8 +22,9 @@ export async function runGenerate(files: string[], flags: GenerateFlags): Promis
   const { profile, notes } = generateProfile(needsOfRecording(merged), generationOptions(flags));
   const name =
     flags.name ?? (flags.output ? basename(flags.output).replace(/\.(json|ya?ml)$/, '') : 'seccomp-learn');
-  const text = await emitProfile(profile, flags.format, name);
+  const text = await emitProfile(profile, flags.format, { name, spoApi: flags.spoApi });
   printNotes(notes);
+  for (const warning of formatWarnings(profile, flags.format)) warn(warning);
   if (!flags.output) {
     process.stdout.write(text);
     return;
