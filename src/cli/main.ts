@@ -32,7 +32,9 @@ function spoApiOption(): Option {
 }
 
 /** How a profile is made: shared by every command that writes one. */
-function addGenerationOptions(command: Command, learnsContainers = false): Command {
+const JSON_HELP = 'print a machine-readable summary on stdout';
+
+function addGenerationOptions(command: Command, learnsContainers = false, jsonHelp = JSON_HELP): Command {
   const runtime = new Option(
     '--runtime <runtime>',
     'container runtime whose own post-filter calls to allow (none: not for a container)',
@@ -62,11 +64,11 @@ function addGenerationOptions(command: Command, learnsContainers = false): Comma
     .addOption(spoApiOption())
     .option('--allow <names>', 'also allow these syscalls (comma-separated, repeatable)', collect, [])
     .option('--deny <names>', 'never allow these syscalls (comma-separated, repeatable)', collect, [])
-    .option('--json', 'print a machine-readable summary on stdout');
+    .option('--json', jsonHelp);
 }
 
 /** Commands that learn a recording and write it with its profile. */
-function addLearningOptions(command: Command): Command {
+function addLearningOptions(command: Command, jsonHelp = JSON_HELP): Command {
   return addGenerationOptions(
     command.option(
       '-o, --output <prefix>',
@@ -74,6 +76,7 @@ function addLearningOptions(command: Command): Command {
       'seccomp-learn',
     ),
     true,
+    jsonHelp,
   );
 }
 
@@ -122,8 +125,10 @@ export function buildProgram(): Command {
           'seccomp-learn record --pid 4242 --duration 60 -o worker',
           'seccomp-learn record -o web -- docker run --rm --network none myimage ./selftest',
           'seccomp-learn record -o web -- podman run --rm myimage ./selftest',
+          'seccomp-learn record --json -o app -- ./app | jq .profile   # the app prints to stderr here',
         ]),
       ),
+    "print a machine-readable summary on stdout; the workload's own stdout then goes to stderr, so stdout holds the JSON alone",
   ).action(async (command: string[], options) =>
     (await import('./commands/record.js')).runRecord(command, options),
   );
