@@ -34,6 +34,10 @@ function spoApiOption(): Option {
 /** How a profile is made: shared by every command that writes one. */
 const JSON_HELP = 'print a machine-readable summary on stdout';
 
+/** diff and report: one meaning of --arch (src/diff/compare.ts comparisonHost). */
+const ARCH_HELP =
+  "the native ABI of the host to judge for (x86_64, aarch64, …): the reference is loaded as that host's runtime loads it, and the ABIs it runs are compared (x86_64: x86_64, x86, x32); default: the recordings' host, else this machine's";
+
 function addGenerationOptions(command: Command, learnsContainers = false, jsonHelp = JSON_HELP): Command {
   const runtime = new Option(
     '--runtime <runtime>',
@@ -275,11 +279,11 @@ Next steps:
       "compare a profile or recording with Docker's default (or Podman's, containerd's, a file), or two with each other",
     )
     .description(
-      'With one input: every syscall on either side gets a status against the reference, evaluated as its runtime loads it for this host (--arch), capabilities (--cap-add/--cap-drop) and kernel (--kernel): allowed, conditional (only for some arguments), denied (with the capability that would allow it) or unneeded (attack surface removed), with a headline and risk notes. With two inputs: what the second adds and removes relative to the first.',
+      'With one input: every syscall on either side gets a status against the reference, evaluated as its runtime loads it for the host (--arch), capabilities (--cap-add/--cap-drop) and kernel (--kernel): allowed, conditional (only for some arguments), denied (with the capability that would allow it) or unneeded (attack surface removed), with a headline and risk notes. With two inputs: what the second adds and removes relative to the first.',
     )
     .argument('<input...>', 'a profile or recording; or two of them to compare with each other')
     .option('--against <reference>', 'docker, podman, containerd, or a profile file', 'docker')
-    .option('--arch <abi>', 'only this ABI (x86_64, x86, x32, aarch64, …); default: every ABI of the input')
+    .option('--arch <abi>', ARCH_HELP)
     .option(
       '--cap-add <cap>',
       'a capability the container gets (as docker run --cap-add; repeatable)',
@@ -324,7 +328,7 @@ Next steps:
       'reference profile: docker, podman, containerd or a profile file',
       'docker',
     )
-    .option('--arch <abi>', "the host's native ABI (x86_64, aarch64, …; default: the recordings' host)")
+    .option('--arch <abi>', ARCH_HELP)
     .option(
       '--cap-add <caps>',
       'capabilities added to the container (comma-separated, repeatable)',
