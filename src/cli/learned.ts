@@ -33,11 +33,15 @@ function profileExtension(format: ProfileFormat): string {
   return format === 'spo' ? 'yaml' : 'json';
 }
 
-export function printNotes(notes: readonly GenerationNote[]): void {
-  const assumed = notes.filter((note) => note.kind === 'baseline' || note.kind === 'always');
-  if (assumed.length > 0) {
-    say(style.dim(`added without being observed: ${assumed.map((note) => note.name).join(' ')}`));
-  }
+export function printNotes(notes: readonly GenerationNote[], runtime: RuntimeChoice): void {
+  const names = (kind: GenerationNote['kind']) =>
+    notes.filter((note) => note.kind === kind).map((note) => note.name);
+  const baseline = names('baseline');
+  if (baseline.length > 0)
+    say(style.dim(`added by the ${runtime} runtime baseline, not observed: ${baseline.join(' ')}`));
+  const always = names('always');
+  if (always.length > 0)
+    say(style.dim(`always allowed so that a refused process can exit, not observed: ${always.join(' ')}`));
   for (const note of notes) {
     if (note.kind === 'partial-abi' || note.kind === 'no-such-syscall' || note.kind === 'deny') {
       warn(`${note.name}: ${note.message}`);
@@ -101,7 +105,7 @@ export async function writeLearned(
     inputs,
   );
   printRecordingSummary(recording);
-  printNotes(notes);
+  printNotes(notes, runtime);
   for (const warning of formatWarnings(profile, flags.format)) warn(warning);
   say(`recording: ${recordingPath}`);
   say(

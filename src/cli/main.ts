@@ -41,7 +41,7 @@ const ARCH_HELP =
 function addGenerationOptions(command: Command, learnsContainers = false, jsonHelp = JSON_HELP): Command {
   const runtime = new Option(
     '--runtime <runtime>',
-    'container runtime whose own post-filter calls to allow (none: not for a container)',
+    `container runtime whose own post-filter calls to allow (none: not for a container)${learnsContainers ? '; default: none when the recording observed the runtime (containers, audit records), else runc' : ''}`,
   ).choices(RUNTIME_CHOICES);
   return command
     .addOption(
@@ -52,11 +52,7 @@ function addGenerationOptions(command: Command, learnsContainers = false, jsonHe
         .choices(DEFAULT_ACTION_CHOICES)
         .default('errno'),
     )
-    .addOption(
-      learnsContainers
-        ? runtime.default(undefined, 'runc; none when the runtime was observed (containers, audit)')
-        : runtime.default('runc'),
-    )
+    .addOption(learnsContainers ? runtime : runtime.default('runc'))
     .addOption(
       new Option(
         '--format <format>',

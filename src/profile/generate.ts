@@ -46,7 +46,11 @@ export function generateProfile(needs: SyscallNeeds, options: GenerateOptions): 
   for (const name of [...baseline.syscalls].sort()) {
     if (names.has(name) || !existsSomewhere(name)) continue;
     names.add(name);
-    notes.push({ kind: 'baseline', name, message: `added for the runtime (${versions}), not observed` });
+    notes.push({
+      kind: 'baseline',
+      name,
+      message: `added by the ${options.runtime} runtime baseline (${versions}), not observed`,
+    });
   }
   for (const name of ALWAYS_ALLOWED) {
     if (names.has(name) || !existsSomewhere(name)) continue;

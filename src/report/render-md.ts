@@ -2,6 +2,7 @@ import { fewerText } from '../diff/headline.js';
 import { unlockText } from '../diff/markdown.js';
 import type { ReportRisk, ReviewReport } from './model.js';
 import {
+  assumedByReason,
   codeSpans,
   headlineText,
   hostsText,
@@ -200,12 +201,8 @@ function syscallsSection(report: ReviewReport): string[] {
       ),
     );
   }
-  const assumed = report.profile.assumed;
-  if (assumed.length > 0) {
-    lines.push(
-      `Allowed without being observed (${assumed.length}): ${assumed.map((name) => code(name.name)).join(' ')}`,
-      '',
-    );
+  for (const [why, names] of assumedByReason(report)) {
+    lines.push(`${why} (${names.length}): ${names.map((name) => code(name)).join(' ')}`, '');
   }
   return lines;
 }

@@ -3,6 +3,7 @@ import { emitProfile } from '../profile/emit.js';
 import type { Verdict } from '../reference/evaluate.js';
 import type {
   AbiAgainstReference,
+  AssumedName,
   RecordedSummary,
   ReportWarning,
   ReviewReport,
@@ -55,6 +56,26 @@ const ORIGIN_TEXT: Readonly<Record<RowOrigin, string>> = {
   'not-observed': 'not observed',
   profile: 'in the profile',
 };
+
+/** The names allowed without being observed, one line per reason, each saying where they come from. */
+export function assumedByReason(report: ReviewReport): [string, string[]][] {
+  const lines: [string, string[]][] = [];
+  const runtime = report.profile.runtime;
+  const reasons: [AssumedName['reason'], string][] = [
+    [
+      'baseline',
+      `Added by the ${runtime && runtime !== 'none' ? `${runtime} ` : ''}runtime baseline, not observed`,
+    ],
+    ['always', 'Always allowed so that a refused process can still exit, not observed'],
+    ['allow', 'Added by --allow, not observed'],
+    ['not-observed', 'Allowed by the given profile, not observed'],
+  ];
+  for (const [reason, why] of reasons) {
+    const names = report.profile.assumed.filter((name) => name.reason === reason).map((name) => name.name);
+    if (names.length > 0) lines.push([why, names]);
+  }
+  return lines;
+}
 
 export function originText(row: SyscallRow): string {
   const origin = ORIGIN_TEXT[row.origin];

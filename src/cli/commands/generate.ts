@@ -23,7 +23,7 @@ export async function runGenerate(files: string[], flags: GenerateFlags): Promis
   const name =
     flags.name ?? (flags.output ? basename(flags.output).replace(/\.(json|ya?ml)$/, '') : 'seccomp-learn');
   const text = await emitProfile(profile, flags.format, { name, spoApi: flags.spoApi });
-  printNotes(notes);
+  printNotes(notes, flags.runtime);
   for (const warning of formatWarnings(profile, flags.format)) warn(warning);
   if (!flags.output) {
     process.stdout.write(text);
