@@ -1,6 +1,12 @@
 import { basename } from 'node:path';
 import type { LearningInput } from '../inputs.js';
-import { type JudgingTarget, needsOfProfile, needsOfRecording, type SyscallNeeds } from '../profile/needs.js';
+import {
+  exitPathOn,
+  type JudgingTarget,
+  needsOfProfile,
+  needsOfRecording,
+  type SyscallNeeds,
+} from '../profile/needs.js';
 import type { Recording } from '../recording/model.js';
 import { loadReference, type ReferenceSource } from '../reference/builtin.js';
 import { capabilitySet } from '../reference/capabilities.js';
@@ -60,7 +66,10 @@ export function judgingTarget(
   };
 }
 
-/** What an input needs per ABI, with call and run counts when it is a recording. */
+/**
+ * What an input needs per ABI, with call and run counts when it is a recording; a recording also
+ * needs the exit path (exitPathOn), counted or not, as the profile generated from it allows it.
+ */
 export function usageOf(
   input: LearningInput,
   target: JudgingTarget,
@@ -69,10 +78,10 @@ export function usageOf(
   const needs = new Map<Abi, Map<string, Usage>>();
   for (const abi of needsOfRecording(input.recording).keys()) {
     const table = input.recording.abis[abi] ?? {};
-    needs.set(
-      abi,
-      new Map(Object.entries(table).map(([name, stats]) => [name, { calls: stats.calls, runs: stats.runs }])),
-    );
+    const usage = new Map<string, Usage>(exitPathOn(abi).map((name) => [name, {}]));
+    for (const [name, stats] of Object.entries(table))
+      usage.set(name, { calls: stats.calls, runs: stats.runs });
+    needs.set(abi, usage);
   }
   return needs;
 }

@@ -3,8 +3,8 @@ import { ABIS, type Abi, abiInfo } from '../syscalls/abi.js';
 import { syscallExists, syscallNamesOf } from '../syscalls/table.js';
 import { type DefaultActionChoice, defaultActionFields } from './default-action.js';
 import { ERRNO_ENOSYS, type SeccompProfile, type SeccompRule } from './model.js';
-import type { SyscallNeeds } from './needs.js';
-import { ALWAYS_ALLOWED, baselineFor, type RuntimeChoice } from './runtime-baselines.js';
+import { exitPathOn, type SyscallNeeds } from './needs.js';
+import { baselineFor, type RuntimeChoice } from './runtime-baselines.js';
 
 export interface GenerateOptions {
   defaultAction: DefaultActionChoice;
@@ -52,8 +52,8 @@ export function generateProfile(needs: SyscallNeeds, options: GenerateOptions): 
       message: `added by the ${options.runtime} runtime baseline (${versions}), not observed`,
     });
   }
-  for (const name of ALWAYS_ALLOWED) {
-    if (names.has(name) || !existsSomewhere(name)) continue;
+  for (const name of new Set(abis.flatMap(exitPathOn))) {
+    if (names.has(name)) continue;
     names.add(name);
     notes.push({ kind: 'always', name, message: 'always allowed so that a refused process can still exit' });
   }

@@ -111,6 +111,25 @@ describe('merge', () => {
 });
 
 describe('diff', () => {
+  it('counts the exit path as needed, as generate and report do, though strace -c never shows it', async () => {
+    const recording = await read(`${shell}.recording.json`);
+    expect(recording.abis.x86_64.exit_group).toBeUndefined();
+    const diff = JSON.parse((await cli(['diff', `${shell}.recording.json`, '--json'])).stdout);
+    const entries: { name: string; status: string; usage?: { calls?: number } }[] = diff.abis[0].diff.entries;
+    for (const name of ['exit', 'exit_group']) {
+      expect(
+        entries.find((entry) => entry.name === name),
+        name,
+      ).toMatchObject({ status: 'allowed' });
+    }
+    const text = await cli(['diff', `${shell}.recording.json`]);
+    const unused = /never used \(\d+\):\n([\s\S]*?)(\n\S|$)/.exec(text.stderr)?.[1] ?? '';
+    expect(unused).not.toMatch(/\bexit(_group)?\b/);
+    const report = JSON.parse((await cli(['report', `${shell}.recording.json`, '--format', 'json'])).stdout);
+    expect(report.comparison.abis[0].removed).not.toContain('exit_group');
+    expect(report.comparison.abis[0].removed).not.toContain('exit');
+  });
+
   it('--arch means the host to judge for in diff and report alike: the ABIs that host runs', async () => {
     const { writeFile } = await import('node:fs/promises');
     const recording = await read(`${shell}.recording.json`);
@@ -148,7 +167,14 @@ describe('diff', () => {
     const comparison = JSON.parse(result.stdout);
     expect(comparison.reference.name).toBe('docker');
     const [x86] = comparison.abis;
-    const needed = Object.keys((await read(`${container}.recording.json`)).abis.x86_64);
+    // What was observed, plus the exit path every profile allows.
+    const needed = [
+      ...new Set([
+        ...Object.keys((await read(`${container}.recording.json`)).abis.x86_64),
+        'exit',
+        'exit_group',
+      ]),
+    ];
     const statusOf = new Map(
       x86.diff.entries.map((entry: { name: string; status: string }) => [entry.name, entry.status]),
     );
