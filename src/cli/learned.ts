@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import type { DefaultActionChoice } from '../profile/default-action.js';
-import { emitProfile, type ProfileFormat } from '../profile/emit.js';
+import { emitProfile, formatWarnings, type ProfileFormat, type SpoApiVersion } from '../profile/emit.js';
 import { type GenerationNote, generateProfile } from '../profile/generate.js';
 import { needsOfRecording } from '../profile/needs.js';
 import { defaultRuntimeFor, type RuntimeChoice } from '../profile/runtime-baselines.js';
@@ -14,6 +14,7 @@ export interface GenerationFlags {
   defaultAction: DefaultActionChoice;
   runtime: RuntimeChoice;
   format: ProfileFormat;
+  spoApi: SpoApiVersion;
   allow: string[];
   deny: string[];
   json?: boolean;
@@ -33,11 +34,15 @@ function profileExtension(format: ProfileFormat): string {
   return format === 'spo' ? 'yaml' : 'json';
 }
 
-export function printNotes(notes: readonly GenerationNote[]): void {
-  const assumed = notes.filter((note) => note.kind === 'baseline' || note.kind === 'always');
-  if (assumed.length > 0) {
-    say(style.dim(`added without being observed: ${assumed.map((note) => visible(note.name)).join(' ')}`));
-  }
+export function printNotes(notes: readonly GenerationNote[], runtime: RuntimeChoice): void {
+  const names = (kind: GenerationNote['kind']) =>
+    notes.filter((note) => note.kind === kind).map((note) => visible(note.name));
+  const baseline = names('baseline');
+  if (baseline.length > 0)
+    say(style.dim(`added by the ${runtime} runtime baseline, not observed: ${baseline.join(' ')}`));
+  const always = names('always');
+  if (always.length > 0)
+    say(style.dim(`always allowed so that a refused process can exit, not observed: ${always.join(' ')}`));
   for (const note of notes) {
     if (note.kind === 'partial-abi' || note.kind === 'no-such-syscall' || note.kind === 'deny') {
       warn(`${note.name}: ${note.message}`);
@@ -114,11 +119,15 @@ export async function writeLearned(
   await outputs.plan.write(
     new Map([
       [recordingPath, recordingJson(recording)],
-      [profilePath, await emitProfile(profile, flags.format, basename(flags.output))],
+      [
+        profilePath,
+        await emitProfile(profile, flags.format, { name: basename(flags.output), spoApi: flags.spoApi }),
+      ],
     ]),
   );
   printRecordingSummary(recording);
-  printNotes(notes);
+  printNotes(notes, runtime);
+  for (const warning of formatWarnings(profile, flags.format)) warn(warning);
   say(`recording: ${visible(recordingPath)}`);
   say(
     `profile:   ${visible(profilePath)} (${profile.syscalls?.[0]?.names.length ?? 0} syscalls allowed, ${profile.architectures?.join(', ')})`,

@@ -1,7 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { UserError } from '../errors.js';
 import { DEFAULT_ACTION_CHOICES } from '../profile/default-action.js';
-import { PROFILE_FORMATS } from '../profile/emit.js';
+import { PROFILE_FORMATS, SPO_API_VERSIONS } from '../profile/emit.js';
 import { RUNTIME_CHOICES } from '../profile/runtime-baselines.js';
 import { REPORT_FORMATS } from '../report/render.js';
 import { ACTION_CHOICES } from '../sources/audit-filter.js';
@@ -22,11 +22,27 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, ...value.split(',').filter((name) => name !== '')];
 }
 
+/** --spo-api: which served version of the SeccompProfile CRD the object names. */
+function spoApiOption(): Option {
+  return new Option(
+    '--spo-api <version>',
+    'with --format spo: SeccompProfile apiVersion (v1: Security Profiles Operator 1.0.0 and later; v1beta1: earlier)',
+  )
+    .choices(SPO_API_VERSIONS)
+    .default('v1');
+}
+
 /** How a profile is made: shared by every command that writes one. */
-function addGenerationOptions(command: Command, learnsContainers = false): Command {
+const JSON_HELP = 'print a machine-readable summary on stdout';
+
+/** diff and report: one meaning of --arch (src/diff/compare.ts comparisonHost). */
+const ARCH_HELP =
+  "the native ABI of the host to judge for (x86_64, aarch64, …): the reference is loaded as that host's runtime loads it, and the ABIs it runs are compared (x86_64: x86_64, x86, x32); default: the recordings' host, else this machine's";
+
+function addGenerationOptions(command: Command, learnsContainers = false, jsonHelp = JSON_HELP): Command {
   const runtime = new Option(
     '--runtime <runtime>',
-    'container runtime whose own post-filter calls to allow (none: not for a container)',
+    `container runtime whose own post-filter calls to allow (none: not for a container)${learnsContainers ? '; default: none when the recording observed the runtime (containers, audit records), else runc' : ''}`,
   ).choices(RUNTIME_CHOICES);
   return command
     .addOption(
@@ -37,11 +53,7 @@ function addGenerationOptions(command: Command, learnsContainers = false): Comma
         .choices(DEFAULT_ACTION_CHOICES)
         .default('errno'),
     )
-    .addOption(
-      learnsContainers
-        ? runtime.default(undefined, 'runc; none when the runtime was observed (containers, audit)')
-        : runtime.default('runc'),
-    )
+    .addOption(learnsContainers ? runtime : runtime.default('runc'))
     .addOption(
       new Option(
         '--format <format>',
@@ -50,13 +62,14 @@ function addGenerationOptions(command: Command, learnsContainers = false): Comma
         .choices(PROFILE_FORMATS)
         .default('docker'),
     )
+    .addOption(spoApiOption())
     .option('--allow <names>', 'also allow these syscalls (comma-separated, repeatable)', collect, [])
     .option('--deny <names>', 'never allow these syscalls (comma-separated, repeatable)', collect, [])
-    .option('--json', 'print a machine-readable summary on stdout');
+    .option('--json', jsonHelp);
 }
 
 /** Commands that learn a recording and write it with its profile. */
-function addLearningOptions(command: Command): Command {
+function addLearningOptions(command: Command, jsonHelp = JSON_HELP): Command {
   return addGenerationOptions(
     command.option(
       '-o, --output <prefix>',
@@ -64,6 +77,7 @@ function addLearningOptions(command: Command): Command {
       'seccomp-learn',
     ),
     true,
+    jsonHelp,
   );
 }
 
@@ -112,8 +126,10 @@ export function buildProgram(): Command {
           'seccomp-learn record --pid 4242 --duration 60 -o worker',
           'seccomp-learn record -o web -- docker run --rm --network none myimage ./selftest',
           'seccomp-learn record -o web -- podman run --rm myimage ./selftest',
+          'seccomp-learn record --json -o app -- ./app | jq .profile   # the app prints to stderr here',
         ]),
       ),
+    "print a machine-readable summary on stdout; the workload's own stdout then goes to stderr, so stdout holds the JSON alone",
   ).action(async (command: string[], options) =>
     (await import('./commands/record.js')).runRecord(command, options),
   );
@@ -213,6 +229,7 @@ export function buildProgram(): Command {
     )
     .option('-o, --output <file>', 'write it here instead of stdout')
     .addOption(new Option('--format <format>', 'profile format').choices(PROFILE_FORMATS).default('docker'))
+    .addOption(spoApiOption())
     .addHelpText(
       'after',
       `
@@ -259,11 +276,11 @@ Next steps:
       "compare a profile or recording with Docker's default (or Podman's, containerd's, a file), or two with each other",
     )
     .description(
-      'With one input: every syscall on either side gets a status against the reference, evaluated as its runtime loads it for this host (--arch), capabilities (--cap-add/--cap-drop) and kernel (--kernel): allowed, conditional (only for some arguments), denied (with the capability that would allow it) or unneeded (attack surface removed), with a headline and risk notes. With two inputs: what the second adds and removes relative to the first.',
+      'With one input: every syscall on either side gets a status against the reference, evaluated as its runtime loads it for the host (--arch), capabilities (--cap-add/--cap-drop) and kernel (--kernel): allowed, conditional (only for some arguments), denied (with the capability that would allow it) or unneeded (attack surface removed), with a headline and risk notes. With two inputs: what the second adds and removes relative to the first.',
     )
     .argument('<input...>', 'a profile or recording; or two of them to compare with each other')
     .option('--against <reference>', 'docker, podman, containerd, or a profile file', 'docker')
-    .option('--arch <abi>', 'only this ABI (x86_64, x86, x32, aarch64, …); default: every ABI of the input')
+    .option('--arch <abi>', ARCH_HELP)
     .option(
       '--cap-add <cap>',
       'a capability the container gets (as docker run --cap-add; repeatable)',
@@ -308,7 +325,7 @@ Next steps:
       'reference profile: docker, podman, containerd or a profile file',
       'docker',
     )
-    .option('--arch <abi>', "the host's native ABI (x86_64, aarch64, …; default: the recordings' host)")
+    .option('--arch <abi>', ARCH_HELP)
     .option(
       '--cap-add <caps>',
       'capabilities added to the container (comma-separated, repeatable)',

@@ -1,11 +1,18 @@
 import { basename } from 'node:path';
 import type { LearningInput } from '../inputs.js';
-import { type JudgingTarget, needsOfProfile, needsOfRecording, type SyscallNeeds } from '../profile/needs.js';
+import {
+  exitPathOn,
+  type JudgingTarget,
+  needsOfProfile,
+  needsOfRecording,
+  type SyscallNeeds,
+} from '../profile/needs.js';
+import type { Recording } from '../recording/model.js';
 import { loadReference, type ReferenceSource } from '../reference/builtin.js';
 import { capabilitySet } from '../reference/capabilities.js';
 import { evaluateProfile } from '../reference/evaluate.js';
 import { hostKernel, type KernelVersion } from '../reference/kernel.js';
-import { type Abi, hostAbi } from '../syscalls/abi.js';
+import { type Abi, abisOfHost, hostAbi } from '../syscalls/abi.js';
 import { diffAgainstReference, type ReferenceDiff, type Usage } from './diff.js';
 import { referenceLabel } from './headline.js';
 import { type RiskNotes, riskNotesForDiff } from './risk.js';
@@ -13,8 +20,11 @@ import { type RiskNotes, riskNotesForDiff } from './risk.js';
 export interface ComparisonOptions {
   /** docker, podman, containerd or a profile file. */
   against: string;
-  /** Only this ABI (default: every ABI the input has). */
-  abi?: Abi;
+  /**
+   * `--arch`, in diff and report alike: the native ABI of the host the profile is judged for. The
+   * reference is evaluated as that host's runtime loads it (its archMap entry), and the ABIs that
+   * host runs (x86_64: x86_64, x86, x32) are compared. Default: see comparisonHost.
+   */
   host?: Abi;
   capAdd?: readonly string[];
   capDrop?: readonly string[];
@@ -33,9 +43,20 @@ export interface ReferenceComparison {
   abis: AbiComparison[];
 }
 
+/**
+ * The host a comparison is for when --arch does not say: the one every recording was made on, else
+ * this machine. One rule for diff and report.
+ */
+export function comparisonHost(arch: Abi | undefined, recordings: readonly Recording[]): Abi {
+  if (arch) return arch;
+  const hosts = new Set(recordings.flatMap((recording) => recording.provenance.map((run) => run.host.arch)));
+  const [only] = hosts;
+  return hosts.size === 1 && only ? only : hostAbi();
+}
+
 /** The judging target the options describe: the host, Docker-style capabilities, the kernel. */
 export function judgingTarget(
-  options: Omit<ComparisonOptions, 'against' | 'abi'>,
+  options: Omit<ComparisonOptions, 'against'>,
   defaultCapabilities?: readonly string[],
 ): JudgingTarget {
   return {
@@ -45,7 +66,10 @@ export function judgingTarget(
   };
 }
 
-/** What an input needs per ABI, with call and run counts when it is a recording. */
+/**
+ * What an input needs per ABI, with call and run counts when it is a recording; a recording also
+ * needs the exit path (exitPathOn), counted or not, as the profile generated from it allows it.
+ */
 export function usageOf(
   input: LearningInput,
   target: JudgingTarget,
@@ -54,10 +78,10 @@ export function usageOf(
   const needs = new Map<Abi, Map<string, Usage>>();
   for (const abi of needsOfRecording(input.recording).keys()) {
     const table = input.recording.abis[abi] ?? {};
-    needs.set(
-      abi,
-      new Map(Object.entries(table).map(([name, stats]) => [name, { calls: stats.calls, runs: stats.runs }])),
-    );
+    const usage = new Map<string, Usage>(exitPathOn(abi).map((name) => [name, {}]));
+    for (const [name, stats] of Object.entries(table))
+      usage.set(name, { calls: stats.calls, runs: stats.runs });
+    needs.set(abi, usage);
   }
   return needs;
 }
@@ -73,8 +97,10 @@ export async function compareWithReference(
   const reference = await loadReference(options.against);
   const target = judgingTarget(options, reference.defaultCapabilities);
   const abis: AbiComparison[] = [];
+  // ABIs the host does not run: its runtime's reference says nothing useful about them.
+  const hostAbis = abisOfHost(target.hostAbi);
   for (const [abi, syscalls] of usageOf(input, target)) {
-    if (options.abi !== undefined && abi !== options.abi) continue;
+    if (!hostAbis.includes(abi)) continue;
     const evaluated = evaluateProfile(reference.profile, { ...target, abi, dialect: reference.dialect });
     const diff = diffAgainstReference({ abi, syscalls }, evaluated);
     abis.push({ diff, risks: riskNotesForDiff(diff) });

@@ -1,8 +1,47 @@
 import { stringifyJson } from '../util/json-exact.js';
-import type { SeccompProfile } from './model.js';
+import { ERRNO_EPERM, type SeccompProfile, type SeccompRule } from './model.js';
 
 export const PROFILE_FORMATS = ['docker', 'oci', 'spo'] as const;
 export type ProfileFormat = (typeof PROFILE_FORMATS)[number];
+
+/**
+ * The Security Profiles Operator serves SeccompProfile as v1 (from SPO v1.0.0, the storage version)
+ * and v1beta1 (every release before, still served): both with the same schema
+ * (data/spo/seccompprofile.crd.yaml).
+ */
+export const SPO_API_VERSIONS = ['v1', 'v1beta1'] as const;
+export type SpoApiVersion = (typeof SPO_API_VERSIONS)[number];
+
+export interface EmitOptions {
+  /** The Kubernetes object's name for `spo`. */
+  name: string;
+  /** The SeccompProfile API version for `spo` (default v1). */
+  spoApi?: SpoApiVersion;
+}
+
+/** The architectures the SeccompProfile CRD's enum lists (LOONGARCH64, M68K, SH, SHEB are missing). */
+const SPO_ARCHITECTURES: ReadonlySet<string> = new Set([
+  'SCMP_ARCH_NATIVE',
+  'SCMP_ARCH_X86',
+  'SCMP_ARCH_X86_64',
+  'SCMP_ARCH_X32',
+  'SCMP_ARCH_ARM',
+  'SCMP_ARCH_AARCH64',
+  'SCMP_ARCH_MIPS',
+  'SCMP_ARCH_MIPS64',
+  'SCMP_ARCH_MIPS64N32',
+  'SCMP_ARCH_MIPSEL',
+  'SCMP_ARCH_MIPSEL64',
+  'SCMP_ARCH_MIPSEL64N32',
+  'SCMP_ARCH_PPC',
+  'SCMP_ARCH_PPC64',
+  'SCMP_ARCH_PPC64LE',
+  'SCMP_ARCH_S390',
+  'SCMP_ARCH_S390X',
+  'SCMP_ARCH_PARISC',
+  'SCMP_ARCH_PARISC64',
+  'SCMP_ARCH_RISCV64',
+]);
 
 /** Kubernetes object names: lower-case RFC 1123 subdomain. */
 function kubernetesName(name: string): string {
@@ -13,11 +52,61 @@ function kubernetesName(name: string): string {
   return cleaned.slice(0, 253) || 'seccomp-learn-profile';
 }
 
-/** The profile as the text a user loads; `name` names the Kubernetes object for `spo`. */
+function spoRule(rule: SeccompRule): SeccompRule {
+  return {
+    names: rule.names,
+    action: rule.action,
+    ...(rule.errnoRet === undefined ? {} : { errnoRet: rule.errnoRet }),
+    ...(rule.args && rule.args.length > 0 ? { args: rule.args } : {}),
+  };
+}
+
+/**
+ * The profile as a SeccompProfile `spec`: only the fields the CRD defines (strict field validation
+ * refuses others, e.g. `defaultErrnoRet`), with what could not be expressed as warnings.
+ */
+export function spoSpec(profile: SeccompProfile): { spec: SeccompProfile; warnings: string[] } {
+  const warnings: string[] = [];
+  const errno = profile.defaultErrnoRet;
+  if (profile.defaultAction === 'SCMP_ACT_ERRNO' && errno !== undefined && errno !== ERRNO_EPERM) {
+    const spelled = (profile.syscalls ?? []).some(
+      (rule) => rule.action === 'SCMP_ACT_ERRNO' && rule.errnoRet === errno,
+    );
+    warnings.push(
+      spelled
+        ? `SeccompProfile has no defaultErrnoRet: the syscalls libseccomp knows get errno ${errno} from an explicit rule, any newer one gets the runtime's EPERM`
+        : `SeccompProfile has no defaultErrnoRet: refused calls get the runtime's EPERM, not errno ${errno}`,
+    );
+  }
+  const architectures = profile.architectures?.filter((arch) => SPO_ARCHITECTURES.has(arch));
+  const dropped = profile.architectures?.filter((arch) => !SPO_ARCHITECTURES.has(arch)) ?? [];
+  if (dropped.length > 0) {
+    warnings.push(
+      `the SeccompProfile CRD does not accept ${dropped.join(', ')}: left out of architectures (the node's native ABI is always filtered)`,
+    );
+  }
+  if (profile.archMap) warnings.push('archMap is not a SeccompProfile field: left out');
+  const spec: SeccompProfile = {
+    defaultAction: profile.defaultAction,
+    ...(architectures && architectures.length > 0 ? { architectures } : {}),
+    ...(profile.flags ? { flags: profile.flags } : {}),
+    ...(profile.listenerPath ? { listenerPath: profile.listenerPath } : {}),
+    ...(profile.listenerMetadata ? { listenerMetadata: profile.listenerMetadata } : {}),
+    ...(profile.syscalls ? { syscalls: profile.syscalls.map(spoRule) } : {}),
+  };
+  return { spec, warnings };
+}
+
+/** What a format cannot carry of this profile, for the user to read before loading it. */
+export function formatWarnings(profile: SeccompProfile, format: ProfileFormat): string[] {
+  return format === 'spo' ? spoSpec(profile).warnings : [];
+}
+
+/** The profile as the text a user loads. */
 export async function emitProfile(
   profile: SeccompProfile,
   format: ProfileFormat,
-  name: string,
+  options: EmitOptions,
 ): Promise<string> {
   switch (format) {
     case 'docker':
@@ -27,10 +116,13 @@ export async function emitProfile(
     case 'spo': {
       const { stringify } = await import('yaml');
       const document = {
-        apiVersion: 'security-profiles-operator.x-k8s.io/v1',
+        apiVersion: `security-profiles-operator.x-k8s.io/${options.spoApi ?? 'v1'}`,
         kind: 'SeccompProfile',
-        metadata: { name: kubernetesName(name), annotations: { 'generated-by': 'seccomp-learn' } },
-        spec: profile,
+        metadata: {
+          name: kubernetesName(options.name),
+          annotations: { 'generated-by': 'seccomp-learn' },
+        },
+        spec: spoSpec(profile).spec,
       };
       return stringify(document, { lineWidth: 0 });
     }

@@ -1,10 +1,10 @@
 import { UserError } from '../errors.js';
-import { ABIS, abiInfo } from '../syscalls/abi.js';
-import { syscallExists } from '../syscalls/table.js';
+import { ABIS, type Abi, abiInfo } from '../syscalls/abi.js';
+import { syscallExists, syscallNamesOf } from '../syscalls/table.js';
 import { type DefaultActionChoice, defaultActionFields } from './default-action.js';
-import type { SeccompProfile } from './model.js';
-import type { SyscallNeeds } from './needs.js';
-import { ALWAYS_ALLOWED, baselineFor, type RuntimeChoice } from './runtime-baselines.js';
+import { ERRNO_ENOSYS, type SeccompProfile, type SeccompRule } from './model.js';
+import { exitPathOn, type SyscallNeeds } from './needs.js';
+import { baselineFor, type RuntimeChoice } from './runtime-baselines.js';
 
 export interface GenerateOptions {
   defaultAction: DefaultActionChoice;
@@ -46,10 +46,14 @@ export function generateProfile(needs: SyscallNeeds, options: GenerateOptions): 
   for (const name of [...baseline.syscalls].sort()) {
     if (names.has(name) || !existsSomewhere(name)) continue;
     names.add(name);
-    notes.push({ kind: 'baseline', name, message: `added for the runtime (${versions}), not observed` });
+    notes.push({
+      kind: 'baseline',
+      name,
+      message: `added by the ${options.runtime} runtime baseline (${versions}), not observed`,
+    });
   }
-  for (const name of ALWAYS_ALLOWED) {
-    if (names.has(name) || !existsSomewhere(name)) continue;
+  for (const name of new Set(abis.flatMap(exitPathOn))) {
+    if (names.has(name)) continue;
     names.add(name);
     notes.push({ kind: 'always', name, message: 'always allowed so that a refused process can still exit' });
   }
@@ -86,10 +90,27 @@ export function generateProfile(needs: SyscallNeeds, options: GenerateOptions): 
     }
   }
 
+  const allowed = [...names].sort();
   const profile: SeccompProfile = {
     ...defaultActionFields(options.defaultAction),
     architectures: abis.map((abi) => abiInfo(abi).scmpArch),
-    syscalls: [{ names: [...names].sort(), action: 'SCMP_ACT_ALLOW' }],
+    syscalls: [
+      { names: allowed, action: 'SCMP_ACT_ALLOW' },
+      ...(options.defaultAction === 'enosys' ? [enosysRule(abis, names)] : []),
+    ],
   };
   return { profile, notes };
+}
+
+/**
+ * `defaultErrnoRet` is not honoured everywhere: Docker 20.10 (Debian 12's docker.io) drops it and
+ * denied calls get EPERM, and the SeccompProfile CRD has no such field. An explicit ERRNO rule with
+ * errnoRet 38 for every other syscall libseccomp knows on these ABIs says ENOSYS in a form every
+ * engine honours (runc and crun skip names their libseccomp does not know); `defaultErrnoRet`
+ * stays beside it for engines that do read it and for syscalls newer than the table.
+ */
+function enosysRule(abis: readonly Abi[], allowed: ReadonlySet<string>): SeccompRule {
+  const known = new Set(abis.flatMap((abi) => syscallNamesOf(abi)));
+  const names = [...known].filter((name) => !allowed.has(name)).sort();
+  return { names, action: 'SCMP_ACT_ERRNO', errnoRet: ERRNO_ENOSYS };
 }

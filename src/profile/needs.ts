@@ -2,10 +2,21 @@ import type { Recording } from '../recording/model.js';
 import { evaluateProfile, permittedSyscalls } from '../reference/evaluate.js';
 import type { KernelVersion } from '../reference/kernel.js';
 import { ABIS, type Abi } from '../syscalls/abi.js';
+import { syscallExists } from '../syscalls/table.js';
 import type { SeccompProfile } from './model.js';
+import { ALWAYS_ALLOWED } from './runtime-baselines.js';
 
 /** Which syscall names a workload needs, per ABI: what profiles, diffs and checks compare. */
 export type SyscallNeeds = Map<Abi, Set<string>>;
+
+/**
+ * The exit path on `abi`: allowed by every generated profile and needed by every workload, though a
+ * recording may not show it (strace -c never counts exit and exit_group, which do not return).
+ * `generate` adds it and `diff` counts it as needed, so neither calls it unused.
+ */
+export function exitPathOn(abi: Abi): string[] {
+  return ALWAYS_ALLOWED.filter((name) => syscallExists(abi, name));
+}
 
 export function needsOfRecording(recording: Recording): SyscallNeeds {
   const needs: SyscallNeeds = new Map();

@@ -166,6 +166,9 @@ export function mostCalledChart(recorded: RecordedSummary): string {
   return `<svg class="chart" role="img" aria-label="${escapeHtml(title)}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}"><title>${escapeHtml(title)}</title>${bars.join('')}</svg>`;
 }
 
+/** Allowed by assumption: the runtime baseline, the exit path, --allow, or a given profile. */
+const ASSUMED_LABEL = 'not observed (runtime baseline, exit path, --allow)';
+
 /** How many allowed syscalls each group holds, observed ones apart from those allowed by assumption. */
 export function groupsChart(syscalls: AbiSyscalls): string {
   const groups = syscalls.groups
@@ -185,7 +188,7 @@ export function groupsChart(syscalls: AbiSyscalls): string {
     const y = 4 + index * (barHeight + gap);
     const segments = [
       { value: group.observed, color: CHART_COLORS.calls, label: 'observed' },
-      { value: group.assumed, color: CHART_COLORS.assumed, label: 'allowed without being observed' },
+      { value: group.assumed, color: CHART_COLORS.assumed, label: ASSUMED_LABEL },
     ];
     const used = segments.reduce((sum, segment) => sum + segmentWidth(segment.value, scale), 0);
     return [
@@ -197,7 +200,7 @@ export function groupsChart(syscalls: AbiSyscalls): string {
   const legendY = 8 + groups.length * (barHeight + gap);
   const legend = [
     { color: CHART_COLORS.calls, label: 'observed' },
-    { color: CHART_COLORS.assumed, label: 'allowed without being observed' },
+    { color: CHART_COLORS.assumed, label: ASSUMED_LABEL },
   ];
   let legendX = 8;
   const legendParts = legend.map((item) => {

@@ -1,4 +1,4 @@
-import { compareWithReference } from '../diff/compare.js';
+import { compareWithReference, comparisonHost } from '../diff/compare.js';
 import { outcomeText } from '../diff/conditions.js';
 import type { DiffEntry, ReferenceDiff } from '../diff/diff.js';
 import type { RiskNote, RiskNotes } from '../diff/risk.js';
@@ -14,7 +14,7 @@ import { recordingAbis, totalCalls } from '../recording/model.js';
 import type { ReferenceSource } from '../reference/builtin.js';
 import { evaluateProfile, type Verdict } from '../reference/evaluate.js';
 import { formatKernel, hostKernel, type KernelVersion } from '../reference/kernel.js';
-import { type Abi, abiInfo, abisOfHost, hostAbi } from '../syscalls/abi.js';
+import { type Abi, abiInfo } from '../syscalls/abi.js';
 import { VERSION } from '../version.js';
 import { type ApplyStep, applySteps, profileName } from './apply.js';
 import { groupOf, SYSCALL_GROUPS, type SyscallGroupId } from './groups.js';
@@ -256,11 +256,6 @@ function summarise(recording: Recording): RecordedSummary {
   };
 }
 
-function recordedHostAbi(recording: Recording | undefined): Abi | undefined {
-  const arches = distinct(recording?.provenance.map((run) => run.host.arch) ?? []);
-  return arches.length === 1 ? arches[0] : undefined;
-}
-
 interface ProfileChoice {
   profile: SeccompProfile;
   notes: GenerationNote[];
@@ -448,7 +443,7 @@ export async function buildReport(inputs: ReportInputs, options: ReportOptions =
       ? mergeRecordings(inputs.recordings.map((input) => input.recording))
       : undefined;
   const chosen = chooseProfile(inputs, recording);
-  const host = options.arch ?? recordedHostAbi(recording) ?? hostAbi();
+  const host = comparisonHost(options.arch, recording ? [recording] : []);
   const kernel = options.kernel ?? hostKernel();
   const against = options.against ?? 'docker';
   const capAdd = [...(options.capAdd ?? [])];
@@ -457,9 +452,8 @@ export async function buildReport(inputs: ReportInputs, options: ReportOptions =
     { kind: 'profile', path: chosen.file ?? 'the generated profile', profile: chosen.profile },
     { against, host, capAdd, capDrop, kernel },
   );
-  // A profile may list ABIs this host cannot run; the reference says nothing useful about those.
-  const hostAbis = abisOfHost(host);
-  const perAbi = compared.abis.filter((abi) => hostAbis.includes(abi.diff.abi));
+  // Only the ABIs this host runs: compareWithReference leaves the others out.
+  const perAbi = compared.abis;
   const diffs = perAbi.map((abi) => abi.diff);
   const target: JudgingTarget = { hostAbi: host, capabilities: new Set(compared.capabilities), kernel };
   const evaluatedHost = evaluateProfile(chosen.profile, { ...target, abi: host });

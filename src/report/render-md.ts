@@ -3,6 +3,7 @@ import { unlockText } from '../diff/markdown.js';
 import { mdCode as code, mdFence, mdHtml, mdTable as table, mdText as text } from '../util/markdown.js';
 import type { ReportRisk, ReviewReport } from './model.js';
 import {
+  assumedByReason,
   codeSpans,
   headlineText,
   hostsText,
@@ -180,12 +181,8 @@ function syscallsSection(report: ReviewReport): string[] {
       ),
     );
   }
-  const assumed = report.profile.assumed;
-  if (assumed.length > 0) {
-    lines.push(
-      `Allowed without being observed (${assumed.length}): ${assumed.map((name) => code(name.name)).join(' ')}`,
-      '',
-    );
+  for (const [why, names] of assumedByReason(report)) {
+    lines.push(`${why} (${names.length}): ${names.map((name) => code(name)).join(' ')}`, '');
   }
   return lines;
 }

@@ -4,6 +4,7 @@ import type { Verdict } from '../reference/evaluate.js';
 import { inertJson } from '../util/visible.js';
 import type {
   AbiAgainstReference,
+  AssumedName,
   RecordedSummary,
   ReportWarning,
   ReviewReport,
@@ -56,6 +57,26 @@ const ORIGIN_TEXT: Readonly<Record<RowOrigin, string>> = {
   'not-observed': 'not observed',
   profile: 'in the profile',
 };
+
+/** The names allowed without being observed, one line per reason, each saying where they come from. */
+export function assumedByReason(report: ReviewReport): [string, string[]][] {
+  const lines: [string, string[]][] = [];
+  const runtime = report.profile.runtime;
+  const reasons: [AssumedName['reason'], string][] = [
+    [
+      'baseline',
+      `Added by the ${runtime && runtime !== 'none' ? `${runtime} ` : ''}runtime baseline, not observed`,
+    ],
+    ['always', 'Always allowed so that a refused process can still exit, not observed'],
+    ['allow', 'Added by --allow, not observed'],
+    ['not-observed', 'Allowed by the given profile, not observed'],
+  ];
+  for (const [reason, why] of reasons) {
+    const names = report.profile.assumed.filter((name) => name.reason === reason).map((name) => name.name);
+    if (names.length > 0) lines.push([why, names]);
+  }
+  return lines;
+}
 
 export function originText(row: SyscallRow): string {
   const origin = ORIGIN_TEXT[row.origin];
@@ -120,7 +141,7 @@ export function profileText(report: ReviewReport): string {
  * characters JSON.stringify leaves raw (DEL, C1) written as \u escapes, which mean the same.
  */
 export async function profileJson(report: ReviewReport): Promise<string> {
-  return inertJson(await emitProfile(report.profile.document, 'docker', report.profile.name));
+  return inertJson(await emitProfile(report.profile.document, 'docker', { name: report.profile.name }));
 }
 
 /** Splits our own sentences into plain text and `backticked` code spans, for each renderer to mark up. */

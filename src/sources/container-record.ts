@@ -17,11 +17,13 @@ import { addProcessExitRules, auditdRunning, auditStatus, sendAuditMarker } from
 import { prepareContainerRun } from './container-command.js';
 import { FileFollower } from './follow.js';
 import { hostInfo } from './host.js';
-import { exitCodeOf, forwardStopSignals } from './process.js';
+import { exitCodeOf, forwardStopSignals, workloadStdio } from './process.js';
 
 export interface ContainerRecordOptions {
   /** Read this audit log instead of auditd's default (or dmesg when auditd is not running). */
   auditLog?: string;
+  /** The container's stdout goes to our stderr (record --json keeps stdout for the JSON). */
+  stdoutToStderr?: boolean;
 }
 
 export interface ContainerRecording {
@@ -243,7 +245,10 @@ export async function recordContainer(
     const source = useAuditd ? await followAuditLog(auditLog, harvest.onLine) : followDmesg(harvest.onLine);
 
     const startedAt = new Date().toISOString();
-    const child = execa(run.argv[0] as string, run.argv.slice(1), { stdio: 'inherit', reject: false });
+    const child = execa(run.argv[0] as string, run.argv.slice(1), {
+      stdio: workloadStdio(options.stdoutToStderr),
+      reject: false,
+    });
     // The client proxies signals to the container (docker run --sig-proxy, the default).
     cleanups.push(forwardStopSignals((signal) => child.kill(signal)));
     const result = await child;

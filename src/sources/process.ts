@@ -21,3 +21,8 @@ export function forwardStopSignals(forward: (signal: NodeJS.Signals) => void): (
     for (const [signal, handler] of handlers) process.off(signal, handler);
   };
 }
+
+/** The workload's stdio: ours, except that stdout may be sent to our stderr (file descriptor 2). */
+export function workloadStdio(stdoutToStderr: boolean | undefined): ['inherit', 'inherit' | 2, 'inherit'] {
+  return ['inherit', stdoutToStderr ? 2 : 'inherit', 'inherit'];
+}

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { UserError } from '../errors.js';
 import { findExecutable } from './host.js';
-import { exitCodeOf, forwardStopSignals } from './process.js';
+import { exitCodeOf, forwardStopSignals, workloadStdio } from './process.js';
 
 export interface StraceTarget {
   command?: string[];
@@ -13,6 +13,8 @@ export interface StraceTarget {
   durationSeconds?: number;
   /** A full trace instead of -c counts. */
   full: boolean;
+  /** The workload's stdout goes to our stderr (record --json keeps stdout for the JSON). */
+  stdoutToStderr?: boolean;
 }
 
 export interface StraceRun {
@@ -64,7 +66,10 @@ export async function withStraceRun<T>(
     const mode = target.full ? ['-f'] : ['-f', '-c'];
     const what = target.pid !== undefined ? ['-p', String(target.pid)] : ['--', ...(target.command ?? [])];
     const startedAt = new Date().toISOString();
-    const child = execa(strace, [...mode, '-o', outputFile, ...what], { stdio: 'inherit', reject: false });
+    const child = execa(strace, [...mode, '-o', outputFile, ...what], {
+      stdio: workloadStdio(target.stdoutToStderr),
+      reject: false,
+    });
 
     const forward = (signal: NodeJS.Signals): void => {
       if (target.pid !== undefined) {

@@ -111,13 +111,70 @@ describe('merge', () => {
 });
 
 describe('diff', () => {
+  it('counts the exit path as needed, as generate and report do, though strace -c never shows it', async () => {
+    const recording = await read(`${shell}.recording.json`);
+    expect(recording.abis.x86_64.exit_group).toBeUndefined();
+    const diff = JSON.parse((await cli(['diff', `${shell}.recording.json`, '--json'])).stdout);
+    const entries: { name: string; status: string; usage?: { calls?: number } }[] = diff.abis[0].diff.entries;
+    for (const name of ['exit', 'exit_group']) {
+      expect(
+        entries.find((entry) => entry.name === name),
+        name,
+      ).toMatchObject({ status: 'allowed' });
+    }
+    const text = await cli(['diff', `${shell}.recording.json`]);
+    const unused = /never used \(\d+\):\n([\s\S]*?)(\n\S|$)/.exec(text.stderr)?.[1] ?? '';
+    expect(unused).not.toMatch(/\bexit(_group)?\b/);
+    const report = JSON.parse((await cli(['report', `${shell}.recording.json`, '--format', 'json'])).stdout);
+    expect(report.comparison.abis[0].removed).not.toContain('exit_group');
+    expect(report.comparison.abis[0].removed).not.toContain('exit');
+  });
+
+  it('--arch means the host to judge for in diff and report alike: the ABIs that host runs', async () => {
+    const { writeFile } = await import('node:fs/promises');
+    const recording = await read(`${shell}.recording.json`);
+    recording.abis.x86 = {
+      read: { calls: 2, errors: 0, runs: 1 },
+      _llseek: { calls: 1, errors: 0, runs: 1 },
+    };
+    const mixed = join(dir, 'mixed.recording.json');
+    await writeFile(mixed, JSON.stringify(recording));
+    for (const arch of [[], ['--arch', 'x86_64']]) {
+      const diff = await cli(['diff', mixed, '--json', '--kernel', '6.1', ...arch]);
+      expect(diff.exitCode, diff.stderr).toBe(0);
+      const report = await cli(['report', mixed, '--format', 'json', '--kernel', '6.1', ...arch]);
+      expect(report.exitCode, report.stderr).toBe(0);
+      const diffAbis = JSON.parse(diff.stdout).abis.map((abi: { diff: { abi: string } }) => abi.diff.abi);
+      const reportJson = JSON.parse(report.stdout);
+      expect(diffAbis, arch.join(' ')).toEqual(['x86_64', 'x86']);
+      expect(reportJson.comparison.abis.map((abi: { abi: string }) => abi.abi)).toEqual(diffAbis);
+      expect(reportJson.comparison.hostAbi).toBe('x86_64');
+      expect(JSON.parse(diff.stdout).abis[1].diff.reference.hostAbi).toBe('x86_64');
+    }
+    const elsewhere = await cli(['diff', mixed, '--arch', 'aarch64']);
+    expect(elsewhere.exitCode).toBe(2);
+    expect(elsewhere.stderr).toMatch(/nothing to compare on the ABIs of a aarch64 host/);
+    const help = [(await cli(['diff', '--help'])).stdout, (await cli(['report', '--help'])).stdout].map(
+      (text) => /--arch <abi>([\s\S]*?)\n {2}--/.exec(text)?.[1]?.replace(/\s+/g, ' '),
+    );
+    expect(help[0]).toContain('the native ABI of the host to judge for');
+    expect(help[0]).toBe(help[1]);
+  });
+
   it('against Docker: every needed syscall gets a status and the headline adds up', async () => {
     const result = await cli(['diff', `${container}.recording.json`, '--json', '--kernel', '6.1']);
     expect(result.exitCode, result.stderr).toBe(0);
     const comparison = JSON.parse(result.stdout);
     expect(comparison.reference.name).toBe('docker');
     const [x86] = comparison.abis;
-    const needed = Object.keys((await read(`${container}.recording.json`)).abis.x86_64);
+    // What was observed, plus the exit path every profile allows.
+    const needed = [
+      ...new Set([
+        ...Object.keys((await read(`${container}.recording.json`)).abis.x86_64),
+        'exit',
+        'exit_group',
+      ]),
+    ];
     const statusOf = new Map(
       x86.diff.entries.map((entry: { name: string; status: string }) => [entry.name, entry.status]),
     );

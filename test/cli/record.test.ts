@@ -50,6 +50,26 @@ describe.skipIf(skip)(`record${skip ? ` (skipped: ${skip})` : ''}`, () => {
     expect(await tmp.leftovers()).toEqual([]);
   });
 
+  it('--json: stdout is the JSON alone, the workload prints to stderr', async () => {
+    const dir = await workDir();
+    const result = await cli([
+      'record',
+      '--json',
+      '-o',
+      join(dir, 'j'),
+      '--',
+      '/bin/busybox',
+      'sh',
+      '-c',
+      'echo from-workload; echo to-stderr >&2',
+    ]);
+    expect(result.exitCode, result.stderr).toBe(0);
+    const summary = JSON.parse(result.stdout);
+    expect(summary.profile).toBe(join(dir, 'j.profile.json'));
+    expect(result.stderr).toContain('from-workload\n');
+    expect(result.stderr).toContain('to-stderr\n');
+  });
+
   it('--full records a full trace with the same syscall set as -c', async () => {
     const dir = await workDir();
     const script = 'echo a > /dev/null; ls / > /dev/null';

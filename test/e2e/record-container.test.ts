@@ -39,7 +39,9 @@ describe.skipIf(skip)(`record -- docker run${skip ? ` (skipped: ${skip})` : ''}`
   it('learns the container, not the client, and the profile runs another input of the workload', async () => {
     const { result, recording, profile, profilePath } = await recordContainer('text', workload('learning'));
     expect(result.exitCode, result.stderr).toBe(0);
-    expect(result.stdout.startsWith('LEARNING\n9\n')).toBe(true);
+    // --json: stdout is the JSON alone, the container's stdout went to stderr.
+    expect(JSON.parse(result.stdout).profile).toBe(profilePath);
+    expect(result.stderr).toContain('LEARNING\n9\n');
     expect(recording.provenance[0]).toMatchObject({
       source: 'container',
       container: { engine: 'docker', image: BUSYBOX_IMAGE },

@@ -124,7 +124,7 @@ describe('mergeProfiles with uint64 argument values', () => {
     expect(profile.syscalls?.[1]?.args).toEqual([
       { index: 1, value: 0xffffffffffffffffn, valueTwo: 0xfffffffffffffffen, op: 'SCMP_CMP_MASKED_EQ' },
     ]);
-    const written = await emitProfile(profile, 'docker', 'merged');
+    const written = await emitProfile(profile, 'docker', { name: 'merged' });
     expect(written).toContain('"value": 18446744073709551615,');
     expect(written).toContain('"valueTwo": 18446744073709551614,');
     expect(parseProfile(written, 'merged.json')).toEqual(profile);

@@ -32,12 +32,12 @@ describe('argument values are uint64, exact from read to write', () => {
   it('writes them back as bare JSON integers, in every format', async () => {
     const profile = parseProfile(profileText(MAX, MAX), 'p.json');
     for (const format of ['docker', 'oci', 'spo'] as const) {
-      const text = await emitProfile(profile, format, 'p');
+      const text = await emitProfile(profile, format, { name: 'p' });
       expect(text).toContain(`"value": ${MAX}`.replace(/"/g, format === 'spo' ? '' : '"'));
       expect(text).not.toContain('18446744073709552000');
       expect(text).not.toMatch(/"18446744073709551615"/);
     }
-    const docker = await emitProfile(profile, 'docker', 'p');
+    const docker = await emitProfile(profile, 'docker', { name: 'p' });
     expect(parseProfile(docker, 'again.json')).toEqual(profile);
   });
 

@@ -35,6 +35,29 @@ describe('generateProfile', () => {
     );
   });
 
+  it('spells ENOSYS as an explicit errnoRet 38 rule, for engines that ignore defaultErrnoRet', () => {
+    const observed = needs([
+      ['x86_64', ['read', 'write']],
+      ['x86', ['read', '_llseek']],
+    ]);
+    const { profile } = generateProfile(observed, { ...base, defaultAction: 'enosys' });
+    expect(profile.defaultAction).toBe('SCMP_ACT_ERRNO');
+    expect(profile.defaultErrnoRet).toBe(38);
+    const [allow, enosys] = profile.syscalls ?? [];
+    expect(allow?.action).toBe('SCMP_ACT_ALLOW');
+    expect(enosys).toMatchObject({ action: 'SCMP_ACT_ERRNO', errnoRet: 38 });
+    const denied = new Set(enosys?.names);
+    // Every other name libseccomp knows on either listed ABI, none of the allowed ones.
+    for (const name of ['chmod', 'fchmodat', 'clone3', 'socketcall', 'arch_prctl'])
+      expect(denied).toContain(name);
+    for (const name of allow?.names ?? []) expect(denied).not.toContain(name);
+    // Not an ABI the profile does not list: arm's private calls stay out.
+    expect(denied).not.toContain('breakpoint');
+    expect(enosys?.names).toEqual([...(enosys?.names ?? [])].sort());
+    // EPERM needs no such rule: the runtime's default errno is EPERM.
+    expect(generateProfile(observed, base).profile.syscalls).toHaveLength(1);
+  });
+
   it('adds the runc baseline of every listed runc version and says so', () => {
     const { profile, notes } = generateProfile(needs([['x86_64', ['read']]]), { ...base, runtime: 'runc' });
     const names = profile.syscalls?.[0]?.names ?? [];
@@ -82,9 +105,11 @@ describe('emitProfile', () => {
   const { profile } = generateProfile(needs([['x86_64', ['read']]]), base);
 
   it('writes Docker JSON, the OCI config.json fragment and a Kubernetes SeccompProfile', async () => {
-    expect(JSON.parse(await emitProfile(profile, 'docker', 'x'))).toEqual(profile);
-    expect(JSON.parse(await emitProfile(profile, 'oci', 'x'))).toEqual({ linux: { seccomp: profile } });
-    const yaml = await emitProfile(profile, 'spo', 'My App_1');
+    expect(JSON.parse(await emitProfile(profile, 'docker', { name: 'x' }))).toEqual(profile);
+    expect(JSON.parse(await emitProfile(profile, 'oci', { name: 'x' }))).toEqual({
+      linux: { seccomp: profile },
+    });
+    const yaml = await emitProfile(profile, 'spo', { name: 'My App_1' });
     expect(yaml).toContain('apiVersion: security-profiles-operator.x-k8s.io/v1\nkind: SeccompProfile\n');
     expect(yaml).toContain('name: my-app-1');
     expect(yaml).toContain('defaultAction: SCMP_ACT_ERRNO');

@@ -126,7 +126,12 @@ describe('report on a busybox shell traced with strace -c', () => {
       expect.objectContaining({ code: 'assumed-baseline', derived: true, count: assumed.length - 1 }),
     );
     expect(reports.md).toMatch(/\| `capset` \| {2}\| {2}\| {2}\| runtime baseline \| allowed \|/);
-    expect(reports.md).toContain(`Allowed without being observed (${assumed.length})`);
+    expect(reports.md).toContain(
+      `Added by the runc runtime baseline, not observed (${assumed.length - 1}): `,
+    );
+    expect(reports.md).toContain(
+      'Always allowed so that a refused process can still exit, not observed (1): `exit`',
+    );
     expect(reports.text).toContain('assumed-baseline');
     expect(reports.html).toContain('runtime baseline');
   });

@@ -1,4 +1,10 @@
-import { type ComparisonOptions, compareWithReference, judgingTarget, usageOf } from '../../diff/compare.js';
+import {
+  type ComparisonOptions,
+  compareWithReference,
+  comparisonHost,
+  judgingTarget,
+  usageOf,
+} from '../../diff/compare.js';
 import { type AllowlistSets, diffProfiles } from '../../diff/diff.js';
 import {
   allowlistDiffMarkdown,
@@ -9,6 +15,7 @@ import {
 } from '../../diff/markdown.js';
 import { UserError } from '../../errors.js';
 import { type LearningInput, readLearningInput } from '../../inputs.js';
+import { abisOfHost, hostAbi } from '../../syscalls/abi.js';
 import { visible } from '../../util/visible.js';
 import { abiFlag, kernelFlag } from '../flags.js';
 import { newTable, printJson, say, style, warn } from '../output.js';
@@ -23,14 +30,14 @@ interface DiffFlags {
   markdown?: boolean;
 }
 
-function comparisonOptions(flags: DiffFlags): ComparisonOptions {
-  const abi = abiFlag(flags.arch);
+function comparisonOptions(flags: DiffFlags, inputs: readonly LearningInput[]): ComparisonOptions {
+  const recordings = inputs.flatMap((input) => (input.kind === 'recording' ? [input.recording] : []));
   const kernel = kernelFlag(flags.kernel);
   return {
     against: flags.against,
     capAdd: flags.capAdd,
     capDrop: flags.capDrop,
-    ...(abi ? { abi } : {}),
+    host: comparisonHost(abiFlag(flags.arch), recordings),
     ...(kernel ? { kernel } : {}),
   };
 }
@@ -59,8 +66,9 @@ function wrapNames(names: string[]): string {
 }
 
 export async function runDiff(files: string[], flags: DiffFlags): Promise<void> {
-  const options = comparisonOptions(flags);
+  abiFlag(flags.arch);
   const inputs = await Promise.all(files.map((file) => readLearningInput(file, warn)));
+  const options = comparisonOptions(flags, inputs);
   if (inputs.length === 2) {
     const [before, after] = inputs as [LearningInput, LearningInput];
     const target = judgingTarget(options);
@@ -84,7 +92,9 @@ export async function runDiff(files: string[], flags: DiffFlags): Promise<void> 
 
   const comparison = await compareWithReference(inputs[0] as LearningInput, options);
   if (comparison.abis.length === 0)
-    throw new UserError(`${files[0]}: nothing on ${options.abi ?? 'any ABI'} to compare`);
+    throw new UserError(
+      `${files[0]}: nothing to compare on the ABIs of a ${options.host} host (${abisOfHost(options.host ?? hostAbi()).join(', ')}); --arch names another host`,
+    );
   if (flags.json) return printJson(comparison);
   if (flags.markdown) return void process.stdout.write(comparisonMarkdown(comparison));
   const name = visible(comparison.reference.label);

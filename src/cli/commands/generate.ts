@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import { RecordingMerger } from '../../merge/recordings.js';
-import { emitProfile } from '../../profile/emit.js';
+import { emitProfile, formatWarnings } from '../../profile/emit.js';
 import { generateProfile } from '../../profile/generate.js';
 import { needsOfRecording } from '../../profile/needs.js';
 import { readRecording } from '../../recording/io.js';
@@ -24,8 +24,9 @@ export async function runGenerate(files: string[], flags: GenerateFlags): Promis
   const { profile, notes } = generateProfile(needsOfRecording(merged), generationOptions(flags));
   const name =
     flags.name ?? (flags.output ? basename(flags.output).replace(/\.(json|ya?ml)$/, '') : 'seccomp-learn');
-  const text = await emitProfile(profile, flags.format, name);
-  printNotes(notes);
+  const text = await emitProfile(profile, flags.format, { name, spoApi: flags.spoApi });
+  printNotes(notes, flags.runtime);
+  for (const warning of formatWarnings(profile, flags.format)) warn(warning);
   if (flags.output === undefined || !plan) {
     process.stdout.write(text);
     return;

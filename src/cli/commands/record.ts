@@ -39,17 +39,17 @@ export async function runRecord(command: string[], flags: RecordFlags): Promise<
 
   const container = pid === undefined ? parseContainerRun(command) : undefined;
   if (container) {
-    const { recording, exitCode } = await recordContainer(
-      command,
-      flags.auditLog ? { auditLog: flags.auditLog } : {},
-    );
+    const { recording, exitCode } = await recordContainer(command, {
+      ...(flags.auditLog ? { auditLog: flags.auditLog } : {}),
+      stdoutToStderr: flags.json === true,
+    });
     await writeLearned(recording, flags, outputs);
     process.exitCode = incompleteExitCode(recording, flags.allowIncomplete) ?? exitCode;
     return;
   }
   const host = hostInfo();
   const exitCode = await withStraceRun(
-    { command, pid, durationSeconds, full: flags.full === true },
+    { command, pid, durationSeconds, full: flags.full === true, stdoutToStderr: flags.json === true },
     async (run) => {
       if ((await stat(run.outputFile)).size === 0) {
         throw new UserError(
