@@ -348,7 +348,10 @@ function syscallRows(
       dangerous: dangerous.has(name),
     };
     const group = groupOf(name);
-    groups.set(group, [...(groups.get(group) ?? []), row]);
+    // Not [...rows, row]: copying the group for every name is quadratic in the names.
+    const rows = groups.get(group);
+    if (rows) rows.push(row);
+    else groups.set(group, [row]);
   }
   return {
     abi,

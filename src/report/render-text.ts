@@ -1,4 +1,4 @@
-import { newTable, style } from '../cli/output.js';
+import { renderTable, style, type TableCell } from '../cli/output.js';
 import { fewerText } from '../diff/headline.js';
 import { unlockText } from '../diff/markdown.js';
 import type { ReviewReport } from './model.js';
@@ -79,20 +79,19 @@ function warningLines(report: ReviewReport): string[] {
 function comparisonLines(report: ReviewReport): string[] {
   const { comparison } = report;
   const label = comparison.reference.label;
-  const table = newTable(
-    ['ABI', 'this profile', label, 'difference', 'denied there', 'arg-filtered'],
-    [1, 2, 4, 5],
-  );
-  for (const abi of comparison.abis) {
-    table.push([
+  const table = renderTable({
+    head: ['ABI', 'this profile', label, 'difference', 'denied there', 'arg-filtered'],
+    alignRight: [1, 2, 4, 5],
+    rows: comparison.abis.map((abi) => [
       abi.abi,
       abi.headline.workloadAllows,
       abi.headline.referenceAllows,
       fewerText(abi.headline),
       abi.counts.denied,
       abi.counts.conditional,
-    ]);
-  }
+    ]),
+    large: 'all',
+  });
   const lines = [
     ...heading(`Compared with ${label}`),
     table.toString(),
@@ -100,20 +99,26 @@ function comparisonLines(report: ReviewReport): string[] {
   ];
   for (const abi of comparison.abis) {
     if (abi.denied.length > 0) {
-      const denied = newTable(['syscall', label, 'allowed there with', 'observed']);
-      for (const entry of abi.denied) {
-        denied.push([entry.name, entry.outcomeText, unlockText(entry), entry.observed ? 'yes' : 'no']);
-      }
-      lines.push('', style.bold(`Allowed here, denied by ${label} (${abi.abi})`), denied.toString());
+      const denied = renderTable({
+        head: ['syscall', label, 'allowed there with', 'observed'],
+        rows: abi.denied.map((entry) => [
+          entry.name,
+          entry.outcomeText,
+          unlockText(entry),
+          entry.observed ? 'yes' : 'no',
+        ]),
+        large: 'all',
+      });
+      lines.push('', style.bold(`Allowed here, denied by ${label} (${abi.abi})`), denied);
     }
     if (abi.conditional.length > 0) {
-      const conditional = newTable(['syscall', 'condition'], [], [null, 0.7]);
-      for (const entry of abi.conditional) conditional.push([entry.name, entry.condition]);
-      lines.push(
-        '',
-        style.bold(`Allowed by ${label} only for some arguments (${abi.abi})`),
-        conditional.toString(),
-      );
+      const conditional = renderTable({
+        head: ['syscall', 'condition'],
+        wrap: [null, 0.7],
+        rows: abi.conditional.map((entry) => [entry.name, entry.condition]),
+        large: 'all',
+      });
+      lines.push('', style.bold(`Allowed by ${label} only for some arguments (${abi.abi})`), conditional);
     }
     if (abi.removed.length > 0) {
       lines.push(
@@ -155,13 +160,10 @@ function riskLines(report: ReviewReport): string[] {
 function syscallLines(report: ReviewReport): string[] {
   const lines: string[] = [];
   for (const abi of report.syscalls) {
-    const table = newTable(
-      ['group', 'syscall', 'calls', 'errors', 'runs', 'origin', report.comparison.reference.label],
-      [2, 3, 4],
-    );
+    const rows: TableCell[][] = [];
     for (const group of abi.groups) {
       group.syscalls.forEach((row, index) => {
-        table.push([
+        rows.push([
           index === 0 ? group.title : '',
           row.dangerous ? style.red(`${row.name} !`) : row.name,
           row.calls ?? '',
@@ -172,8 +174,14 @@ function syscallLines(report: ReviewReport): string[] {
         ]);
       });
     }
+    const table = renderTable({
+      head: ['group', 'syscall', 'calls', 'errors', 'runs', 'origin', report.comparison.reference.label],
+      alignRight: [2, 3, 4],
+      rows,
+      large: 'all',
+    });
     const title = `Syscalls on ${abi.abi}${abi.native ? '' : ' (compat ABI)'}: ${plural(abi.count, 'syscall')} in ${plural(abi.groups.length, 'group')}`;
-    lines.push(...heading(title), table.toString());
+    lines.push(...heading(title), table);
   }
   return lines;
 }

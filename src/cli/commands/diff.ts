@@ -10,7 +10,7 @@ import {
 import { UserError } from '../../errors.js';
 import { type LearningInput, readLearningInput } from '../../inputs.js';
 import { abiFlag, kernelFlag } from '../flags.js';
-import { newTable, printJson, say, style } from '../output.js';
+import { printJson, renderTable, say, style } from '../output.js';
 
 interface DiffFlags {
   against: string;
@@ -88,27 +88,35 @@ export async function runDiff(files: string[], flags: DiffFlags): Promise<void> 
   const name = comparison.reference.label;
   for (const abi of comparison.abis) {
     say(style.bold(headlineText(abi, name)));
+    const more = { fold: { noun: 'syscalls', rest: '--json or --markdown lists them all' } };
     const denied = entriesOf(abi, 'denied');
     if (denied.length > 0) {
-      const table = newTable(
-        [`needed, denied by ${name}`, 'calls', 'reference does', 'would be allowed by'],
-        [1],
-        [null, null, null, 0.4],
+      say(
+        renderTable({
+          head: [`needed, denied by ${name}`, 'calls', 'reference does', 'would be allowed by'],
+          alignRight: [1],
+          wrap: [null, null, null, 0.4],
+          rows: denied.map((entry) => [
+            entry.name,
+            entry.usage?.calls ?? '',
+            entry.errnoName ?? entry.outcome.action,
+            unlockText(entry),
+          ]),
+          large: more,
+        }),
       );
-      for (const entry of denied)
-        table.push([
-          entry.name,
-          entry.usage?.calls ?? '',
-          entry.errnoName ?? entry.outcome.action,
-          unlockText(entry),
-        ]);
-      say(table.toString());
     }
     const conditional = entriesOf(abi, 'conditional');
     if (conditional.length > 0) {
-      const table = newTable(['allowed for some arguments', 'calls', 'condition'], [1], [null, null, 0.6]);
-      for (const entry of conditional) table.push([entry.name, entry.usage?.calls ?? '', entry.condition]);
-      say(table.toString());
+      say(
+        renderTable({
+          head: ['allowed for some arguments', 'calls', 'condition'],
+          alignRight: [1],
+          wrap: [null, null, 0.6],
+          rows: conditional.map((entry) => [entry.name, entry.usage?.calls ?? '', entry.condition]),
+          large: more,
+        }),
+      );
     }
     const allowed = entriesOf(abi, 'allowed').map((entry) => entry.name);
     say(`allowed by both (${allowed.length}):\n${style.dim(wrapNames(allowed))}`);
@@ -117,9 +125,14 @@ export async function runDiff(files: string[], flags: DiffFlags): Promise<void> 
       `${style.green(`removed: ${name} allows, never used (${unneeded.length}):`)}\n${style.dim(wrapNames(unneeded))}`,
     );
     if (abi.risks.needed.length > 0) {
-      const table = newTable(['dangerous, still needed', 'why', 'check'], [], [null, 0.45, 0.35]);
-      for (const risk of abi.risks.needed) table.push([risk.name, risk.risk, risk.check]);
-      say(table.toString());
+      say(
+        renderTable({
+          head: ['dangerous, still needed', 'why', 'check'],
+          wrap: [null, 0.45, 0.35],
+          rows: abi.risks.needed.map((risk) => [risk.name, risk.risk, risk.check]),
+          large: more,
+        }),
+      );
     }
     if (abi.risks.removed.length > 0) {
       say(

@@ -1,7 +1,7 @@
 import { judgingTarget } from '../../diff/compare.js';
 import { UserError } from '../../errors.js';
 import { type LearningInput, readLearningInput } from '../../inputs.js';
-import { coverageGaps } from '../../merge/check.js';
+import { type CoverageGap, coverageGaps } from '../../merge/check.js';
 import { mergeProfiles } from '../../merge/profiles.js';
 import { RecordingMerger } from '../../merge/recordings.js';
 import type { SeccompProfile } from '../../profile/model.js';
@@ -9,7 +9,7 @@ import { needsOfProfile, needsOfRecording } from '../../profile/needs.js';
 import { writeRecording } from '../../recording/io.js';
 import { writeFileAtomic } from '../../util/files.js';
 import { printRecordingSummary } from '../learned.js';
-import { newTable, printJson, say, style, warn } from '../output.js';
+import { printJson, renderTable, say, style, warn } from '../output.js';
 
 interface MergeFlags {
   output?: string;
@@ -25,21 +25,26 @@ async function check(files: string[], flags: MergeFlags): Promise<void> {
   if (covering.kind !== 'profile')
     throw new UserError(`${profileFile}: --check wants a profile first, not a recording`);
   const target = judgingTarget({});
-  const gaps = [];
+  const gaps: CoverageGap[] = [];
   for (const file of others) {
     const input = await readLearningInput(file);
     const needs =
       input.kind === 'recording' ? needsOfRecording(input.recording) : needsOfProfile(input.profile, target);
-    gaps.push(...coverageGaps(covering.profile, needs, target, file));
+    // Not push(...): spreading 100,000 gaps as arguments overflows the stack.
+    for (const gap of coverageGaps(covering.profile, needs, target, file)) gaps.push(gap);
   }
   if (flags.json) printJson({ profile: profileFile, covers: gaps.length === 0, gaps });
   if (gaps.length === 0) {
     say(style.green(`${profileFile} covers ${others.length} input(s)`));
     return;
   }
-  const table = newTable(['syscall', 'ABI', 'needed by', 'the profile']);
-  for (const gap of gaps) table.push([gap.name, gap.abi, gap.source, gap.detail]);
-  say(table.toString());
+  say(
+    renderTable({
+      head: ['syscall', 'ABI', 'needed by', 'the profile'],
+      rows: gaps.map((gap) => [gap.name, gap.abi, gap.source, gap.detail]),
+      large: { fold: { noun: 'gaps', rest: '--json lists them all' } },
+    }),
+  );
   say(style.red(`${profileFile} does not cover ${gaps.length} syscall(s)`));
   process.exitCode = 1;
 }
