@@ -5,7 +5,14 @@ import { type GenerationNote, generateProfile } from '../profile/generate.js';
 import { needsOfRecording } from '../profile/needs.js';
 import { defaultRuntimeFor, type RuntimeChoice } from '../profile/runtime-baselines.js';
 import { writeRecording } from '../recording/io.js';
-import { type Recording, recordingAbis, totalCalls } from '../recording/model.js';
+import {
+  errorsCell,
+  type Recording,
+  recordingAbis,
+  totalCalls,
+  UNKNOWN_ERRORS,
+  UNKNOWN_ERRORS_NOTE,
+} from '../recording/model.js';
 import type { Abi } from '../syscalls/abi.js';
 import { writeFileAtomic } from '../util/files.js';
 import { printJson, renderTable, say, style, warn } from './output.js';
@@ -46,7 +53,7 @@ export function printNotes(notes: readonly GenerationNote[]): void {
 }
 
 export function printRecordingSummary(recording: Recording): void {
-  const rows: [string, Abi, number, number, number][] = [];
+  const rows: [string, Abi, number, number | undefined, number][] = [];
   for (const abi of recordingAbis(recording)) {
     for (const [name, stats] of Object.entries(recording.abis[abi] ?? {}))
       rows.push([name, abi, stats.calls, stats.errors, stats.runs]);
@@ -61,19 +68,20 @@ export function printRecordingSummary(recording: Recording): void {
       name,
       abi,
       calls,
-      errors || '',
+      errorsCell({ calls, ...(errors === undefined ? {} : { errors }) }),
       ...(showRuns ? [`${runs}/${recording.runs}`] : []),
     ]),
     totals: [
       style.bold(`${totals.syscalls} syscalls`),
       recordingAbis(recording).join(', '),
       totals.calls,
-      totals.errors,
+      totals.errors ?? UNKNOWN_ERRORS,
       ...(showRuns ? [''] : []),
     ],
     large: { fold: { noun: 'syscalls with fewer calls', rest: 'the recording lists them all' } },
   });
   say(table);
+  if (totals.errors === undefined) say(style.dim(UNKNOWN_ERRORS_NOTE));
   printWarnings(recording);
 }
 

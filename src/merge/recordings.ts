@@ -1,4 +1,4 @@
-import { RECORDING_FORMAT, type Recording, type SyscallStats } from '../recording/model.js';
+import { addErrors, RECORDING_FORMAT, type Recording, type SyscallStats } from '../recording/model.js';
 import { ABIS, type Abi } from '../syscalls/abi.js';
 
 const byJson = <T>(a: T, b: T): number => {
@@ -32,7 +32,9 @@ export class RecordingMerger {
         const current = merged.get(name);
         if (current) {
           current.calls += stats.calls;
-          current.errors += stats.errors;
+          const errors = addErrors(current.errors, stats.errors);
+          if (errors === undefined) delete current.errors;
+          else current.errors = errors;
           current.runs += stats.runs;
         } else {
           merged.set(name, { ...stats });

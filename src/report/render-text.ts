@@ -1,8 +1,10 @@
 import { renderTable, style, type TableCell } from '../cli/output.js';
 import { fewerText } from '../diff/headline.js';
 import { unlockText } from '../diff/markdown.js';
+import { errorsCell, UNKNOWN_ERRORS_NOTE } from '../recording/model.js';
 import type { ReviewReport } from './model.js';
 import {
+  hasUnknownErrors,
   headlineText,
   hostsText,
   originText,
@@ -167,7 +169,7 @@ function syscallLines(report: ReviewReport): string[] {
           index === 0 ? group.title : '',
           row.dangerous ? style.red(`${row.name} !`) : row.name,
           row.calls ?? '',
-          row.errors || '',
+          errorsCell(row),
           runsText(row, report.recorded),
           row.origin === 'observed' && row.allowed ? originText(row) : style.yellow(originText(row)),
           verdictText(row.reference),
@@ -182,6 +184,7 @@ function syscallLines(report: ReviewReport): string[] {
     });
     const title = `Syscalls on ${abi.abi}${abi.native ? '' : ' (compat ABI)'}: ${plural(abi.count, 'syscall')} in ${plural(abi.groups.length, 'group')}`;
     lines.push(...heading(title), table);
+    if (hasUnknownErrors(abi)) lines.push(style.dim(UNKNOWN_ERRORS_NOTE));
   }
   return lines;
 }
