@@ -5,10 +5,18 @@ import { type GenerationNote, generateProfile } from '../profile/generate.js';
 import { needsOfRecording } from '../profile/needs.js';
 import { defaultRuntimeFor, type RuntimeChoice } from '../profile/runtime-baselines.js';
 import { recordingJson } from '../recording/io.js';
-import { type Recording, recordingAbis, totalCalls } from '../recording/model.js';
+import {
+  errorsCell,
+  type Recording,
+  recordingAbis,
+  totalCalls,
+  UNKNOWN_ERRORS,
+  UNKNOWN_ERRORS_NOTE,
+} from '../recording/model.js';
+import type { Abi } from '../syscalls/abi.js';
 import { checkOutputName, OutputPlan } from '../util/files.js';
 import { visible } from '../util/visible.js';
-import { newTable, printJson, say, style, warn } from './output.js';
+import { printJson, renderTable, say, style, warn } from './output.js';
 
 export interface GenerationFlags {
   defaultAction: DefaultActionChoice;
@@ -51,26 +59,35 @@ export function printNotes(notes: readonly GenerationNote[], runtime: RuntimeCho
 }
 
 export function printRecordingSummary(recording: Recording): void {
-  const rows: [string, string, number, number, number][] = [];
+  const rows: [string, Abi, number, number | undefined, number][] = [];
   for (const abi of recordingAbis(recording)) {
     for (const [name, stats] of Object.entries(recording.abis[abi] ?? {}))
       rows.push([name, abi, stats.calls, stats.errors, stats.runs]);
   }
-  rows.sort((a, b) => b[2] - a[2] || (a[0] < b[0] ? -1 : 1));
+  rows.sort((a, b) => b[2] - a[2] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   const showRuns = recording.runs > 1;
-  const table = newTable(['syscall', 'ABI', 'calls', 'errors', ...(showRuns ? ['runs'] : [])], [2, 3, 4]);
-  for (const [name, abi, calls, errors, runs] of rows) {
-    table.push([visible(name), abi, calls, errors || '', ...(showRuns ? [`${runs}/${recording.runs}`] : [])]);
-  }
   const totals = totalCalls(recording);
-  table.push([
-    style.bold(`${totals.syscalls} syscalls`),
-    recordingAbis(recording).join(', '),
-    totals.calls,
-    totals.errors,
-    ...(showRuns ? [''] : []),
-  ]);
-  say(table.toString());
+  const table = renderTable({
+    head: ['syscall', 'ABI', 'calls', 'errors', ...(showRuns ? ['runs'] : [])],
+    alignRight: [2, 3, 4],
+    rows: rows.map(([name, abi, calls, errors, runs]) => [
+      visible(name),
+      abi,
+      calls,
+      errorsCell({ calls, ...(errors === undefined ? {} : { errors }) }),
+      ...(showRuns ? [`${runs}/${recording.runs}`] : []),
+    ]),
+    totals: [
+      style.bold(`${totals.syscalls} syscalls`),
+      recordingAbis(recording).join(', '),
+      totals.calls,
+      totals.errors ?? UNKNOWN_ERRORS,
+      ...(showRuns ? [''] : []),
+    ],
+    large: { fold: { noun: 'syscalls with fewer calls', rest: 'the recording lists them all' } },
+  });
+  say(table);
+  if (totals.errors === undefined) say(style.dim(UNKNOWN_ERRORS_NOTE));
   printWarnings(recording);
 }
 

@@ -5,6 +5,7 @@ import { PROFILE_FORMATS, SPO_API_VERSIONS } from '../profile/emit.js';
 import { RUNTIME_CHOICES } from '../profile/runtime-baselines.js';
 import { REPORT_FORMATS } from '../report/render.js';
 import { ACTION_CHOICES } from '../sources/audit-filter.js';
+import { colorEnabled } from './color.js';
 
 /**
  * The command line: definitions and help only. Each action imports its module when it runs, so
@@ -358,10 +359,6 @@ Next steps:
   return program;
 }
 
-function colorEnabled(): boolean {
-  return process.stderr.isTTY === true && process.env.NO_COLOR === undefined;
-}
-
 /** Runs the CLI and returns the exit code; user errors are one line on stderr, never a stack trace. */
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
@@ -370,7 +367,9 @@ export async function main(argv: string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 1 ? 2 : error.exitCode;
-    const red = colorEnabled() ? (text: string) => `\u001b[31m${text}\u001b[39m` : (text: string) => text;
+    const red = colorEnabled(process.env, process.stderr)
+      ? (text: string) => `\u001b[31m${text}\u001b[39m`
+      : (text: string) => text;
     if (error instanceof UserError) {
       // The message may quote an input (a file name, a line): its control characters are shown escaped.
       process.stderr.write(`${red('seccomp-learn: error:')} ${visibleLines(error.message)}\n`);

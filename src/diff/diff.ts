@@ -1,4 +1,4 @@
-import type { ScmpAction, SeccompArg, SeccompProfile } from '../profile/model.js';
+import type { ScmpAction, SeccompArg, SeccompProfile, SeccompRule } from '../profile/model.js';
 import type { Dialect } from '../reference/arch.js';
 import { errnoName } from '../reference/errno.js';
 import {
@@ -119,6 +119,28 @@ function withCapabilities(reference: EvaluatedProfile, added: readonly string[])
   });
 }
 
+const rulesByName = new WeakMap<SeccompProfile, Map<string, SeccompRule[]>>();
+
+/**
+ * The rules of `profile` that name `name`, in order. Indexed once per profile: scanning every rule's
+ * names for every needed syscall costs the reference's size per name.
+ */
+function rulesNaming(profile: SeccompProfile, name: string): readonly SeccompRule[] {
+  let index = rulesByName.get(profile);
+  if (!index) {
+    index = new Map();
+    for (const rule of profile.syscalls ?? []) {
+      for (const named of new Set(rule.names)) {
+        const rules = index.get(named);
+        if (rules) rules.push(rule);
+        else index.set(named, [rule]);
+      }
+    }
+    rulesByName.set(profile, index);
+  }
+  return index.get(name) ?? [];
+}
+
 /**
  * Which capability sets would lift the denial, found by re-evaluating the reference with them
  * added. Only rules naming the syscall can change its fate: the caps an `includes` asks for (all
@@ -126,8 +148,7 @@ function withCapabilities(reference: EvaluatedProfile, added: readonly string[])
  */
 function capabilityUnlocks(reference: EvaluatedProfile, name: string): CapabilityUnlock[] {
   const candidates = new Map<string, string[]>();
-  for (const rule of reference.profile.syscalls ?? []) {
-    if (!rule.names.includes(name)) continue;
+  for (const rule of rulesNaming(reference.profile, name)) {
     const sets = [rule.includes?.caps ?? [], ...(rule.excludes?.caps ?? []).map((cap) => [cap])];
     for (const set of sets) {
       const missing = [...new Set(set)].filter((cap) => !reference.target.capabilities.has(cap)).sort();
@@ -154,8 +175,7 @@ function capabilityUnlocks(reference: EvaluatedProfile, name: string): Capabilit
 /** The oldest kernel on which the reference would let the call through, if a `minKernel` rule is what blocks it. */
 function kernelUnlock(reference: EvaluatedProfile, name: string): string | undefined {
   if (reference.target.dialect !== 'moby') return undefined;
-  const versions = (reference.profile.syscalls ?? [])
-    .filter((rule) => rule.names.includes(name))
+  const versions = rulesNaming(reference.profile, name)
     .map((rule) => (rule.includes?.minKernel ? parseMinKernel(rule.includes.minKernel) : undefined))
     .filter((version): version is KernelVersion => typeof version === 'object')
     .filter((version) => !kernelAtLeast(reference.target.kernel, version))

@@ -1,5 +1,5 @@
 import { UserError } from '../errors.js';
-import { RECORDING_FORMAT, type Recording, type SyscallStats } from '../recording/model.js';
+import { addErrors, RECORDING_FORMAT, type Recording, type SyscallStats } from '../recording/model.js';
 import { MAX_COUNT } from '../recording/schema.js';
 import { ABIS, type Abi } from '../syscalls/abi.js';
 import { stringifyJson } from '../util/json-exact.js';
@@ -50,7 +50,9 @@ export class RecordingMerger {
         if (current) {
           const what = (field: string) => `${source}: ${field} of ${name} (${abi})`;
           current.calls = sum(current.calls, stats.calls, () => what('calls'));
-          current.errors = sum(current.errors, stats.errors, () => what('errors'));
+          const errors = addErrors(current.errors, stats.errors);
+          if (errors === undefined) delete current.errors;
+          else current.errors = sum(0, errors, () => what('errors'));
           current.runs = sum(current.runs, stats.runs, () => what('runs'));
         } else {
           merged.set(name, { ...stats });

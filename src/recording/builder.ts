@@ -2,6 +2,7 @@ import type { ObservationSink, ParseNotice } from '../../parsers/observation.js'
 import { ABIS, type Abi } from '../syscalls/abi.js';
 import { syscallName } from '../syscalls/table.js';
 import {
+  addErrors,
   type Provenance,
   RECORDING_FORMAT,
   type Recording,
@@ -11,7 +12,8 @@ import {
 
 interface Tally {
   calls: number;
-  errors: number;
+  /** Unknown once one observation's result was unknown. */
+  errors: number | undefined;
 }
 
 interface AbiTallies {
@@ -50,10 +52,11 @@ export class RecordingBuilder implements ObservationSink {
     return tally;
   }
 
-  count(abi: Abi, syscall: string | number, calls: number, errors: number): void {
+  /** `errors` undefined: these calls' results are unknown (audit records of calls seccomp let through). */
+  count(abi: Abi, syscall: string | number, calls: number, errors: number | undefined): void {
     const tally = this.tallyFor(this.talliesOf(abi), abi, syscall);
     tally.calls += calls;
-    tally.errors += errors;
+    tally.errors = addErrors(tally.errors, errors);
   }
 
   notice(notice: ParseNotice): void {
@@ -73,7 +76,7 @@ export class RecordingBuilder implements ObservationSink {
         const table: Record<string, SyscallStats> = {};
         for (const name of names) {
           const { calls, errors } = tallies.byName.get(name) as Tally;
-          table[name] = { calls, errors, runs: 1 };
+          table[name] = errors === undefined ? { calls, runs: 1 } : { calls, errors, runs: 1 };
         }
         abis[abi] = table;
       }

@@ -8,7 +8,11 @@ export type SourceKind = 'strace-summary' | 'strace-trace' | 'audit' | 'containe
 
 export interface SyscallStats {
   calls: number;
-  errors: number;
+  /**
+   * Calls that failed; absent when unknown. Audit records show that a call was made, not what it
+   * returned, so a syscall seen in them has no error count unless seccomp itself refused every call.
+   */
+  errors?: number;
   /** How many of the recording's runs saw this syscall at least once. */
   runs: number;
 }
@@ -72,16 +76,34 @@ export function recordingAbis(recording: Recording): Abi[] {
   );
 }
 
-export function totalCalls(recording: Recording): { calls: number; errors: number; syscalls: number } {
+/** Errors when every syscall's are known, else absent. */
+export function totalCalls(recording: Recording): { calls: number; errors?: number; syscalls: number } {
   let calls = 0;
-  let errors = 0;
+  let errors: number | undefined = 0;
   let syscalls = 0;
   for (const table of Object.values(recording.abis)) {
     for (const stats of Object.values(table ?? {})) {
       calls += stats.calls;
-      errors += stats.errors;
+      errors = errors === undefined || stats.errors === undefined ? undefined : errors + stats.errors;
       syscalls++;
     }
   }
-  return { calls, errors, syscalls };
+  return { calls, ...(errors === undefined ? {} : { errors }), syscalls };
+}
+
+/** How tables show errors that are unknown; UNKNOWN_ERRORS_NOTE explains it under the table. */
+export const UNKNOWN_ERRORS = '?';
+export const UNKNOWN_ERRORS_NOTE =
+  '? errors unknown: audit records show that a call was made, not whether it failed';
+
+/** A table's errors cell: blank for none (or for a row with no calls), UNKNOWN_ERRORS when unknown. */
+export function errorsCell(row: { calls?: number; errors?: number }): string {
+  if (row.calls === undefined) return '';
+  if (row.errors === undefined) return UNKNOWN_ERRORS;
+  return row.errors > 0 ? String(row.errors) : '';
+}
+
+/** Errors where a sum of them is unknown if any part is. */
+export function addErrors(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined || b === undefined ? undefined : a + b;
 }

@@ -34,7 +34,8 @@ const recordingSchema = z.strictObject({
   runs: count.pipe(z.number().min(1)),
   abis: z.partialRecord(
     abi,
-    z.record(z.string().min(1), z.strictObject({ calls: count, errors: count, runs: count })),
+    // Any name: a recording may come from a kernel newer or older than libseccomp's table.
+    z.record(z.string().min(1), z.strictObject({ calls: count, errors: count.optional(), runs: count })),
   ),
   provenance: z.array(
     z.looseObject({
@@ -113,5 +114,22 @@ export function validateRecording(
       }
     }
   }
-  return result.data as Recording;
+  const recording = result.data as Recording;
+  forgetAuditZeroErrors(recording);
+  return recording;
+}
+
+/**
+ * Recordings made from audit records alone before errors could be unknown say `errors: 0` for calls
+ * whose results were never seen. Such a recording never has a true 0 (a refused call counts 1, any
+ * other is unknown), so 0 there reads as unknown.
+ */
+function forgetAuditZeroErrors(recording: Recording): void {
+  const auditOnly =
+    recording.provenance.length > 0 &&
+    recording.provenance.every((run) => run.source === 'audit' || run.source === 'container');
+  if (!auditOnly) return;
+  for (const table of Object.values(recording.abis)) {
+    for (const stats of Object.values(table ?? {})) if (stats.errors === 0) delete stats.errors;
+  }
 }

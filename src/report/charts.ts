@@ -149,9 +149,14 @@ export function mostCalledChart(recorded: RecordedSummary): string {
   const bars = rows.map((row, index) => {
     const y = 4 + index * (barHeight + gap);
     const barWidth = Math.max(row.calls * scale, 1.5);
-    const errorWidth = row.errors * scale;
+    const errorWidth = (row.errors ?? 0) * scale;
     const label = multiAbi ? `${row.name} (${row.abi})` : row.name;
-    const value = row.errors > 0 ? `${row.calls} (${row.errors} failed)` : String(row.calls);
+    const value =
+      row.errors === undefined
+        ? `${row.calls} (errors unknown)`
+        : row.errors > 0
+          ? `${row.calls} (${row.errors} failed)`
+          : String(row.calls);
     return [
       `<text x="${labelWidth - 8}" y="${y + barHeight - 4}" text-anchor="end" font-size="12" fill="${CHART_COLORS.text}" ${MONO}>${escapeHtml(label)}</text>`,
       `<rect x="${labelWidth}" y="${y}" width="${barWidth.toFixed(1)}" height="${barHeight}" rx="2" fill="${CHART_COLORS.calls}"><title>${escapeHtml(`${label}: ${value}`)}</title></rect>`,

@@ -44,9 +44,10 @@ export interface RecordedSummary {
   straceVersions: string[];
   seccompLearnVersions: string[];
   abis: Abi[];
-  totals: { calls: number; errors: number; syscalls: number };
+  /** errors absent: some syscalls' errors are unknown (audit records). */
+  totals: { calls: number; errors?: number; syscalls: number };
   /** The most-called syscalls over every ABI, most first. */
-  mostCalled: { abi: Abi; name: string; calls: number; errors: number }[];
+  mostCalled: { abi: Abi; name: string; calls: number; errors?: number }[];
 }
 
 /** Why a name is in the profile although no run was seen calling it. */
@@ -236,7 +237,7 @@ function summarise(recording: Recording): RecordedSummary {
         abi,
         name,
         calls: stats.calls,
-        errors: stats.errors,
+        ...(stats.errors === undefined ? {} : { errors: stats.errors }),
       })),
     )
     .sort((a, b) => b.calls - a.calls || a.name.localeCompare(b.name))
@@ -336,14 +337,23 @@ function syscallRows(
     const reference = verdictOf(name);
     const row: SyscallRow = {
       name,
-      ...(stats ? { calls: stats.calls, errors: stats.errors, runs: stats.runs } : {}),
+      ...(stats
+        ? {
+            calls: stats.calls,
+            ...(stats.errors === undefined ? {} : { errors: stats.errors }),
+            runs: stats.runs,
+          }
+        : {}),
       origin: stats ? 'observed' : recording ? assumedReason(name, notes) : 'profile',
       allowed: allowed.has(name),
       ...(reference ? { reference } : {}),
       dangerous: dangerous.has(name),
     };
     const group = groupOf(name);
-    groups.set(group, [...(groups.get(group) ?? []), row]);
+    // Not [...rows, row]: copying the group for every name is quadratic in the names.
+    const rows = groups.get(group);
+    if (rows) rows.push(row);
+    else groups.set(group, [row]);
   }
   return {
     abi,

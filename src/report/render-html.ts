@@ -1,5 +1,6 @@
 import { fewerText } from '../diff/headline.js';
 import { unlockText } from '../diff/markdown.js';
+import { errorsCell, UNKNOWN_ERRORS_NOTE } from '../recording/model.js';
 import {
   CHART_COLORS,
   comparisonChart,
@@ -11,6 +12,7 @@ import {
 import type { AbiAgainstReference, ReportRisk, ReviewReport } from './model.js';
 import {
   codeSpans,
+  hasUnknownErrors,
   hostsText,
   originText,
   plural,
@@ -276,13 +278,13 @@ function syscallsSection(report: ReviewReport): string {
       `<tr class="group"><td colspan="6">${esc(group.title)} <span class="desc">${esc(group.description)}</span></td></tr>`,
       ...group.syscalls.map(
         (row) =>
-          `<tr><td><code>${esc(row.name)}</code>${row.dangerous ? ` ${tag('dangerous', 'bad')}` : ''}</td><td class="n">${row.calls ?? ''}</td><td class="n">${row.errors || ''}</td><td class="n">${esc(runsText(row, report.recorded))}</td><td>${originTag(originText(row), row.origin === 'observed', row.allowed)}</td><td>${verdictTag(verdictText(row.reference), row.reference)}</td></tr>`,
+          `<tr><td><code>${esc(row.name)}</code>${row.dangerous ? ` ${tag('dangerous', 'bad')}` : ''}</td><td class="n">${row.calls ?? ''}</td><td class="n">${errorsCell(row)}</td><td class="n">${esc(runsText(row, report.recorded))}</td><td>${originTag(originText(row), row.origin === 'observed', row.allowed)}</td><td>${verdictTag(verdictText(row.reference), row.reference)}</td></tr>`,
       ),
     ]);
     const title = `${abi.abi}${abi.native ? '' : ' (compat ABI)'}: ${plural(abi.count, 'syscall')} in ${plural(abi.groups.length, 'group')}`;
     const columns =
       '<colgroup><col class="name"><col class="num"><col class="num"><col class="num"><col><col></colgroup>';
-    return `<h3>${esc(title)}</h3><table class="syscalls">${columns}<tr><th>Syscall</th><th class="n">Calls</th><th class="n">Errors</th><th class="n">Runs</th><th>Origin</th><th>${label}</th></tr>${rows.join('')}</table>`;
+    return `<h3>${esc(title)}</h3><table class="syscalls">${columns}<tr><th>Syscall</th><th class="n">Calls</th><th class="n">Errors</th><th class="n">Runs</th><th>Origin</th><th>${label}</th></tr>${rows.join('')}</table>${hasUnknownErrors(abi) ? `<p class="note">${esc(UNKNOWN_ERRORS_NOTE)}</p>` : ''}`;
   });
   return `<h2>Syscalls by group</h2>${tables.join('')}`;
 }

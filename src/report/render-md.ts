@@ -1,10 +1,12 @@
 import { fewerText } from '../diff/headline.js';
 import { unlockText } from '../diff/markdown.js';
+import { errorsCell, UNKNOWN_ERRORS_NOTE } from '../recording/model.js';
 import { mdCode as code, mdFence, mdHtml, mdTable as table, mdText as text } from '../util/markdown.js';
 import type { ReportRisk, ReviewReport } from './model.js';
 import {
   assumedByReason,
   codeSpans,
+  hasUnknownErrors,
   headlineText,
   hostsText,
   originText,
@@ -168,7 +170,7 @@ function syscallsSection(report: ReviewReport): string[] {
         index === 0 ? `**${text(group.title)}**` : '',
         `${code(row.name)}${row.dangerous ? ' ⚠' : ''}`,
         row.calls === undefined ? '' : String(row.calls),
-        row.errors ? String(row.errors) : '',
+        errorsCell(row),
         runsText(row, report.recorded),
         text(originText(row)),
         verdictText(row.reference),
@@ -177,7 +179,10 @@ function syscallsSection(report: ReviewReport): string[] {
     lines.push(
       ...details(
         `<b>${abi.abi}${abi.native ? '' : ' (compat ABI)'}:</b> ${plural(abi.count, 'syscall')} in ${plural(abi.groups.length, 'group')}`,
-        table(['Group', 'Syscall', 'Calls', 'Errors', 'Runs', 'Origin', label], rows, [2, 3, 4]),
+        [
+          ...table(['Group', 'Syscall', 'Calls', 'Errors', 'Runs', 'Origin', label], rows, [2, 3, 4]),
+          ...(hasUnknownErrors(abi) ? ['', `<sub>${UNKNOWN_ERRORS_NOTE}</sub>`] : []),
+        ],
       ),
     );
   }

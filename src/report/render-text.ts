@@ -1,9 +1,11 @@
-import { newTable, style } from '../cli/output.js';
+import { renderTable, style, type TableCell } from '../cli/output.js';
 import { fewerText } from '../diff/headline.js';
 import { unlockText } from '../diff/markdown.js';
+import { errorsCell, UNKNOWN_ERRORS_NOTE } from '../recording/model.js';
 import { visible as t, visibleLines } from '../util/visible.js';
 import type { ReviewReport } from './model.js';
 import {
+  hasUnknownErrors,
   headlineText,
   hostsText,
   originText,
@@ -83,20 +85,19 @@ function warningLines(report: ReviewReport): string[] {
 function comparisonLines(report: ReviewReport): string[] {
   const { comparison } = report;
   const label = t(comparison.reference.label);
-  const table = newTable(
-    ['ABI', 'this profile', label, 'difference', 'denied there', 'arg-filtered'],
-    [1, 2, 4, 5],
-  );
-  for (const abi of comparison.abis) {
-    table.push([
+  const table = renderTable({
+    head: ['ABI', 'this profile', label, 'difference', 'denied there', 'arg-filtered'],
+    alignRight: [1, 2, 4, 5],
+    rows: comparison.abis.map((abi) => [
       abi.abi,
       abi.headline.workloadAllows,
       abi.headline.referenceAllows,
       fewerText(abi.headline),
       abi.counts.denied,
       abi.counts.conditional,
-    ]);
-  }
+    ]),
+    large: 'all',
+  });
   const lines = [
     ...heading(`Compared with ${label}`),
     table.toString(),
@@ -107,25 +108,26 @@ function comparisonLines(report: ReviewReport): string[] {
   ];
   for (const abi of comparison.abis) {
     if (abi.denied.length > 0) {
-      const denied = newTable(['syscall', label, 'allowed there with', 'observed']);
-      for (const entry of abi.denied) {
-        denied.push([
-          t(entry.name),
-          t(entry.outcomeText),
-          t(unlockText(entry)),
+      const denied = renderTable({
+        head: ['syscall', label, 'allowed there with', 'observed'],
+        rows: abi.denied.map((entry) => [
+          entry.name,
+          entry.outcomeText,
+          unlockText(entry),
           entry.observed ? 'yes' : 'no',
-        ]);
-      }
-      lines.push('', style.bold(`Allowed here, denied by ${label} (${abi.abi})`), denied.toString());
+        ]),
+        large: 'all',
+      });
+      lines.push('', style.bold(`Allowed here, denied by ${label} (${abi.abi})`), denied);
     }
     if (abi.conditional.length > 0) {
-      const conditional = newTable(['syscall', 'condition'], [], [null, 0.7]);
-      for (const entry of abi.conditional) conditional.push([t(entry.name), t(entry.condition)]);
-      lines.push(
-        '',
-        style.bold(`Allowed by ${label} only for some arguments (${abi.abi})`),
-        conditional.toString(),
-      );
+      const conditional = renderTable({
+        head: ['syscall', 'condition'],
+        wrap: [null, 0.7],
+        rows: abi.conditional.map((entry) => [t(entry.name), t(entry.condition)]),
+        large: 'all',
+      });
+      lines.push('', style.bold(`Allowed by ${label} only for some arguments (${abi.abi})`), conditional);
     }
     if (abi.removed.length > 0) {
       lines.push(
@@ -167,25 +169,29 @@ function riskLines(report: ReviewReport): string[] {
 function syscallLines(report: ReviewReport): string[] {
   const lines: string[] = [];
   for (const abi of report.syscalls) {
-    const table = newTable(
-      ['group', 'syscall', 'calls', 'errors', 'runs', 'origin', t(report.comparison.reference.label)],
-      [2, 3, 4],
-    );
+    const rows: TableCell[][] = [];
     for (const group of abi.groups) {
       group.syscalls.forEach((row, index) => {
-        table.push([
+        rows.push([
           index === 0 ? group.title : '',
           row.dangerous ? style.red(`${t(row.name)} !`) : t(row.name),
           row.calls ?? '',
-          row.errors || '',
+          errorsCell(row),
           runsText(row, report.recorded),
           row.origin === 'observed' && row.allowed ? originText(row) : style.yellow(originText(row)),
           verdictText(row.reference),
         ]);
       });
     }
+    const table = renderTable({
+      head: ['group', 'syscall', 'calls', 'errors', 'runs', 'origin', t(report.comparison.reference.label)],
+      alignRight: [2, 3, 4],
+      rows,
+      large: 'all',
+    });
     const title = `Syscalls on ${abi.abi}${abi.native ? '' : ' (compat ABI)'}: ${plural(abi.count, 'syscall')} in ${plural(abi.groups.length, 'group')}`;
-    lines.push(...heading(title), table.toString());
+    lines.push(...heading(title), table);
+    if (hasUnknownErrors(abi)) lines.push(style.dim(UNKNOWN_ERRORS_NOTE));
   }
   return lines;
 }

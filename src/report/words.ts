@@ -4,6 +4,7 @@ import type { Verdict } from '../reference/evaluate.js';
 import { inertJson } from '../util/visible.js';
 import type {
   AbiAgainstReference,
+  AbiSyscalls,
   AssumedName,
   RecordedSummary,
   ReportWarning,
@@ -117,9 +118,17 @@ export function sourcesText(recorded: RecordedSummary): string {
   return `${recorded.sources.join(', ')}${strace}`;
 }
 
+/** Whether a syscall table shows unknown errors (UNKNOWN_ERRORS), so needs UNKNOWN_ERRORS_NOTE under it. */
+export function hasUnknownErrors(abi: AbiSyscalls): boolean {
+  return abi.groups.some((group) =>
+    group.syscalls.some((row) => row.calls !== undefined && row.errors === undefined),
+  );
+}
+
 export function totalsText(recorded: RecordedSummary): string {
   const { calls, errors, syscalls } = recorded.totals;
-  return `${plural(calls, 'call')}, ${plural(errors, 'error')}, ${plural(syscalls, 'distinct syscall')} on ${recorded.abis.join(', ')}`;
+  const failed = errors === undefined ? 'errors unknown (audit records)' : plural(errors, 'error');
+  return `${plural(calls, 'call')}, ${failed}, ${plural(syscalls, 'distinct syscall')} on ${recorded.abis.join(', ')}`;
 }
 
 export function warningLocation(warning: ReportWarning): string {

@@ -186,7 +186,7 @@ class ContainerHarvest {
   finish(containerId: string, exitRulesAdded: boolean): ContainerAttributionSummary {
     this.parser.finish();
     const attributed = this.attribution.finish(containerId);
-    for (const call of attributed.mine) this.builder.count(call.abi, call.syscall, call.calls, 0);
+    for (const call of attributed.mine) this.builder.count(call.abi, call.syscall, call.calls, undefined);
     if (attributed.unresolved.calls > 0) {
       const names = [...attributed.unresolved.syscalls.values()]
         .map(({ abi, syscall }) =>

@@ -96,3 +96,49 @@ describe('mergeRecordings', () => {
     );
   });
 });
+
+describe('mergeRecordings at scale and with unknown errors', () => {
+  const run = (source: 'strace-summary' | 'audit', abis: Recording['abis']): Recording => ({
+    format: RECORDING_FORMAT,
+    runs: 1,
+    abis,
+    provenance: [{ source, inputs: [], host, seccompLearn: '0.1.0' }],
+    warnings: [],
+  });
+
+  it('keeps errors unknown where any input did not know them', () => {
+    const merged = mergeRecordings([
+      run('strace-summary', {
+        x86_64: { read: { calls: 2, errors: 1, runs: 1 }, write: { calls: 1, errors: 0, runs: 1 } },
+      }),
+      run('audit', { x86_64: { read: { calls: 3, runs: 1 }, exit: { calls: 1, runs: 1 } } }),
+    ]);
+    expect(merged.abis.x86_64).toEqual({
+      exit: { calls: 1, runs: 1 },
+      read: { calls: 5, runs: 2 },
+      write: { calls: 1, errors: 0, runs: 1 },
+    });
+  });
+
+  it('merges 100,000 distinct names correctly (speed is bench/scale.mjs)', () => {
+    const count = 100_000;
+    const names = Array.from({ length: count }, (_, index) => `made_up_${index.toString(36)}`);
+    const table = (from: number, to: number) =>
+      Object.fromEntries(
+        names.slice(from, to).map((name, index) => [name, { calls: index + 1, errors: 0, runs: 1 }]),
+      );
+    const half = count / 2;
+    const merged = mergeRecordings([
+      run('strace-summary', { x86_64: table(0, 3 * (count / 4)) }),
+      run('strace-summary', { x86_64: table(count / 4, count) }),
+    ]);
+    const result = merged.abis.x86_64 ?? {};
+    const keys = Object.keys(result);
+    expect(keys).toHaveLength(count);
+    expect(keys).toEqual([...names].sort());
+    expect(result[names[0] as string]).toEqual({ calls: 1, errors: 0, runs: 1 });
+    // In both runs: index 50,000 is the 50,001st of the first and the 25,001st of the second.
+    expect(result[names[half] as string]).toEqual({ calls: half + 1 + count / 4 + 1, errors: 0, runs: 2 });
+    expect(result[names[count - 1] as string]).toEqual({ calls: 3 * (count / 4), errors: 0, runs: 1 });
+  });
+});

@@ -19,7 +19,7 @@ describe('RecordingBuilder', () => {
     builder.count('x86_64', 1, 2, 0);
     builder.count('x86_64', 'write', 1, 1);
     builder.count('x32', 0x40000027, 1, 1);
-    builder.count('x86', 20, 1, 0);
+    builder.count('x86', 20, 1, undefined);
     builder.count('x86_64', 0xbad, 3, 3);
     builder.notice({
       code: 'lost-records',
@@ -32,7 +32,8 @@ describe('RecordingBuilder', () => {
     expect(recording.abis).toEqual({
       x86_64: { write: { calls: 3, errors: 1, runs: 1 } },
       x32: { getpid: { calls: 1, errors: 1, runs: 1 } },
-      x86: { getpid: { calls: 1, errors: 0, runs: 1 } },
+      // Audit records of a call seccomp let through: whether it failed is unknown.
+      x86: { getpid: { calls: 1, runs: 1 } },
     });
     expect(recording.warnings).toHaveLength(2);
     expect(recording.warnings[1]).toMatchObject({ code: 'unknown-syscall', abi: 'x86_64', count: 3 });
@@ -98,5 +99,41 @@ describe('validateRecording', () => {
     expect(() =>
       validateRecording({ ...good, abis: { x86_64: { read: { calls: 3, errors: 0, runs: 0 } } } }, 'r.json'),
     ).toThrow('r.json: abis.x86_64.read has 3 call(s) but was seen in 0 runs');
+  });
+});
+
+describe('errors in recordings', () => {
+  const recordingFrom = (source: string, errors: number | undefined) => ({
+    format: RECORDING_FORMAT,
+    runs: 1,
+    abis: { x86_64: { read: { calls: 2, ...(errors === undefined ? {} : { errors }), runs: 1 } } },
+    provenance: [{ source, inputs: [], host: { kernel: '6.1.0', arch: 'x86_64' }, seccompLearn: '0.1.0' }],
+    warnings: [],
+  });
+
+  it('reads errors as unknown when absent', () => {
+    expect(validateRecording(recordingFrom('audit', undefined), 'r.json').abis.x86_64?.read).toEqual({
+      calls: 2,
+      runs: 1,
+    });
+  });
+
+  it("reads an older audit recording's errors 0 as unknown, and keeps strace's 0 and counted refusals", () => {
+    expect(validateRecording(recordingFrom('audit', 0), 'r.json').abis.x86_64?.read).toEqual({
+      calls: 2,
+      runs: 1,
+    });
+    expect(validateRecording(recordingFrom('container', 0), 'r.json').abis.x86_64?.read).toEqual({
+      calls: 2,
+      runs: 1,
+    });
+    expect(validateRecording(recordingFrom('audit', 2), 'r.json').abis.x86_64?.read?.errors).toBe(2);
+    expect(validateRecording(recordingFrom('strace-summary', 0), 'r.json').abis.x86_64?.read?.errors).toBe(0);
+  });
+
+  it('accepts syscall names libseccomp does not know (another kernel)', () => {
+    const recording = recordingFrom('strace-summary', 0);
+    const abis = { x86_64: { made_up_call: { calls: 1, errors: 0, runs: 1 } } };
+    expect(validateRecording({ ...recording, abis }, 'r.json').abis).toEqual(abis);
   });
 });

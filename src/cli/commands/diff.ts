@@ -18,7 +18,7 @@ import { type LearningInput, readLearningInput } from '../../inputs.js';
 import { abisOfHost, hostAbi } from '../../syscalls/abi.js';
 import { visible } from '../../util/visible.js';
 import { abiFlag, kernelFlag } from '../flags.js';
-import { newTable, printJson, say, style, warn } from '../output.js';
+import { printJson, renderTable, say, style, warn } from '../output.js';
 
 interface DiffFlags {
   against: string;
@@ -99,29 +99,40 @@ export async function runDiff(files: string[], flags: DiffFlags): Promise<void> 
   if (flags.markdown) return void process.stdout.write(comparisonMarkdown(comparison));
   const name = visible(comparison.reference.label);
   for (const abi of comparison.abis) {
-    say(style.bold(visible(headlineText(abi, comparison.reference.label))));
+    say(style.bold(visible(headlineText(abi, name))));
+    const more = { fold: { noun: 'syscalls', rest: '--json or --markdown lists them all' } };
     const denied = entriesOf(abi, 'denied');
     if (denied.length > 0) {
-      const table = newTable(
-        [`needed, denied by ${name}`, 'calls', 'reference does', 'would be allowed by'],
-        [1],
-        [null, null, null, 0.4],
+      say(
+        renderTable({
+          head: [`needed, denied by ${name}`, 'calls', 'reference does', 'would be allowed by'],
+          alignRight: [1],
+          wrap: [null, null, null, 0.4],
+          rows: denied.map((entry) => [
+            visible(entry.name),
+            entry.usage?.calls ?? '',
+            visible(entry.errnoName ?? entry.outcome.action),
+            visible(unlockText(entry)),
+          ]),
+          large: more,
+        }),
       );
-      for (const entry of denied)
-        table.push([
-          visible(entry.name),
-          entry.usage?.calls ?? '',
-          visible(entry.errnoName ?? entry.outcome.action),
-          visible(unlockText(entry)),
-        ]);
-      say(table.toString());
     }
     const conditional = entriesOf(abi, 'conditional');
     if (conditional.length > 0) {
-      const table = newTable(['allowed for some arguments', 'calls', 'condition'], [1], [null, null, 0.6]);
-      for (const entry of conditional)
-        table.push([visible(entry.name), entry.usage?.calls ?? '', visible(entry.condition)]);
-      say(table.toString());
+      say(
+        renderTable({
+          head: ['allowed for some arguments', 'calls', 'condition'],
+          alignRight: [1],
+          wrap: [null, null, 0.6],
+          rows: conditional.map((entry) => [
+            visible(entry.name),
+            entry.usage?.calls ?? '',
+            visible(entry.condition),
+          ]),
+          large: more,
+        }),
+      );
     }
     const allowed = entriesOf(abi, 'allowed').map((entry) => entry.name);
     say(`allowed by both (${allowed.length}):\n${style.dim(wrapNames(allowed))}`);
@@ -130,9 +141,14 @@ export async function runDiff(files: string[], flags: DiffFlags): Promise<void> 
       `${style.green(`removed: ${name} allows, never used (${unneeded.length}):`)}\n${style.dim(wrapNames(unneeded))}`,
     );
     if (abi.risks.needed.length > 0) {
-      const table = newTable(['dangerous, still needed', 'why', 'check'], [], [null, 0.45, 0.35]);
-      for (const risk of abi.risks.needed) table.push([risk.name, risk.risk, risk.check].map(visible));
-      say(table.toString());
+      say(
+        renderTable({
+          head: ['dangerous, still needed', 'why', 'check'],
+          wrap: [null, 0.45, 0.35],
+          rows: abi.risks.needed.map((risk) => [risk.name, risk.risk, risk.check].map(visible)),
+          large: more,
+        }),
+      );
     }
     if (abi.risks.removed.length > 0) {
       say(

@@ -90,7 +90,8 @@ export async function runFromAudit(file: string | undefined, flags: FromAuditFla
     onRecord(record) {
       if (!matcher.matches(record)) return;
       matched++;
-      builder.count(record.abi, record.syscall, 1, refused(record) ? 1 : 0);
+      // A refused call failed; one seccomp let through (logged) may have failed or not: unknown.
+      builder.count(record.abi, record.syscall, 1, refused(record) ? 1 : undefined);
     },
     onNotice(notice) {
       // A loss the kernel reported before the window began cost records outside it.

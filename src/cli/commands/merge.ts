@@ -1,7 +1,7 @@
 import { judgingTarget } from '../../diff/compare.js';
 import { UserError } from '../../errors.js';
 import { type LearningInput, readLearningInput } from '../../inputs.js';
-import { coverageGaps, type UnknownNeed, unknownNeeds } from '../../merge/check.js';
+import { type CoverageGap, coverageGaps, type UnknownNeed, unknownNeeds } from '../../merge/check.js';
 import { mergeProfiles } from '../../merge/profiles.js';
 import { RecordingMerger } from '../../merge/recordings.js';
 import type { SeccompProfile } from '../../profile/model.js';
@@ -11,7 +11,7 @@ import { checkOutputName, OutputPlan } from '../../util/files.js';
 import { stringifyJson } from '../../util/json-exact.js';
 import { visible } from '../../util/visible.js';
 import { printRecordingSummary } from '../learned.js';
-import { newTable, printJson, say, style, warn } from '../output.js';
+import { printJson, renderTable, say, style, warn } from '../output.js';
 
 interface MergeFlags {
   output?: string;
@@ -27,14 +27,15 @@ async function check(files: string[], flags: MergeFlags): Promise<void> {
   if (covering.kind !== 'profile')
     throw new UserError(`${profileFile}: --check wants a profile first, not a recording`);
   const target = judgingTarget({});
-  const gaps = [];
+  const gaps: CoverageGap[] = [];
   const unknown: UnknownNeed[] = [];
   for (const file of others) {
     const input = await readLearningInput(file, warn);
     const needs =
       input.kind === 'recording' ? needsOfRecording(input.recording) : needsOfProfile(input.profile, target);
-    gaps.push(...coverageGaps(covering.profile, needs, target, file));
-    unknown.push(...unknownNeeds(needs, file));
+    // Not push(...): spreading 100,000 gaps as arguments overflows the stack.
+    for (const gap of coverageGaps(covering.profile, needs, target, file)) gaps.push(gap);
+    for (const need of unknownNeeds(needs, file)) unknown.push(need);
   }
   // The same rule as generate, which leaves these names out with a warning.
   for (const need of unknown) warn(need.message);
@@ -43,9 +44,13 @@ async function check(files: string[], flags: MergeFlags): Promise<void> {
     say(style.green(`${visible(profileFile)} covers ${others.length} input(s)`));
     return;
   }
-  const table = newTable(['syscall', 'ABI', 'needed by', 'the profile']);
-  for (const gap of gaps) table.push([gap.name, gap.abi, gap.source, gap.detail].map(visible));
-  say(table.toString());
+  say(
+    renderTable({
+      head: ['syscall', 'ABI', 'needed by', 'the profile'],
+      rows: gaps.map((gap) => [gap.name, gap.abi, gap.source, gap.detail].map(visible)),
+      large: { fold: { noun: 'gaps', rest: '--json lists them all' } },
+    }),
+  );
   say(style.red(`${visible(profileFile)} does not cover ${gaps.length} syscall(s)`));
   process.exitCode = 1;
 }
