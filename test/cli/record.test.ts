@@ -124,6 +124,22 @@ describe.skipIf(skip)(`record${skip ? ` (skipped: ${skip})` : ''}`, () => {
       const recording = JSON.parse(await readFile(join(dir, 'pid.recording.json'), 'utf8'));
       expect(recording.provenance[0].pid).toBe(target.pid);
       expect(Object.keys(recording.abis.x86_64)).toEqual(expect.arrayContaining(['openat', 'read', 'wait4']));
+      // --full: the attached shell is detached at the end, with no +++ exited line; that is no cut trace.
+      const full = await cli([
+        'record',
+        '--full',
+        '--pid',
+        String(target.pid),
+        '--duration',
+        '1',
+        '-o',
+        join(dir, 'pidfull'),
+      ]);
+      expect(full.exitCode, full.stderr).toBe(0);
+      const traced = JSON.parse(await readFile(join(dir, 'pidfull.recording.json'), 'utf8'));
+      expect(traced.provenance[0].source).toBe('strace-trace');
+      expect(Object.keys(traced.abis.x86_64)).toEqual(expect.arrayContaining(['openat', 'read', 'wait4']));
+      expect(traced.warnings).toEqual([]);
     } finally {
       target.kill('SIGKILL');
     }

@@ -57,6 +57,8 @@ export async function runRecord(command: string[], flags: RecordFlags): Promise<
       const builder = new RecordingBuilder();
       const kind = await learnFromStrace(createReadStream(run.outputFile), 'strace output', builder, {
         host: host.arch,
+        // Attached processes are detached at the end, with no `+++ exited` line.
+        attached: pid !== undefined,
       });
       const recording = builder.build({
         source: kind === 'trace' ? 'strace-trace' : 'strace-summary',
