@@ -496,7 +496,8 @@ export function createStraceTraceParser(sink: ObservationSink, options: StraceTr
           code: 'truncated-input',
           message:
             `the trace ends before ${who}${running.size > 1 ? ` and ${running.size - 1} other(s)` : ''} ` +
-            'exited (no "+++ exited" or "+++ killed" line): it was cut short, calls made after it are missing',
+            'exited (no "+++ exited" or "+++ killed" line): it was cut short and calls made after that are ' +
+            'missing, unless strace ran with -qq (--quiet=exit)',
           file,
           line,
         });

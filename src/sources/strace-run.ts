@@ -64,7 +64,10 @@ export async function checkCommand(name: string): Promise<void> {
   }
   let found: 'missing' | 'not executable' = 'missing';
   for (const directory of (process.env.PATH ?? '').split(delimiter)) {
-    const problem = await notExecutable(join(directory || '.', name));
+    const candidate = join(directory || '.', name);
+    // A directory of that name is passed over in the search, as shells do.
+    if ((await stat(candidate).catch(() => undefined))?.isDirectory()) continue;
+    const problem = await notExecutable(candidate);
     if (problem === undefined) return;
     if (problem === 'not executable') found = problem;
   }
