@@ -72,7 +72,7 @@ describe('from-audit on real captures', () => {
     const bad = await cli(['from-audit', actions, '--since', 'yesterday-ish']);
     expect(bad.exitCode).toBe(2);
     expect(bad.stderr).toContain('--since "yesterday-ish": expected epoch seconds');
-  });
+  }, 90_000);
 
   it('reads ausearch -i output to the same syscalls as the raw log', async () => {
     const raw = await learn([actions, '--action', 'all']);

@@ -88,11 +88,16 @@ describe.skipIf(skip)(`record${skip ? ` (skipped: ${skip})` : ''}`, () => {
         '/bin/busybox',
         'sh',
         '-c',
-        'trap "echo got-term; exit 5" TERM; while :; do sleep 0.05; done',
+        'trap "echo got-term; exit 5" TERM; echo ready; while :; do sleep 0.05; done',
       ],
       { reject: false, env: tmp.env },
     );
-    await new Promise((resolve) => setTimeout(resolve, 700));
+    // Signal once the trap is set: a fixed delay loses the race on a loaded machine.
+    await new Promise<void>((resolve) => {
+      child.stdout?.on('data', (chunk: Buffer) => {
+        if (chunk.toString().includes('ready')) resolve();
+      });
+    });
     child.kill('SIGTERM');
     const result = await child;
     expect(result.stdout).toContain('got-term');
@@ -191,5 +196,5 @@ describe.skipIf(skip)(`record${skip ? ` (skipped: ${skip})` : ''}`, () => {
     const ran = await cli(['record', '-o', join(dir, 'ran'), '--', '/bin/busybox', 'sh', '-c', 'exit 127']);
     expect(ran.exitCode).toBe(127);
     expect((await stat(join(dir, 'ran.profile.json'))).isFile()).toBe(true);
-  });
+  }, 90_000);
 });

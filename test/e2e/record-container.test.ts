@@ -86,7 +86,7 @@ describe.skipIf(skip)(`record -- docker run${skip ? ` (skipped: ${skip})` : ''}`
     const ran = await recordContainer('ran127', 'exit 127');
     expect(ran.result.exitCode).toBe(127);
     expect(ran.profile.syscalls[0].names).toContain('execve');
-  });
+  }, 90_000);
 
   it('keeps two containers recorded at the same time apart', async () => {
     const loop = (body: string) => `i=0; while [ $i -lt 15 ]; do ${body}; i=$((i+1)); sleep 0.05; done`;
