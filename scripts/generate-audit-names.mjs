@@ -3,7 +3,7 @@
 // (audit-userspace's lib/*_table.h) that differ from libseccomp's name for the same number on the
 // same ABI, e.g. x86_64 17 is "pread" in audit-userspace and "pread64" in libseccomp.
 //
-//   node scripts/generate-audit-names.mjs
+//   node scripts/generate-audit-names.mjs [output path]
 //
 // Inputs: data/audit-userspace/*_table.h (copies, see data/audit-userspace/README.md) and
 // src/syscalls/table.generated.ts (libseccomp's table, from scripts/generate-syscall-table.mjs).
@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = join(root, 'data', 'audit-userspace');
-const outPath = join(root, 'src', 'syscalls', 'audit-names.generated.ts');
+const outPath = process.argv[2] ?? join(root, 'src', 'syscalls', 'audit-names.generated.ts');
 
 // audit-userspace picks a table per machine (lib/lookup_table.c, lib/machinetab.h); these are the
 // libseccomp tables (src/syscalls/abi.ts SyscallTableName) each audit table numbers. ppc_table.h
