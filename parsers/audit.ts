@@ -7,6 +7,7 @@ import {
   abiInfo,
   abisOfHost,
 } from '../src/syscalls/abi.js';
+import { libseccompNameOfAuditName } from '../src/syscalls/audit-names.js';
 import type { LineParser, NoticeCode, ParseNotice } from './observation.js';
 import { MAX_LINE_BYTES } from './read-lines.js';
 
@@ -651,6 +652,9 @@ export function createAuditParser(options: AuditParserOptions): AuditLineParser 
         return;
       }
     }
+
+    // `ausearch -i` names are audit-userspace's, some differ from libseccomp's (x86_64 pread: pread64).
+    if (typeof syscall === 'string') syscall = libseccompNameOfAuditName(abi, syscall);
 
     // code=: hex filter return, or in `ausearch -i` an action name.
     let action: SeccompAction = 'unknown';

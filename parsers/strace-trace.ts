@@ -15,6 +15,11 @@ import {
 export interface StraceTraceOptions extends StraceParserOptions {
   /** The traced process when lines carry no pid: `-ff` writes one file per process, named `prefix.PID`. */
   readonly pid?: number;
+  /**
+   * strace attached to running processes (`-p`) and detached at the end: they have no `+++ exited`
+   * line, and that is no sign of a cut trace.
+   */
+  readonly attached?: boolean;
 }
 
 /** What a line is once its leader (pid prefix, timestamps, `-n` number) has been skipped. */
@@ -64,6 +69,7 @@ const RESUMED_OPEN = '<... ';
 const RESUMED_CLOSE = ' resumed>';
 const RETURN = ' = ';
 const STRACE_MESSAGE = 'strace: ';
+const DETACHED_MESSAGE = / detached$/;
 const PERSONALITY_NOTICE = /^\[ Process PID=([0-9]+) runs in (.+) mode\. \]$/;
 
 /** Where scanLine found things; one per parser, reused for every line so that scanning allocates nothing. */
@@ -242,6 +248,15 @@ export function createStraceTraceParser(sink: ObservationSink, options: StraceTr
   let summary: LineParser | undefined;
   const summaryCounts: Array<[Abi, string | number, number, number]> = [];
   let recognised = 0;
+  /**
+   * Processes that made calls and have no `+++ exited`/`+++ killed` line yet, with the line of their last
+   * call: at the end they mean the trace was cut (`head`, a full disk, strace killed).
+   */
+  const running = new Map<number, number>();
+  /** A process seen with a pid prefix: the unprefixed lines before it belong to one of those. */
+  let prefixSeen = false;
+  /** strace detached from the processes (`-p`, or Ctrl-C of an attached strace): no exits are due. */
+  let detached = options.attached === true;
 
   /** The count for `name` on `abi`; undefined when `name` is no syscall name, so the line is not a call. */
   const counterFor = (abi: Abi, name: string): Counter | undefined => {
@@ -350,6 +365,7 @@ export function createStraceTraceParser(sink: ObservationSink, options: StraceTr
   const call = (line: string, lineNumber: number, kind: number): boolean => {
     const name = line.slice(scan.start, scan.end);
     const pid = pidOf(scan.pid);
+    running.set(pid, lineNumber);
     // The second-to-last char rules out most lines before the endsWith: `…>` of ` <0.000028>` (-T) is a digit.
     const unfinishedHalf = line.charCodeAt(line.length - 2) === DOT && line.endsWith(UNFINISHED);
     let error = false;
@@ -358,7 +374,9 @@ export function createStraceTraceParser(sink: ObservationSink, options: StraceTr
       const result = line.lastIndexOf(RETURN);
       if (result > scan.end) {
         error = isErrorReturn(line, result + RETURN.length);
-      } else if (!line.endsWith(DETACHED)) {
+      } else if (line.endsWith(DETACHED)) {
+        detached = true;
+      } else {
         if (line.lastIndexOf(STRACE_MESSAGE) > scan.end) {
           hold(line, lineNumber, NO_RETURN_VALUE);
           return true;
@@ -401,14 +419,22 @@ export function createStraceTraceParser(sink: ObservationSink, options: StraceTr
 
   const parse = (line: string, lineNumber: number): void => {
     const kind = scanLine(line, scan);
-    if (kind === IGNORED) return;
+    if (scan.pid !== NO_PID) prefixSeen = true;
+    if (kind === IGNORED) {
+      // `strace: Process N detached` (stderr form): strace let go of the processes rather than saw them end.
+      if (DETACHED_MESSAGE.test(line) && line.startsWith(STRACE_MESSAGE)) detached = true;
+      return;
+    }
     let known: boolean;
     if (kind === CALL || kind === RESUMED) known = call(line, lineNumber, kind);
     else if (kind === PERSONALITY) known = personality(line, lineNumber, scan.pid);
     else if (kind === UNKNOWN) known = false;
     else {
       const pid = pidOf(scan.pid);
-      if (kind === EXIT) gone(pid);
+      if (kind === EXIT) {
+        gone(pid);
+        running.delete(pid);
+      }
       known = true;
     }
     if (known) {
@@ -461,6 +487,21 @@ export function createStraceTraceParser(sink: ObservationSink, options: StraceTr
         });
       }
       if (recognised === 0) throw new InputError(file, undefined, 'no strace trace lines found');
+      // Lines before the first pid prefix belong to a process that later has one.
+      if (prefixSeen) running.delete(NO_PID);
+      if (!detached && !held && running.size > 0) {
+        const [pid, line] = running.entries().next().value as [number, number];
+        const who = pid === NO_PID ? 'the traced process' : `process ${pid}`;
+        sink.notice({
+          code: 'truncated-input',
+          message:
+            `the trace ends before ${who}${running.size > 1 ? ` and ${running.size - 1} other(s)` : ''} ` +
+            'exited (no "+++ exited" or "+++ killed" line): it was cut short and calls made after that are ' +
+            'missing, unless strace ran with -qq (--quiet=exit)',
+          file,
+          line,
+        });
+      }
       for (const [abi, counts] of countsByAbi) {
         for (const [name, counter] of counts) {
           sink.count(abi, straceSyscall(name), counter.calls, counter.errors);

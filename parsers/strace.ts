@@ -14,6 +14,8 @@ export interface LearnFromStraceOptions {
   readonly host: Abi;
   /** The traced process for a `-ff` file (see straceFfPid), whose lines carry no pid. */
   readonly pid?: number;
+  /** strace attached with `-p` and detached at the end (see StraceTraceOptions.attached). */
+  readonly attached?: boolean;
 }
 
 /**
@@ -53,7 +55,12 @@ function createFormDetector(
     parser =
       chosen === 'summary'
         ? createStraceSummaryParser(sink, { file, host: options.host })
-        : createStraceTraceParser(sink, { file, host: options.host, pid: options.pid });
+        : createStraceTraceParser(sink, {
+            file,
+            host: options.host,
+            pid: options.pid,
+            attached: options.attached,
+          });
     for (const [held, heldNumber] of undecided) parser.push(held, heldNumber);
     undecided.length = 0;
     parser.push(line, lineNumber);

@@ -49,6 +49,8 @@ interface PendingCall {
 export interface AttributionResult {
   /** Calls of the container's own processes. */
   mine: PendingCall[];
+  /** The pids of the container's own processes that made calls. */
+  minePids: number[];
   /** Calls of processes that ended before they could be placed: neither their cgroup nor an ancestor was seen. */
   unresolved: { pids: number; calls: number; syscalls: Map<string, PendingCall> };
   /** Calls of other processes (other containers, the host) that were left out. */
@@ -107,6 +109,7 @@ export class ContainerAttribution {
   finish(containerId: string): AttributionResult {
     const result: AttributionResult = {
       mine: [],
+      minePids: [],
       unresolved: { pids: 0, calls: 0, syscalls: new Map() },
       othersCalls: 0,
       placedLive: 0,
@@ -118,6 +121,7 @@ export class ContainerAttribution {
         if (this.containerOf.has(pid)) result.placedLive++;
         else result.placedByAncestry++;
         result.mine.push(...calls.values());
+        result.minePids.push(pid);
       } else if (owner === undefined) {
         result.unresolved.pids++;
         for (const [key, call] of calls) {

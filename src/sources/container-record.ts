@@ -114,12 +114,19 @@ function pollCgroup(
  * cgroup while their process lives; process-exit records (our audit rules) give parents; the
  * end marker says the log has caught up.
  */
+/** The name runc's init process has until it executes the container's program. */
+const RUNC_INIT_COMM = 'runc:[2:INIT]';
+
 class ContainerHarvest {
   readonly attribution = new ContainerAttribution();
   readonly builder = new RecordingBuilder();
   readonly processKey = `seccomp-learn-${process.pid}`;
   readonly marker = `${this.processKey}-end-${Date.now()}`;
   records = 0;
+  /** Whether the container's program itself made calls, not only the runtime before its execve; set by finish(). */
+  programRan = false;
+  /** Processes seen under another name than the runtime's init: their program was executed. */
+  private readonly programPids = new Set<number>();
   private readonly parser;
   // Every container seen is polled, not only ours: a record must be placed in the right one.
   private readonly pollers = new Map<string, () => void>();
@@ -149,6 +156,7 @@ class ContainerHarvest {
 
   private onRecord(record: SeccompAuditRecord): void {
     if (record.pid === undefined || record.action !== 'log') return;
+    if (record.comm !== undefined && record.comm !== RUNC_INIT_COMM) this.programPids.add(record.pid);
     this.records++;
     if (!this.attribution.isPlaced(record.pid)) {
       const placed = containerOfPid(record.pid);
@@ -186,6 +194,7 @@ class ContainerHarvest {
   finish(containerId: string, exitRulesAdded: boolean): ContainerAttributionSummary {
     this.parser.finish();
     const attributed = this.attribution.finish(containerId);
+    this.programRan = attributed.minePids.some((pid) => this.programPids.has(pid));
     for (const call of attributed.mine) this.builder.count(call.abi, call.syscall, call.calls, undefined);
     if (attributed.unresolved.calls > 0) {
       const names = [...attributed.unresolved.syscalls.values()]
@@ -282,6 +291,13 @@ export async function recordContainer(
       );
     }
     const attribution = harvest.finish(containerId, removeExitRules !== undefined);
+    if ((exitCode === 127 || exitCode === 126) && !harvest.programRan) {
+      // Only the runtime ran: the program was not found or not executable (`exec: "x": ... not found`).
+      throw new UserError(
+        `${run.engine} could not start the container's program (exit ${exitCode}: ${exitCode === 127 ? 'not found' : 'not executable'}; see its message above): nothing of it was learned, no profile written`,
+        exitCode,
+      );
+    }
     if (lostBefore !== undefined && lostAfter !== undefined && lostAfter > lostBefore) {
       harvest.builder.notice({
         code: 'lost-records',

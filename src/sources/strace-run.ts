@@ -1,6 +1,6 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, constants, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { execa } from 'execa';
 import { UserError } from '../errors.js';
 import { findExecutable } from './host.js';
@@ -35,6 +35,49 @@ async function straceVersion(strace: string): Promise<string> {
   return /version\s+(\S+)/.exec(stdout)?.[1] ?? 'unknown';
 }
 
+/** Exit codes a shell gives a command it cannot run: 127 not found, 126 found but not executable. */
+export const EXIT_NOT_FOUND = 127;
+export const EXIT_NOT_EXECUTABLE = 126;
+
+/** Why `file` cannot be executed, or undefined when it can (as far as access(2) knows). */
+async function notExecutable(file: string): Promise<'missing' | 'not executable' | undefined> {
+  const info = await stat(file).catch(() => undefined);
+  if (!info) return 'missing';
+  if (info.isDirectory()) return 'not executable';
+  try {
+    await access(file, constants.X_OK);
+    return undefined;
+  } catch {
+    return 'not executable';
+  }
+}
+
+/**
+ * Checks the command as a shell would before strace runs it, so that a typo is an error with the shell's
+ * exit code rather than a profile of nothing: strace only says "Can't stat" and exits 1.
+ */
+export async function checkCommand(name: string): Promise<void> {
+  if (name.includes('/')) {
+    const problem = await notExecutable(name);
+    if (problem === 'missing')
+      throw new UserError(`${name}: no such file: nothing to record`, EXIT_NOT_FOUND);
+    if (problem) throw new UserError(`${name}: not executable: nothing to record`, EXIT_NOT_EXECUTABLE);
+    return;
+  }
+  let found: 'missing' | 'not executable' = 'missing';
+  for (const directory of (process.env.PATH ?? '').split(delimiter)) {
+    const candidate = join(directory || '.', name);
+    // A directory of that name is passed over in the search, as shells do.
+    if ((await stat(candidate).catch(() => undefined))?.isDirectory()) continue;
+    const problem = await notExecutable(candidate);
+    if (problem === undefined) return;
+    if (problem === 'not executable') found = problem;
+  }
+  if (found === 'missing')
+    throw new UserError(`${name}: command not found: nothing to record`, EXIT_NOT_FOUND);
+  throw new UserError(`${name}: not executable (permission denied): nothing to record`, EXIT_NOT_EXECUTABLE);
+}
+
 /** The workload is strace's child: signals meant for it must go there, strace only detaches on them. */
 async function childrenOf(pid: number): Promise<number[]> {
   try {
@@ -57,6 +100,7 @@ export async function withStraceRun<T>(
 ): Promise<T> {
   const strace = await findExecutable('strace');
   if (!strace) throw new UserError(INSTALL_HINT, 127);
+  if (target.command?.[0] !== undefined) await checkCommand(target.command[0]);
   const version = await straceVersion(strace);
   const directory = await mkdtemp(join(tmpdir(), 'seccomp-learn-'));
   const outputFile = join(directory, 'strace.out');

@@ -43,6 +43,20 @@ describe('from-audit on real captures', () => {
     expect(Object.values(calls(all.recording)).reduce((sum, n) => sum + n, 0)).toBe(200);
   });
 
+  it('ausearch -i of a glibc program: pread and pwrite are learned as pread64 and pwrite64', async () => {
+    const { result, recording } = await learn([
+      join(samples, 'audit-docker-prw-ausearch-i.log'),
+      '--comm',
+      'prw',
+    ]);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(recording.abis.x86_64.pread64.calls).toBe(1);
+    expect(recording.abis.x86_64.pwrite64.calls).toBe(1);
+    expect(recording.abis.x86_64.pread).toBeUndefined();
+    const profile = JSON.parse(await readFile(JSON.parse(result.stdout).profile, 'utf8'));
+    expect(profile.syscalls[0].names).toEqual(expect.arrayContaining(['pread64', 'pwrite64']));
+  });
+
   it('filters by process, command, executable and time', async () => {
     const runc = await learn([actions, '--comm', 'runc:[2:INIT]']);
     expect(Object.values(calls(runc.recording)).reduce((sum, n) => sum + n, 0)).toBe(155);
@@ -61,7 +75,7 @@ describe('from-audit on real captures', () => {
     const bad = await cli(['from-audit', actions, '--since', 'yesterday-ish']);
     expect(bad.exitCode).toBe(2);
     expect(bad.stderr).toContain('--since "yesterday-ish": expected epoch seconds');
-  });
+  }, 90_000);
 
   it('reads ausearch -i output to the same syscalls as the raw log', async () => {
     const raw = await learn([actions, '--action', 'all']);

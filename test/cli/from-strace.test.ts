@@ -2,7 +2,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cli, SAMPLES } from '../helpers/cli.js';
+import { cli, ROOT, SAMPLES } from '../helpers/cli.js';
 
 const samples = join(SAMPLES, 'strace-samples');
 let dir: string;
@@ -46,6 +46,22 @@ describe('from-strace', () => {
     const piped = await learn(['-'], text);
     expect(piped.recording.provenance[0].inputs).toEqual(['-']);
     expect(Object.keys(piped.recording.abis.x86_64)).toEqual(Object.keys(set.recording.abis.x86_64));
+  });
+
+  it('warns that a trace cut on a line boundary (head -n 300) is truncated; whole traces and -ff sets are not', async () => {
+    const full = await readFile(join(ROOT, 'samples/traces/strace-f-tt-T-yy-python-sockets.txt'), 'utf8');
+    const head = `${full.split('\n').slice(0, 300).join('\n')}\n`;
+    const cut = await learn(['-'], head);
+    expect(cut.recording.warnings).toMatchObject([{ code: 'truncated-input', line: 300 }]);
+    expect(cut.result.stderr).toContain('the trace ends before process 14667 exited');
+    const whole = await learn(['-'], full);
+    expect(whole.recording.warnings).toEqual([]);
+    const ff = ['trace.8836', 'trace.8837', 'trace.8838'].map((name) => join(samples, 'local-ff-r', name));
+    expect(
+      (await learn(ff)).recording.warnings.filter((w: { code: string }) => w.code === 'truncated-input'),
+    ).toEqual([]);
+    const detached = await learn([join(ROOT, 'samples/traces/strace-f-o-p-detached.txt')]);
+    expect(detached.recording.warnings).toEqual([]);
   });
 
   it('warns about a syscall number no table names, never drops it silently', async () => {

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -145,6 +145,22 @@ describe.skipIf(skip)(`record${skip ? ` (skipped: ${skip})` : ''}`, () => {
       const recording = JSON.parse(await readFile(join(dir, 'pid.recording.json'), 'utf8'));
       expect(recording.provenance[0].pid).toBe(target.pid);
       expect(Object.keys(recording.abis.x86_64)).toEqual(expect.arrayContaining(['openat', 'read', 'wait4']));
+      // --full: the attached shell is detached at the end, with no +++ exited line; that is no cut trace.
+      const full = await cli([
+        'record',
+        '--full',
+        '--pid',
+        String(target.pid),
+        '--duration',
+        '1',
+        '-o',
+        join(dir, 'pidfull'),
+      ]);
+      expect(full.exitCode, full.stderr).toBe(0);
+      const traced = JSON.parse(await readFile(join(dir, 'pidfull.recording.json'), 'utf8'));
+      expect(traced.provenance[0].source).toBe('strace-trace');
+      expect(Object.keys(traced.abis.x86_64)).toEqual(expect.arrayContaining(['openat', 'read', 'wait4']));
+      expect(traced.warnings).toEqual([]);
     } finally {
       target.kill('SIGKILL');
     }
@@ -164,8 +180,37 @@ describe.skipIf(skip)(`record${skip ? ` (skipped: ${skip})` : ''}`, () => {
     expect((await cli(['record', '--duration', '3', '--', 'true'])).stderr).toContain(
       '--duration goes with --pid',
     );
-    const missing = await cli(['record', '-o', join(await workDir(), 'x'), '--', '/nonexistent/program']);
-    expect(missing.exitCode).not.toBe(0);
-    expect(missing.stderr).toContain('strace recorded nothing');
   });
+
+  it('a command that is missing or cannot be executed exits 127/126 as a shell does and writes no profile', async () => {
+    const dir = await workDir();
+    const script = join(dir, 'script');
+    await writeFile(script, 'echo hi\n', { mode: 0o644 });
+    const binary = join(dir, 'garbage');
+    // Executable bit, but no format the kernel knows: only the failed execve shows it (ENOEXEC).
+    await writeFile(binary, 'not a program\n', { mode: 0o755 });
+    const badInterpreter = join(dir, 'bad-interpreter');
+    await writeFile(badInterpreter, '#!/nonexistent/interpreter\n', { mode: 0o755 });
+    const cases: Array<[string[], string, number, string]> = [
+      [[], '/nonexistent/program', 127, '/nonexistent/program: no such file'],
+      [[], 'no-such-command-seccomp-learn', 127, 'no-such-command-seccomp-learn: command not found'],
+      [[], script, 126, `${script}: not executable`],
+      [[], dir, 126, `${dir}: not executable`],
+      [[], binary, 126, `${binary}: cannot be executed (execve failed`],
+      [['--full'], binary, 126, `${binary}: cannot be executed (execve failed with ENOEXEC`],
+      [['--full'], badInterpreter, 127, 'execve failed with ENOENT'],
+    ];
+    for (const [flags, command, code, message] of cases) {
+      const prefix = join(dir, 'out');
+      const result = await cli(['record', ...flags, '-o', prefix, '--', command]);
+      expect(result.exitCode, `${command}: ${result.stderr}`).toBe(code);
+      expect(result.stderr).toContain(message);
+      await expect(stat(`${prefix}.profile.json`)).rejects.toThrow();
+      await expect(stat(`${prefix}.recording.json`)).rejects.toThrow();
+    }
+    // A command that ran and exited 127 itself is recorded as usual.
+    const ran = await cli(['record', '-o', join(dir, 'ran'), '--', '/bin/busybox', 'sh', '-c', 'exit 127']);
+    expect(ran.exitCode).toBe(127);
+    expect((await stat(join(dir, 'ran.profile.json'))).isFile()).toBe(true);
+  }, 90_000);
 });

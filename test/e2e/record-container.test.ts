@@ -1,4 +1,4 @@
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -68,6 +68,27 @@ describe.skipIf(skip)(`record -- docker run${skip ? ` (skipped: ${skip})` : ''}`
     const { result } = await recordContainer('exit', 'exit 42');
     expect(result.exitCode).toBe(42);
   });
+
+  it('a program missing from the image (127) or not executable (126) is an error, with no profile', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sl-ctr-'));
+    for (const [program, code] of [
+      ['/no/such/program', 127],
+      ['/etc/passwd', 126],
+    ] as const) {
+      const prefix = join(dir, `missing${code}`);
+      const argv = ['docker', 'run', '--rm', '--network', 'none', BUSYBOX_IMAGE, program];
+      const result = await cli(['record', '-o', prefix, '--', ...argv]);
+      expect(result.exitCode, result.stderr).toBe(code);
+      expect(result.stderr).toContain("docker could not start the container's program");
+      expect(result.stderr).toContain(code === 127 ? 'not found' : 'not executable');
+      await expect(stat(`${prefix}.profile.json`)).rejects.toThrow();
+      await expect(stat(`${prefix}.recording.json`)).rejects.toThrow();
+    }
+    // A program that ran and exited 127 itself is learned as usual.
+    const ran = await recordContainer('ran127', 'exit 127');
+    expect(ran.result.exitCode).toBe(127);
+    expect(ran.profile.syscalls[0].names).toContain('execve');
+  }, 90_000);
 
   it('keeps two containers recorded at the same time apart', async () => {
     const loop = (body: string) => `i=0; while [ $i -lt 15 ]; do ${body}; i=$((i+1)); sleep 0.05; done`;

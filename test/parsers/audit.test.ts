@@ -738,6 +738,40 @@ describe('real captures (samples/traces, see its README)', () => {
     });
   });
 
+  it('audit-docker-prw-ausearch-i.log: audit-userspace names (pread, pwrite) become libseccomp names', async () => {
+    const interpreted = await parseTrace('audit-docker-prw-ausearch-i.log');
+    const rawRecords = (await parseTrace('audit-docker-prw.log')).records;
+    expect(interpreted.notices).toEqual([]);
+    expect(interpreted.records).toHaveLength(175);
+    const prw = interpreted.records.filter((record) => record.comm === 'prw');
+    expect(prw.map((record) => record.syscall)).toContain('pread64');
+    expect(prw.map((record) => record.syscall)).toContain('pwrite64');
+    expect(
+      interpreted.records.some((record) => record.syscall === 'pread' || record.syscall === 'pwrite'),
+    ).toBe(false);
+    // Name for name, the interpreted records are the raw numbers resolved with libseccomp's table.
+    const key = (record: SeccompAuditRecord, name: string): string => `${record.serial} ${name}`;
+    const names = bySyscall(interpreted.records);
+    expect(interpreted.records.map((record, i) => key(record, names[i] as string)).sort()).toEqual(
+      bySyscall(rawRecords)
+        .map((name, i) => key(rawRecords[i] as SeccompAuditRecord, name))
+        .sort(),
+    );
+  });
+
+  it('maps audit-userspace names on other ABIs (aarch64 newfstat, getdents; i686 madvise1)', () => {
+    const line = (arch: string, syscall: string): string =>
+      `type=SECCOMP msg=audit(11/23/26 10:42:22.567:891) : auid=unset uid=root gid=root ses=unset pid=1 comm=a exe=/a sig=SIG0 arch=${arch} syscall=${syscall} compat=0 ip=0x1 code=log`;
+    expect(only(line('aarch64', 'newfstat'), 'aarch64').syscall).toBe('fstat');
+    expect(only(line('aarch64', 'getdents'), 'aarch64').syscall).toBe('getdents64');
+    expect(only(line('aarch64', 'pread'), 'aarch64').syscall).toBe('pread64');
+    expect(only(line('i686', 'madvise1')).syscall).toBe('madvise');
+    expect(only(line('ppc64le', 'fstatat64'), 'ppc64le').syscall).toBe('newfstatat');
+    // Names both projects share, and names of other ABIs, are left alone.
+    expect(only(line('x86_64', 'openat')).syscall).toBe('openat');
+    expect(only(line('x86_64', 'getdents')).syscall).toBe('getdents');
+  });
+
   it('dmesg-ratelimited.txt and its -T and /dev/kmsg forms: 20 records, the suppressed counts, the tail warning', async () => {
     const forms = await Promise.all(
       ['dmesg-ratelimited.txt', 'dmesg-T-ratelimited.txt', 'dmesg-kmsg-ratelimited.txt'].map(parseTrace),

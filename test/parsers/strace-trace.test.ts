@@ -193,13 +193,70 @@ describe('a -C summary after the trace', () => {
   });
 });
 
+describe('a trace cut on a line boundary', () => {
+  const cut = (text: string, lines: number): string => `${text.split('\n').slice(0, lines).join('\n')}\n`;
+
+  it('head -n 300 of a full -f trace: a process with no +++ exited line is a truncated-input notice', async () => {
+    const full = sample('strace-f-tt-T-yy-python-sockets.txt', OWN_SAMPLES);
+    expect((await parse(full)).notices).toEqual([]);
+    const sink = await parse(cut(full, 300));
+    expect(sink.notices).toEqual([
+      expect.objectContaining({ code: 'truncated-input', file: 'trace.txt', line: 300 }),
+    ]);
+    expect(sink.notices[0]?.message).toContain('process 14667');
+  });
+
+  it('the stderr form, where the prefix comes and goes, ends complete or is cut', async () => {
+    const full = sample('strace-f-r-yy-python-sockets.stderr.txt', OWN_SAMPLES);
+    expect((await parse(full)).notices).toEqual([]);
+    expect((await parse(sample('local-f-tt-T-y.stderr.txt'))).notices).toEqual([]);
+    // Cut where only the first process ran, before any [pid N] prefix.
+    expect((await parse(cut(full, 20))).notices).toMatchObject([
+      { code: 'truncated-input', line: 20, message: expect.stringContaining('the traced process') },
+    ]);
+    // Cut after the second thread exited: the first one is still running.
+    const lines = full.split('\n');
+    const threadExit = lines.findIndex((line) => line.includes('+++ exited')) + 1;
+    expect((await parse(cut(full, threadExit))).notices).toMatchObject([{ code: 'truncated-input' }]);
+  });
+
+  it('each -ff file ends with its process exit; a cut one says so', async () => {
+    for (const pid of [8836, 8837, 8838]) {
+      const text = sample(`local-ff-r/trace.${pid}`);
+      expect((await parse(text, { file: `trace.${pid}`, pid })).notices).toEqual([]);
+    }
+    const cutFile = await parse(cut(sample('local-ff-r/trace.8836'), 10), { file: 'trace.8836', pid: 8836 });
+    expect(cutFile.notices).toMatchObject([
+      { code: 'truncated-input', message: expect.stringContaining('8836') },
+    ]);
+  });
+
+  it('a trace strace detached from (-p, then Ctrl-C) is not cut: -o and stderr forms', async () => {
+    for (const name of ['strace-f-o-p-detached.txt', 'strace-f-p-detached.stderr.txt']) {
+      const sink = await parse(sample(name, OWN_SAMPLES));
+      expect(sink.notices, name).toEqual([]);
+      expect(sink.of('x86_64').clock_nanosleep, name).toBeDefined();
+    }
+  });
+
+  it('attached: no exits are due even without a <detached ...> line', async () => {
+    const text = '25114 wait4(-1, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = 25148\n';
+    expect((await parse(text)).notices).toMatchObject([{ code: 'truncated-input' }]);
+    const sink = new CollectingSink();
+    const parser = createStraceTraceParser(sink, { file: 'p.txt', host: 'x86_64', attached: true });
+    await feedLines(Readable.from([text]), 'p.txt', parser);
+    expect(sink.notices).toEqual([]);
+  });
+});
+
 describe('trace line forms', () => {
   it('joins a line that strace split with "strace: Process N attached"', async () => {
     const sink = await parse(
       '[pid  8824] 13:30:35.636644 set_robust_list(0x7fb6254469a0, 24strace: Process 8825 attached\n' +
         ') = 0 <0.000028>\n' +
         '[pid  8824] 13:30:35.636700 read(3, strace: Process 8826 attached\n' +
-        '"x", 1) = -1 EINTR (Interrupted system call)\n',
+        '"x", 1) = -1 EINTR (Interrupted system call)\n' +
+        '[pid  8824] 13:30:35.636800 +++ exited with 0 +++\n',
     );
     expect(sink.of('x86_64')).toEqual({ set_robust_list: [1, 0], read: [1, 1] });
     expect(sink.notices).toEqual([]);

@@ -1,12 +1,13 @@
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { learnFromStrace } from '../../../parsers/strace.js';
 import { UserError } from '../../errors.js';
 import { RecordingBuilder } from '../../recording/builder.js';
+import type { Recording } from '../../recording/model.js';
 import { parseContainerRun } from '../../sources/container-command.js';
 import { recordContainer } from '../../sources/container-record.js';
 import { hostInfo } from '../../sources/host.js';
-import { withStraceRun } from '../../sources/strace-run.js';
+import { EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, withStraceRun } from '../../sources/strace-run.js';
 import { VERSION } from '../../version.js';
 import { incompleteExitCode, type LearningFlags, planLearned, writeLearned } from '../learned.js';
 
@@ -23,6 +24,44 @@ function positiveInteger(value: string, flag: string): number {
   if (!Number.isInteger(number) || number <= 0)
     throw new UserError(`${flag} takes a positive whole number, not ${JSON.stringify(value)}`);
   return number;
+}
+
+/**
+ * The command never ran when every execve of the trace failed: the first one is strace's child executing
+ * it, and nothing runs without it (strace: "exec: Exec format error", exit 1). A profile of that would look
+ * like learning succeeded, so it is an error with the shell's exit code: 127 when the errno of the first
+ * execve (known in a full trace) is ENOENT, 126 otherwise.
+ */
+async function refuseFailedExec(
+  recording: Recording,
+  outputFile: string,
+  kind: 'summary' | 'trace',
+  name: string,
+): Promise<void> {
+  let calls = 0;
+  let errors = 0;
+  for (const table of Object.values(recording.abis)) {
+    for (const syscall of ['execve', 'execveat']) {
+      calls += table?.[syscall]?.calls ?? 0;
+      errors += table?.[syscall]?.errors ?? 0;
+    }
+  }
+  if (calls === 0 || errors < calls) return;
+  let errno: string | undefined;
+  if (kind === 'trace') {
+    const file = await open(outputFile);
+    try {
+      const { buffer, bytesRead } = await file.read(Buffer.alloc(8192), 0, 8192, 0);
+      errno = / = -1 (E[A-Z0-9]+) /.exec(buffer.toString('utf8', 0, bytesRead))?.[1];
+    } finally {
+      await file.close();
+    }
+  }
+  const code = errno === 'ENOENT' ? EXIT_NOT_FOUND : EXIT_NOT_EXECUTABLE;
+  throw new UserError(
+    `${name}: cannot be executed (execve failed${errno ? ` with ${errno}` : ''}; see strace's message above): nothing was learned, no profile written`,
+    code,
+  );
 }
 
 export async function runRecord(command: string[], flags: RecordFlags): Promise<void> {
@@ -59,6 +98,8 @@ export async function runRecord(command: string[], flags: RecordFlags): Promise<
       const builder = new RecordingBuilder();
       const kind = await learnFromStrace(createReadStream(run.outputFile), 'strace output', builder, {
         host: host.arch,
+        // Attached processes are detached at the end, with no `+++ exited` line.
+        attached: pid !== undefined,
       });
       const recording = builder.build({
         source: kind === 'trace' ? 'strace-trace' : 'strace-summary',
@@ -71,6 +112,7 @@ export async function runRecord(command: string[], flags: RecordFlags): Promise<
         seccompLearn: VERSION,
         ...(run.exitCode === undefined ? {} : { exitCode: run.exitCode }),
       });
+      if (pid === undefined) await refuseFailedExec(recording, run.outputFile, kind, command[0] ?? '');
       await writeLearned(recording, flags, outputs);
       return run.exitCode;
     },
