@@ -88,11 +88,14 @@ describe.skipIf(skip)(`record${skip ? ` (skipped: ${skip})` : ''}`, () => {
         '/bin/busybox',
         'sh',
         '-c',
-        'trap "echo got-term; exit 5" TERM; while :; do sleep 0.05; done',
+        `trap "echo got-term; exit 5" TERM; touch ${join(dir, 'ready')}; while :; do sleep 0.05; done`,
       ],
       { reject: false, env: tmp.env },
     );
-    await new Promise((resolve) => setTimeout(resolve, 700));
+    // Poll until the trap is set: a fixed wait loses to a loaded machine.
+    const deadline = Date.now() + 15_000;
+    while (!(await stat(join(dir, 'ready')).catch(() => undefined)) && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 20));
     child.kill('SIGTERM');
     const result = await child;
     expect(result.stdout).toContain('got-term');
