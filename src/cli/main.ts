@@ -89,7 +89,7 @@ export function buildProgram(): Command {
       .command('record')
       .summary('run a command under strace and learn its profile')
       .description(
-        "Run COMMAND under `strace -f -c` (or attach to --pid), keeping its stdin, stdout and stderr, and write a recording and a minimal profile. For `docker run …` / `podman run …` the container runs with a complain-mode (SCMP_ACT_LOG) profile instead and the kernel's SECCOMP audit records of that container's processes only are collected (needs root, and auditd or dmesg). Exit code: the workload's (128+N if a signal N killed it); 2 when seccomp-learn itself fails; 3 when audit records were lost (see --allow-incomplete).",
+        'Run COMMAND under `strace -f -c` (or attach to --pid), keeping its stdin, stdout and stderr, and write a recording and a minimal profile. For `docker run …` / `podman run …` the container runs with a complain-mode (SCMP_ACT_LOG) profile instead and the kernel\'s SECCOMP audit records of that container\'s processes only are collected (needs root, and auditd or dmesg). Exit code: the workload\'s (128+N if a signal N killed it); 2 when seccomp-learn itself fails; 3 (or --loss-exit-code) when audit records were lost or could not be placed in the container (see --allow-incomplete). The recording\'s warnings (--json: "incomplete" and "warnings") say which.',
       )
       .argument('[command...]', 'the command to run, after --')
       .option('-p, --pid <pid>', 'attach to a running process (all threads, children followed) instead')
@@ -97,7 +97,11 @@ export function buildProgram(): Command {
       .option('--full', 'record a full trace instead of strace -c counts (slower, same result)')
       .option(
         '--allow-incomplete',
-        "for containers: exit with the container's code even when audit records were lost",
+        "for containers: exit with the container's code even when audit records were lost or could not be placed",
+      )
+      .option(
+        '--loss-exit-code <code>',
+        "for containers: exit with this code (1-255) instead of 3 when audit records were lost or could not be placed, so that a script tells it from the container's own exit code",
       )
       .option(
         '--audit-log <path>',

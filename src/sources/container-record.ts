@@ -13,7 +13,14 @@ import type { Abi } from '../syscalls/abi.js';
 import { syscallName } from '../syscalls/table.js';
 import { VERSION } from '../version.js';
 import { ContainerAttribution, containerOfPid } from './attribution.js';
-import { addProcessExitRules, auditdRunning, auditStatus, sendAuditMarker } from './audit-rules.js';
+import {
+  addProcessExitRules,
+  auditdRunning,
+  auditStatus,
+  exitRuleKey,
+  removeStaleExitRules,
+  sendAuditMarker,
+} from './audit-rules.js';
 import { prepareContainerRun } from './container-command.js';
 import { FileFollower } from './follow.js';
 import { hostInfo } from './host.js';
@@ -22,6 +29,8 @@ import { exitCodeOf, forwardStopSignals } from './process.js';
 export interface ContainerRecordOptions {
   /** Read this audit log instead of auditd's default (or dmesg when auditd is not running). */
   auditLog?: string;
+  /** Told what seccomp-learn did on the host besides recording (stale audit rules it removed). */
+  onNote?: (message: string) => void;
 }
 
 export interface ContainerRecording {
@@ -115,7 +124,7 @@ function pollCgroup(
 class ContainerHarvest {
   readonly attribution = new ContainerAttribution();
   readonly builder = new RecordingBuilder();
-  readonly processKey = `seccomp-learn-${process.pid}`;
+  readonly processKey = exitRuleKey(process.pid);
   readonly marker = `${this.processKey}-end-${Date.now()}`;
   records = 0;
   private readonly parser;
@@ -231,7 +240,20 @@ export async function recordContainer(
     cleanups.push(() => harvest.stopPolling());
 
     const useAuditd = options.auditLog !== undefined || (await auditdRunning());
-    const statusBefore = await auditStatus();
+    const stale = await removeStaleExitRules();
+    if (stale.removed > 0 || stale.failed > 0) {
+      options.onNote?.(
+        `removed ${stale.removed} audit rule(s) left behind by seccomp-learn run(s) that ended without removing them (pid ${stale.pids.join(', ')})${stale.failed > 0 ? `; ${stale.failed} could not be removed: see auditctl -l` : ''}`,
+      );
+    }
+    const before = await auditStatus();
+    const statusBefore = 'status' in before ? before.status : undefined;
+    if ('problem' in before) {
+      harvest.builder.notice({
+        code: 'audit-status-unknown',
+        message: `the kernel's audit status could not be read before the run (${before.problem}): lost records would go unnoticed`,
+      });
+    }
     if (statusBefore?.enabled === 0) {
       throw new UserError(
         "the kernel's audit is disabled (auditctl -s: enabled 0): it is needed to place short-lived processes and to know the log has caught up; enable it with: auditctl -e 1",
@@ -263,7 +285,14 @@ export async function recordContainer(
       await new Promise((resolve) => setTimeout(resolve, DMESG_SETTLE_MS));
     }
     await source.stop();
-    const lostAfter = (await auditStatus())?.lost;
+    const after = await auditStatus();
+    const lostAfter = 'status' in after ? after.status.lost : undefined;
+    if ('problem' in after && statusBefore !== undefined) {
+      harvest.builder.notice({
+        code: 'audit-status-unknown',
+        message: `the kernel's audit status could not be read after the run (${after.problem}): lost records would go unnoticed`,
+      });
+    }
 
     const containerId = (await readFile(run.userCidFile ?? cidFile, 'utf8').catch(() => '')).trim();
     if (containerId === '') {

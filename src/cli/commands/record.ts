@@ -9,10 +9,12 @@ import { hostInfo } from '../../sources/host.js';
 import { withStraceRun } from '../../sources/strace-run.js';
 import { VERSION } from '../../version.js';
 import { incompleteExitCode, type LearningFlags, writeLearned } from '../learned.js';
+import { warn } from '../output.js';
 
 interface RecordFlags extends LearningFlags {
   auditLog?: string;
   allowIncomplete?: boolean;
+  lossExitCode?: string;
   pid?: string;
   duration?: string;
   full?: boolean;
@@ -22,6 +24,14 @@ function positiveInteger(value: string, flag: string): number {
   const number = Number(value);
   if (!Number.isInteger(number) || number <= 0)
     throw new UserError(`${flag} takes a positive whole number, not ${JSON.stringify(value)}`);
+  return number;
+}
+
+/** An exit code a script can tell apart from the workload's own: 1 to 255. */
+function exitCodeFlag(value: string): number {
+  const number = Number(value);
+  if (!/^\d+$/.test(value) || number < 1 || number > 255)
+    throw new UserError(`--loss-exit-code takes an exit code from 1 to 255, not ${JSON.stringify(value)}`);
   return number;
 }
 
@@ -35,14 +45,18 @@ export async function runRecord(command: string[], flags: RecordFlags): Promise<
     throw new UserError('give either a command or --pid, not both');
   if (durationSeconds !== undefined && pid === undefined) throw new UserError('--duration goes with --pid');
 
+  const lossExitCode = flags.lossExitCode === undefined ? undefined : exitCodeFlag(flags.lossExitCode);
+  if (lossExitCode !== undefined && flags.allowIncomplete)
+    throw new UserError('--loss-exit-code and --allow-incomplete exclude each other: choose one');
+
   const container = pid === undefined ? parseContainerRun(command) : undefined;
   if (container) {
-    const { recording, exitCode } = await recordContainer(
-      command,
-      flags.auditLog ? { auditLog: flags.auditLog } : {},
-    );
+    const { recording, exitCode } = await recordContainer(command, {
+      ...(flags.auditLog ? { auditLog: flags.auditLog } : {}),
+      onNote: (message) => warn(message),
+    });
     await writeLearned(recording, flags, []);
-    process.exitCode = incompleteExitCode(recording, flags.allowIncomplete) ?? exitCode;
+    process.exitCode = incompleteExitCode(recording, flags.allowIncomplete, lossExitCode) ?? exitCode;
     return;
   }
   const host = hostInfo();
