@@ -177,7 +177,7 @@ export function buildProgram(): Command {
       .addOption(
         new Option(
           '--action <action>',
-          'which records count: log (complain-mode learning), errno/kill/trap (what a profile denied), all',
+          'which records count: log (complain-mode learning), kill (what a profile killed), errno/trap (logged only for filters loaded with SECCOMP_FILTER_FLAG_LOG, which Docker and Podman profiles are not: see below), all',
         )
           .choices(ACTION_CHOICES)
           .default('log'),
@@ -199,10 +199,14 @@ export function buildProgram(): Command {
         examples([
           'docker run --security-opt seccomp=log.json myimage ./selftest && seccomp-learn from-audit --since recent -o myimage',
           'seccomp-learn from-audit --dmesg --comm nginx -o nginx',
-          'seccomp-learn from-audit --action errno --since today -o denied     # what did my profile refuse?',
+          'seccomp-learn from-audit --action kill --since today -o killed      # what did my profile kill?',
           'journalctl -o json _TRANSPORT=audit | seccomp-learn from-audit - -o app',
           'ausearch -m SECCOMP -i | seccomp-learn from-audit - -o app',
         ]),
+      )
+      .addHelpText(
+        'after',
+        `\nWhat did my profile refuse? The kernel logs SCMP_ACT_ERRNO and SCMP_ACT_TRAP results only for a filter loaded with SECCOMP_FILTER_FLAG_LOG (and listed in /proc/sys/kernel/seccomp/actions_logged); Docker and Podman profiles normally do not set it (a profile's "flags": ["SECCOMP_FILTER_FLAG_LOG"] asks for it where the engine and runtime support that; Docker 20.10 ignores it and runc 1.1 refuses it), so --action errno and --action trap find nothing for them. Instead, record the workload under the complain-mode profile and check the recording against your profile:\n  seccomp-learn record -o today -- docker run --rm myimage ./selftest\n  seccomp-learn merge --check myprofile.json today.recording.json\nor run it under a copy of your profile with "defaultAction": "SCMP_ACT_LOG" and read --action log.`,
       ),
   ).action(async (file: string | undefined, options) =>
     (await import('./commands/from-audit.js')).runFromAudit(file, options),
