@@ -306,6 +306,13 @@ export async function recordContainer(
       );
     }
     const attribution = harvest.finish(containerId, removeExitRules !== undefined);
+    if (attribution.processesPlacedLive + attribution.processesPlacedByParent === 0) {
+      // Nothing to learn from; when records could not be placed, that is the loss exit code, not 2.
+      throw new UserError(
+        `no SECCOMP record could be placed in the container ${containerId.slice(0, 12)}${attribution.unresolvedRecords > 0 ? ` (${attribution.unresolvedRecords} record(s) of processes that ended before they could be placed)` : ''}: record again`,
+        attribution.unresolvedRecords > 0 ? 3 : 2,
+      );
+    }
     if (lostBefore !== undefined && lostAfter !== undefined && lostAfter > lostBefore) {
       harvest.builder.notice({
         code: 'lost-records',
