@@ -47,6 +47,7 @@ const DEFAULT_AUDIT_LOG = '/var/log/audit/audit.log';
 const MARKER_TIMEOUT_MS = 15_000;
 const DMESG_SETTLE_MS = 1_000;
 const CGROUP_POLL_MS = 5;
+const EXIT_RULE_KEY = /key="(seccomp-learn-\d+)"/;
 
 /** A source of kernel log lines that can be stopped once the container is gone. */
 interface LineSource {
@@ -149,7 +150,10 @@ class ContainerHarvest {
       this.markerSeen();
       return;
     }
-    const exit = parseProcessExitRecord(line, this.processKey);
+    // Every seccomp-learn run's exit records give parents: a process of another container learning
+    // at the same time is then placed (as someone else's) instead of left unresolved.
+    const key = EXIT_RULE_KEY.exec(line)?.[1];
+    const exit = key === undefined ? undefined : parseProcessExitRecord(line, key);
     if (exit) this.attribution.parent(exit.pid, exit.parent);
     else this.parser.push(line, lineNumber);
   };
