@@ -12,7 +12,8 @@ export type NoticeCode =
   | 'unresolved-process'
   | 'assumed-abi'
   | 'unreadable-line'
-  | 'compat-abi';
+  | 'compat-abi'
+  | 'audit-status-unknown';
 
 export interface ParseNotice {
   readonly code: NoticeCode;

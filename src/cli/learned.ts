@@ -156,20 +156,34 @@ export async function writeLearned(
       totals: totalCalls(recording),
       abis: recordingAbis(recording),
       warnings: recording.warnings,
+      incomplete: isIncomplete(recording),
       notes,
     });
   }
 }
 
-/** Exit code 3 when audit records were lost, unless the user accepts an incomplete profile. */
+/** Warnings that mean the recording misses calls the workload made: records lost, or not placed. */
+const INCOMPLETE = new Set(['lost-records', 'unresolved-process']);
+
+export function isIncomplete(recording: Recording): boolean {
+  return recording.warnings.some((warning) => INCOMPLETE.has(warning.code));
+}
+
+/**
+ * Exit code 3 (or `lossExitCode`) when audit records were lost or could not be placed in the
+ * container, unless the user accepts an incomplete profile.
+ */
 export function incompleteExitCode(
   recording: Recording,
   allowIncomplete: boolean | undefined,
+  lossExitCode = 3,
 ): number | undefined {
-  if (allowIncomplete || !recording.warnings.some((warning) => warning.code === 'lost-records'))
-    return undefined;
+  if (allowIncomplete || !isIncomplete(recording)) return undefined;
+  const lost = recording.warnings.some((warning) => warning.code === 'lost-records');
   warn(
-    'audit records were lost: the profile may lack syscalls. Record again with auditd running (auditd; auditctl -b 8192), or pass --allow-incomplete to accept it',
+    lost
+      ? 'audit records were lost: the profile may lack syscalls. Record again with auditd running (auditd; auditctl -b 8192), or pass --allow-incomplete to accept it'
+      : 'some audit records could not be placed in the container and were left out: the profile may lack syscalls. Record again, or pass --allow-incomplete to accept it',
   );
-  return 3;
+  return lossExitCode;
 }

@@ -105,7 +105,7 @@ export function buildProgram(): Command {
       .command('record')
       .summary('run a command under strace and learn its profile')
       .description(
-        "Run COMMAND under `strace -f -c` (or attach to --pid), keeping its stdin, stdout and stderr, and write a recording and a minimal profile. For `docker run …` / `podman run …` the container runs with a complain-mode (SCMP_ACT_LOG) profile instead and the kernel's SECCOMP audit records of that container's processes only are collected (needs root, and auditd or dmesg). Exit code: the workload's (128+N if a signal N killed it); 2 when seccomp-learn itself fails; 3 when audit records were lost (see --allow-incomplete).",
+        'Run COMMAND under `strace -f -c` (or attach to --pid), keeping its stdin, stdout and stderr, and write a recording and a minimal profile. For `docker run …` / `podman run …` the container runs with a complain-mode (SCMP_ACT_LOG) profile instead and the kernel\'s SECCOMP audit records of that container\'s processes only are collected (needs root, and auditd or dmesg). Exit code: the workload\'s (128+N if a signal N killed it); 2 when seccomp-learn itself fails; 3 (or --loss-exit-code) when audit records were lost or could not be placed in the container (see --allow-incomplete). The recording\'s warnings (--json: "incomplete" and "warnings") say which.',
       )
       .argument('[command...]', 'the command to run, after --')
       .option('-p, --pid <pid>', 'attach to a running process (all threads, children followed) instead')
@@ -113,7 +113,11 @@ export function buildProgram(): Command {
       .option('--full', 'record a full trace instead of strace -c counts (slower, same result)')
       .option(
         '--allow-incomplete',
-        "for containers: exit with the container's code even when audit records were lost",
+        "for containers: exit with the container's code even when audit records were lost or could not be placed",
+      )
+      .option(
+        '--loss-exit-code <code>',
+        "for containers: exit with this code (1-255) instead of 3 when audit records were lost or could not be placed, so that a script tells it from the container's own exit code",
       )
       .option(
         '--audit-log <path>',
@@ -191,7 +195,7 @@ export function buildProgram(): Command {
       .addOption(
         new Option(
           '--action <action>',
-          'which records count: log (complain-mode learning), errno/kill/trap (what a profile denied), all',
+          'which records count: log (complain-mode learning), kill (what a profile killed), errno/trap (logged only for filters loaded with SECCOMP_FILTER_FLAG_LOG, which Docker and Podman profiles are not: see below), all',
         )
           .choices(ACTION_CHOICES)
           .default('log'),
@@ -213,10 +217,14 @@ export function buildProgram(): Command {
         examples([
           'docker run --security-opt seccomp=log.json myimage ./selftest && seccomp-learn from-audit --since recent -o myimage',
           'seccomp-learn from-audit --dmesg --comm nginx -o nginx',
-          'seccomp-learn from-audit --action errno --since today -o denied     # what did my profile refuse?',
+          'seccomp-learn from-audit --action kill --since today -o killed      # what did my profile kill?',
           'journalctl -o json _TRANSPORT=audit | seccomp-learn from-audit - -o app',
           'ausearch -m SECCOMP -i | seccomp-learn from-audit - -o app',
         ]),
+      )
+      .addHelpText(
+        'after',
+        `\nWhat did my profile refuse? The kernel logs SCMP_ACT_ERRNO and SCMP_ACT_TRAP results only for a filter loaded with SECCOMP_FILTER_FLAG_LOG (and listed in /proc/sys/kernel/seccomp/actions_logged); Docker and Podman profiles normally do not set it (a profile's "flags": ["SECCOMP_FILTER_FLAG_LOG"] asks for it where the engine and runtime support that; Docker 20.10 ignores it and runc 1.1 refuses it), so --action errno and --action trap find nothing for them. Instead, record the workload under the complain-mode profile and check the recording against your profile:\n  seccomp-learn record -o today -- docker run --rm myimage ./selftest\n  seccomp-learn merge --check myprofile.json today.recording.json\nor run it under a copy of your profile with "defaultAction": "SCMP_ACT_LOG" and read --action log.`,
       ),
   ).action(async (file: string | undefined, options) =>
     (await import('./commands/from-audit.js')).runFromAudit(file, options),

@@ -27,6 +27,7 @@ const warningCode = z.enum([
   'assumed-abi',
   'unreadable-line',
   'compat-abi',
+  'audit-status-unknown',
 ]);
 
 const recordingSchema = z.strictObject({

@@ -1,14 +1,25 @@
+import { readFileSync } from 'node:fs';
 import { execa } from 'execa';
 import { type AuditStatus, parseAuditStatus } from '../../parsers/audit.js';
 
-/** Reads the kernel's audit status (`auditctl -s`); undefined when auditctl is missing or refuses. */
-export async function auditStatus(): Promise<AuditStatus | undefined> {
+/** The kernel's audit status, or why it could not be read. */
+export type AuditStatusResult = { status: AuditStatus } | { problem: string };
+
+/**
+ * Reads the kernel's audit status (`auditctl -s`). When it cannot be read (auditctl missing or
+ * refusing, or printing something else) the caller must say so: lost records would go unnoticed.
+ */
+export async function auditStatus(): Promise<AuditStatusResult> {
   const result = await execa('auditctl', ['-s'], { reject: false });
-  if (result.exitCode !== 0) return undefined;
+  if ((result as { code?: string }).code === 'ENOENT') return { problem: 'auditctl is not installed' };
+  if (result.exitCode !== 0) {
+    const why = String(result.stderr).trim().split('\n')[0] || `exit ${result.exitCode}`;
+    return { problem: `auditctl -s failed: ${why}` };
+  }
   try {
-    return parseAuditStatus(result.stdout);
-  } catch {
-    return undefined;
+    return { status: parseAuditStatus(String(result.stdout)) };
+  } catch (error) {
+    return { problem: (error as Error).message };
   }
 }
 
@@ -17,11 +28,62 @@ export async function auditdRunning(): Promise<boolean> {
   return result.exitCode === 0;
 }
 
+/** The key of the process-exit rules one seccomp-learn run adds: it names the run's pid. */
+export function exitRuleKey(pid: number): string {
+  return `seccomp-learn-${pid}`;
+}
+
+const RULE_KEY = /(?:-F key=|-k )seccomp-learn-(\d+)(?:\s|$)/;
+
 function exitRuleArgs(key: string): string[][] {
   return [
     ['always,exit', '-F', 'arch=b64', '-S', 'exit,exit_group', '-k', key],
     ['always,exit', '-F', 'arch=b32', '-S', 'exit,exit_group', '-k', key],
   ];
+}
+
+/** True when `pid` is a live seccomp-learn process (its command line names seccomp-learn). */
+function isLiveSeccompLearn(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('seccomp-learn');
+  } catch {
+    return false;
+  }
+}
+
+export interface StaleRules {
+  /** The pids of the ended runs whose rules were removed. */
+  pids: number[];
+  removed: number;
+  /** Rules that were stale but could not be removed. */
+  failed: number;
+}
+
+/**
+ * Removes the process-exit rules of seccomp-learn runs that ended without taking them away (kill -9,
+ * a crash, a power cut of the terminal): `auditctl -l` lists them, and a rule whose key names a pid
+ * that is not a live seccomp-learn process is deleted. Such rules would otherwise log every process
+ * exit on the host for ever. `isLive` is for tests.
+ */
+export async function removeStaleExitRules(
+  isLive: (pid: number) => boolean = isLiveSeccompLearn,
+): Promise<StaleRules> {
+  const stale: StaleRules = { pids: [], removed: 0, failed: 0 };
+  const listed = await execa('auditctl', ['-l'], { reject: false });
+  if (listed.exitCode !== 0) return stale;
+  for (const line of String(listed.stdout).split('\n')) {
+    const pid = Number(RULE_KEY.exec(line)?.[1]);
+    if (!Number.isInteger(pid) || pid === process.pid || isLive(pid)) continue;
+    // `auditctl -l` prints a rule as `-a always,exit …`; the same words after -d delete it.
+    const words = line.trim().split(/\s+/);
+    if (words[0] !== '-a') continue;
+    const deleted = await execa('auditctl', ['-d', ...words.slice(1)], { reject: false });
+    if (deleted.exitCode === 0) {
+      stale.removed++;
+      if (!stale.pids.includes(pid)) stale.pids.push(pid);
+    } else stale.failed++;
+  }
+  return stale;
 }
 
 /**

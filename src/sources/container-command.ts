@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
 import { UserError } from '../errors.js';
+import { DOCKER_RUN_OPTIONS, PODMAN_RUN_OPTIONS } from './run-options.js';
 
 export type ContainerEngine = 'docker' | 'podman';
 
@@ -11,148 +12,6 @@ export interface ContainerRun {
   userCidFile?: string;
   image?: string;
 }
-
-/** Options of `docker run` / `podman run` that take a value as the next word (so it is not the image). */
-const VALUE_OPTIONS = new Set([
-  '-a',
-  '--attach',
-  '--add-host',
-  '--annotation',
-  '--blkio-weight',
-  '--blkio-weight-device',
-  '--cap-add',
-  '--cap-drop',
-  '--cgroup-parent',
-  '--cgroupns',
-  '--cidfile',
-  '--cpu-period',
-  '--cpu-quota',
-  '--cpu-rt-period',
-  '--cpu-rt-runtime',
-  '-c',
-  '--cpu-shares',
-  '--cpus',
-  '--cpuset-cpus',
-  '--cpuset-mems',
-  '--device',
-  '--device-cgroup-rule',
-  '--device-read-bps',
-  '--device-read-iops',
-  '--device-write-bps',
-  '--device-write-iops',
-  '--dns',
-  '--dns-option',
-  '--dns-search',
-  '--domainname',
-  '--entrypoint',
-  '-e',
-  '--env',
-  '--env-file',
-  '--expose',
-  '--gpus',
-  '--group-add',
-  '--health-cmd',
-  '--health-interval',
-  '--health-retries',
-  '--health-start-period',
-  '--health-timeout',
-  '-h',
-  '--hostname',
-  '--ip',
-  '--ip6',
-  '--ipc',
-  '--isolation',
-  '--kernel-memory',
-  '-l',
-  '--label',
-  '--label-file',
-  '--link',
-  '--link-local-ip',
-  '--log-driver',
-  '--log-opt',
-  '--mac-address',
-  '-m',
-  '--memory',
-  '--memory-reservation',
-  '--memory-swap',
-  '--memory-swappiness',
-  '--mount',
-  '--name',
-  '--network',
-  '--net',
-  '--network-alias',
-  '--pid',
-  '--pids-limit',
-  '--platform',
-  '-p',
-  '--publish',
-  '--pull',
-  '--restart',
-  '--runtime',
-  '--security-opt',
-  '--shm-size',
-  '--stop-signal',
-  '--stop-timeout',
-  '--storage-opt',
-  '--sysctl',
-  '--tmpfs',
-  '--ulimit',
-  '-u',
-  '--user',
-  '--userns',
-  '--uts',
-  '-v',
-  '--volume',
-  '--volume-driver',
-  '--volumes-from',
-  '-w',
-  '--workdir',
-  '--arch',
-  '--cgroups',
-  '--conmon-pidfile',
-  '--env-merge',
-  '--hooks-dir',
-  '--image-volume',
-  '--init-path',
-  '--log-level',
-  '--os',
-  '--passwd-entry',
-  '--pidfile',
-  '--pod',
-  '--pod-id-file',
-  '--preserve-fds',
-  '--rdt-class',
-  '--requires',
-  '--sdnotify',
-  '--seccomp-policy',
-  '--secret',
-  '--subgidname',
-  '--subuidname',
-  '--systemd',
-  '--timeout',
-  '--tz',
-  '--uidmap',
-  '--gidmap',
-  '--umask',
-  '--unsetenv',
-  '--variant',
-  '--chrootdirs',
-  '--decryption-key',
-  '--group-entry',
-  '--personality',
-  '--hostuser',
-  '--health-on-failure',
-  '--health-startup-cmd',
-  '--health-startup-interval',
-  '--health-startup-retries',
-  '--health-startup-success',
-  '--health-startup-timeout',
-  '--health-log-destination',
-  '--health-max-log-count',
-  '--health-max-log-size',
-  '--retry',
-  '--retry-delay',
-]);
 
 /** Global options of docker and podman that take a value as the next word (`podman --runtime runc run …`). */
 const GLOBAL_VALUE_OPTIONS = new Set([
@@ -215,6 +74,93 @@ export function parseContainerRun(
   return runAt === undefined ? undefined : { engine, runAt };
 }
 
+/** pflag's boolean spellings (strconv.ParseBool). */
+const TRUE_WORDS = new Set(['1', 't', 'T', 'true', 'TRUE', 'True']);
+const FALSE_WORDS = new Set(['0', 'f', 'F', 'false', 'FALSE', 'False']);
+
+/** One option as the engine's parser (spf13/pflag) reads it: its long name and its value. */
+export interface RunOption {
+  name: string;
+  /** The value word; for a boolean option, true or false. */
+  value: string | boolean;
+}
+
+export interface ScannedRun {
+  options: RunOption[];
+  /** Index in argv of the image (or rootfs), if there is one. */
+  imageAt?: number;
+}
+
+function booleanValue(engine: ContainerEngine, spelled: string, value: string): boolean {
+  if (TRUE_WORDS.has(value)) return true;
+  if (FALSE_WORDS.has(value)) return false;
+  throw new UserError(`${engine} run ${spelled}=${value}: ${spelled} takes true or false`);
+}
+
+function unknownOption(engine: ContainerEngine, spelled: string): UserError {
+  const versions = engine === 'docker' ? 'Docker 20.10 to 28' : 'Podman 4 and 5';
+  return new UserError(
+    `${engine} run: unknown option ${spelled} (seccomp-learn knows the options of ${versions}; it must know whether ${spelled} takes a value to find the image and any -d, --privileged or seccomp option after it)`,
+  );
+}
+
+/**
+ * Reads the options of `docker run` / `podman run` the way the engine does (spf13/pflag, options
+ * end at the first word that is not one, or at `--`): every option must be known, so that an
+ * option's value is never taken for the image and what follows a value is never missed.
+ */
+export function scanRunOptions(engine: ContainerEngine, argv: readonly string[], runAt: number): ScannedRun {
+  const table = engine === 'docker' ? DOCKER_RUN_OPTIONS : PODMAN_RUN_OPTIONS;
+  const kindOf = (name: string): 'boolean' | 'value' | undefined =>
+    table.value.includes(name) ? 'value' : table.boolean.includes(name) ? 'boolean' : undefined;
+  const options: RunOption[] = [];
+  for (let index = runAt + 1; index < argv.length; index++) {
+    const word = argv[index] as string;
+    if (word === '--') return { options, ...(index + 1 < argv.length ? { imageAt: index + 1 } : {}) };
+    if (!word.startsWith('-') || word === '-') return { options, imageAt: index };
+    if (word.startsWith('--')) {
+      const equals = word.indexOf('=');
+      const name = equals < 0 ? word.slice(2) : word.slice(2, equals);
+      const spelled = `--${name}`;
+      const kind = kindOf(name);
+      if (kind === undefined) throw unknownOption(engine, spelled);
+      if (kind === 'boolean') {
+        options.push({
+          name,
+          value: equals < 0 ? true : booleanValue(engine, spelled, word.slice(equals + 1)),
+        });
+      } else if (equals >= 0) {
+        options.push({ name, value: word.slice(equals + 1) });
+      } else {
+        if (index + 1 >= argv.length) throw new UserError(`${engine} run: ${spelled} needs a value`);
+        options.push({ name, value: argv[++index] as string });
+      }
+      continue;
+    }
+    // A group of single-letter options: -itd, -eA=1, -e=A=1, -d=false, -e A=1.
+    for (let at = 1; at < word.length; at++) {
+      const letter = word[at] as string;
+      const name = table.short[letter];
+      const kind = name === undefined ? undefined : kindOf(name);
+      if (name === undefined || kind === undefined) throw unknownOption(engine, `-${letter}`);
+      const rest = word.slice(at + 1);
+      if (kind === 'boolean') {
+        if (rest.startsWith('=')) {
+          options.push({ name, value: booleanValue(engine, `-${letter}`, rest.slice(1)) });
+          break;
+        }
+        options.push({ name, value: true });
+        continue;
+      }
+      if (rest !== '') options.push({ name, value: rest.startsWith('=') ? rest.slice(1) : rest });
+      else if (index + 1 < argv.length) options.push({ name, value: argv[++index] as string });
+      else throw new UserError(`${engine} run: -${letter} needs a value`);
+      break;
+    }
+  }
+  return { options };
+}
+
 /** Inserts the complain-mode profile and a cid file, refusing what would defeat or fake the recording. */
 export function prepareContainerRun(
   argv: readonly string[],
@@ -224,39 +170,31 @@ export function prepareContainerRun(
   const found = parseContainerRun(argv);
   if (!found) throw new UserError(`not a container run: ${argv.join(' ')}`);
   const { engine, runAt } = found;
-  let userCidFile: string | undefined;
-  let image: string | undefined;
-  for (let index = runAt + 1; index < argv.length; index++) {
-    const word = argv[index] as string;
-    if (word === '--') {
-      image = argv[index + 1];
-      break;
-    }
-    if (!word.startsWith('-') || word === '-') {
-      image = word;
-      break;
-    }
-    const [flag, inlineValue] = word.includes('=')
-      ? [word.slice(0, word.indexOf('=')), word.slice(word.indexOf('=') + 1)]
-      : [word, undefined];
-    const takesValue = VALUE_OPTIONS.has(flag) && inlineValue === undefined;
-    const value = inlineValue ?? (takesValue ? argv[index + 1] : undefined);
-    if (flag === '--detach' || (/^-[a-zA-Z]+$/.test(flag) && flag.includes('d'))) {
-      throw new UserError('a detached container (-d) cannot be recorded: run it in the foreground');
-    }
-    if (flag === '--privileged' && inlineValue !== 'false') {
-      throw new UserError(
-        '--privileged containers get no seccomp filter: nothing could be learned; remove --privileged',
-      );
-    }
-    if (flag === '--security-opt' && value !== undefined && /^seccomp[=:]/.test(value)) {
-      throw new UserError(
-        `the command already sets ${value}: seccomp-learn sets its own complain-mode profile; remove that option`,
-      );
-    }
-    if (flag === '--cidfile') userCidFile = value;
-    if (takesValue) index++;
+  const { options, imageAt } = scanRunOptions(engine, argv, runAt);
+  // As for the engine, the last of a repeated boolean option wins.
+  const last = (name: string) => options.filter((option) => option.name === name).at(-1)?.value;
+  if (last('detach') === true) {
+    throw new UserError('a detached container (-d) cannot be recorded: run it in the foreground');
   }
+  if (last('privileged') === true) {
+    throw new UserError(
+      '--privileged containers get no seccomp filter: nothing could be learned; remove --privileged',
+    );
+  }
+  for (const option of options) {
+    if (
+      option.name === 'security-opt' &&
+      typeof option.value === 'string' &&
+      /^seccomp[=:]/.test(option.value)
+    ) {
+      throw new UserError(
+        `the command already sets ${option.value}: seccomp-learn sets its own complain-mode profile; remove that option`,
+      );
+    }
+  }
+  const cid = last('cidfile');
+  const userCidFile = typeof cid === 'string' ? cid : undefined;
+  const image = imageAt === undefined ? undefined : argv[imageAt];
   if (image === undefined) throw new UserError(`no image in: ${argv.join(' ')}`);
   const inserted = [
     '--security-opt',

@@ -13,7 +13,14 @@ import type { Abi } from '../syscalls/abi.js';
 import { syscallName } from '../syscalls/table.js';
 import { VERSION } from '../version.js';
 import { ContainerAttribution, containerOfPid } from './attribution.js';
-import { addProcessExitRules, auditdRunning, auditStatus, sendAuditMarker } from './audit-rules.js';
+import {
+  addProcessExitRules,
+  auditdRunning,
+  auditStatus,
+  exitRuleKey,
+  removeStaleExitRules,
+  sendAuditMarker,
+} from './audit-rules.js';
 import { prepareContainerRun } from './container-command.js';
 import { FileFollower } from './follow.js';
 import { hostInfo } from './host.js';
@@ -24,6 +31,8 @@ export interface ContainerRecordOptions {
   auditLog?: string;
   /** The container's stdout goes to our stderr (record --json keeps stdout for the JSON). */
   stdoutToStderr?: boolean;
+  /** Told what seccomp-learn did on the host besides recording (stale audit rules it removed). */
+  onNote?: (message: string) => void;
 }
 
 export interface ContainerRecording {
@@ -40,6 +49,7 @@ const DEFAULT_AUDIT_LOG = '/var/log/audit/audit.log';
 const MARKER_TIMEOUT_MS = 15_000;
 const DMESG_SETTLE_MS = 1_000;
 const CGROUP_POLL_MS = 5;
+const EXIT_RULE_KEY = /key="(seccomp-learn-\d+)"/;
 
 /** A source of kernel log lines that can be stopped once the container is gone. */
 interface LineSource {
@@ -120,7 +130,7 @@ const RUNC_INIT_COMM = 'runc:[2:INIT]';
 class ContainerHarvest {
   readonly attribution = new ContainerAttribution();
   readonly builder = new RecordingBuilder();
-  readonly processKey = `seccomp-learn-${process.pid}`;
+  readonly processKey = exitRuleKey(process.pid);
   readonly marker = `${this.processKey}-end-${Date.now()}`;
   records = 0;
   /** Whether the container's program itself made calls, not only the runtime before its execve; set by finish(). */
@@ -149,7 +159,10 @@ class ContainerHarvest {
       this.markerSeen();
       return;
     }
-    const exit = parseProcessExitRecord(line, this.processKey);
+    // Every seccomp-learn run's exit records give parents: a process of another container learning
+    // at the same time is then placed (as someone else's) instead of left unresolved.
+    const key = EXIT_RULE_KEY.exec(line)?.[1];
+    const exit = key === undefined ? undefined : parseProcessExitRecord(line, key);
     if (exit) this.attribution.parent(exit.pid, exit.parent);
     else this.parser.push(line, lineNumber);
   };
@@ -242,7 +255,20 @@ export async function recordContainer(
     cleanups.push(() => harvest.stopPolling());
 
     const useAuditd = options.auditLog !== undefined || (await auditdRunning());
-    const statusBefore = await auditStatus();
+    const stale = await removeStaleExitRules();
+    if (stale.removed > 0 || stale.failed > 0) {
+      options.onNote?.(
+        `removed ${stale.removed} audit rule(s) left behind by seccomp-learn run(s) that ended without removing them (pid ${stale.pids.join(', ')})${stale.failed > 0 ? `; ${stale.failed} could not be removed: see auditctl -l` : ''}`,
+      );
+    }
+    const before = await auditStatus();
+    const statusBefore = 'status' in before ? before.status : undefined;
+    if ('problem' in before) {
+      harvest.builder.notice({
+        code: 'audit-status-unknown',
+        message: `the kernel's audit status could not be read before the run (${before.problem}): lost records would go unnoticed`,
+      });
+    }
     if (statusBefore?.enabled === 0) {
       throw new UserError(
         "the kernel's audit is disabled (auditctl -s: enabled 0): it is needed to place short-lived processes and to know the log has caught up; enable it with: auditctl -e 1",
@@ -277,7 +303,14 @@ export async function recordContainer(
       await new Promise((resolve) => setTimeout(resolve, DMESG_SETTLE_MS));
     }
     await source.stop();
-    const lostAfter = (await auditStatus())?.lost;
+    const after = await auditStatus();
+    const lostAfter = 'status' in after ? after.status.lost : undefined;
+    if ('problem' in after && statusBefore !== undefined) {
+      harvest.builder.notice({
+        code: 'audit-status-unknown',
+        message: `the kernel's audit status could not be read after the run (${after.problem}): lost records would go unnoticed`,
+      });
+    }
 
     const containerId = (await readFile(run.userCidFile ?? cidFile, 'utf8').catch(() => '')).trim();
     if (containerId === '') {
@@ -296,6 +329,13 @@ export async function recordContainer(
       throw new UserError(
         `${run.engine} could not start the container's program (exit ${exitCode}: ${exitCode === 127 ? 'not found' : 'not executable'}; see its message above): nothing of it was learned, no profile written`,
         exitCode,
+      );
+    }
+    if (attribution.processesPlacedLive + attribution.processesPlacedByParent === 0) {
+      // Nothing to learn from; when records could not be placed, that is the loss exit code, not 2.
+      throw new UserError(
+        `no SECCOMP record could be placed in the container ${containerId.slice(0, 12)}${attribution.unresolvedRecords > 0 ? ` (${attribution.unresolvedRecords} record(s) of processes that ended before they could be placed)` : ''}: record again`,
+        attribution.unresolvedRecords > 0 ? 3 : 2,
       );
     }
     if (lostBefore !== undefined && lostAfter !== undefined && lostAfter > lostBefore) {

@@ -57,6 +57,27 @@ describe('from-audit on real captures', () => {
     expect(profile.syscalls[0].names).toEqual(expect.arrayContaining(['pread64', 'pwrite64']));
   });
 
+  it('says why --action errno finds nothing, and what works instead', async () => {
+    // The capture's container refused calls with ERRNO, yet the log holds no ERRNO record.
+    for (const action of ['errno', 'trap']) {
+      const none = await learn([actions, '--action', action]);
+      expect(none.result.exitCode).toBe(2);
+      expect(none.result.stderr).toContain(
+        `The kernel logs SCMP_ACT_${action.toUpperCase()} results only for a filter loaded with SECCOMP_FILTER_FLAG_LOG`,
+      );
+      expect(none.result.stderr).toContain('seccomp-learn merge --check PROFILE RECORDING');
+    }
+    const kill = await learn([actions, '--action', 'kill', '--since', '1795430542.580']);
+    expect(kill.result.stderr).not.toContain('SECCOMP_FILTER_FLAG_LOG');
+    const help = await cli(['from-audit', '--help']);
+    // Option descriptions are wrapped to the terminal's width.
+    expect(help.stdout.replace(/\s+/g, ' ')).toContain(
+      'errno/trap (logged only for filters loaded with SECCOMP_FILTER_FLAG_LOG',
+    );
+    expect(help.stdout).toContain('What did my profile refuse?');
+    expect(help.stdout).toContain('seccomp-learn merge --check myprofile.json today.recording.json');
+  });
+
   it('filters by process, command, executable and time', async () => {
     const runc = await learn([actions, '--comm', 'runc:[2:INIT]']);
     expect(Object.values(calls(runc.recording)).reduce((sum, n) => sum + n, 0)).toBe(155);

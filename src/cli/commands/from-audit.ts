@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { execa } from 'execa';
 import { createAuditParser, feedAuditLines } from '../../../parsers/audit.js';
@@ -21,6 +21,28 @@ interface FromAuditFlags extends LearningFlags {
   comm?: string;
   exe?: string;
   allowIncomplete?: boolean;
+}
+
+/**
+ * Why --action errno or trap usually finds nothing. The kernel (kernel/seccomp.c, seccomp_log)
+ * writes a record for an ERRNO, TRAP, TRACE or USER_NOTIF result only when the filter was loaded
+ * with SECCOMP_FILTER_FLAG_LOG and the action is in /proc/sys/kernel/seccomp/actions_logged.
+ * Docker and Podman profiles do not set that flag (Docker 20.10 ignores a profile's "flags", and
+ * runc 1.1 refuses them), so what such a profile refused leaves no record. KILL and LOG are logged.
+ */
+export function unloggedActionHint(action: ActionChoice): string {
+  if (action !== 'errno' && action !== 'trap') return '';
+  let logged = '';
+  try {
+    logged = readFileSync('/proc/sys/kernel/seccomp/actions_logged', 'utf8').trim();
+  } catch {
+    // Not Linux, or no seccomp: the general explanation stands.
+  }
+  const sysctl =
+    logged === '' || logged.split(/\s+/).includes(action)
+      ? ''
+      : ` (and this kernel does not log ${action} at all: /proc/sys/kernel/seccomp/actions_logged is "${logged}")`;
+  return `. The kernel logs SCMP_ACT_${action.toUpperCase()} results only for a filter loaded with SECCOMP_FILTER_FLAG_LOG${sysctl}; Docker and Podman profiles normally do not set it (their "flags" field, where engine and runtime support it), so what they refuse with ${action} leaves no record. To see what a profile refuses, record the workload under the complain-mode profile (seccomp-learn record -- docker run …, or log-profile then from-audit --action log) and check the recording against the profile: seccomp-learn merge --check PROFILE RECORDING lists what it would refuse. Or run under a copy of the profile whose defaultAction is SCMP_ACT_LOG, then from-audit --action log`;
 }
 
 interface AuditInput {
@@ -116,7 +138,7 @@ export async function runFromAudit(file: string | undefined, flags: FromAuditFla
   }
   if (matched === 0) {
     throw new UserError(
-      `${input.name}: no SECCOMP record matches the filters (--action ${flags.action}${flags.since ? `, --since ${flags.since}` : ''}${flags.pid ? `, --pid ${flags.pid}` : ''}${flags.comm ? `, --comm ${flags.comm}` : ''}${flags.exe ? `, --exe ${flags.exe}` : ''})`,
+      `${input.name}: no SECCOMP record matches the filters (--action ${flags.action}${flags.since ? `, --since ${flags.since}` : ''}${flags.pid ? `, --pid ${flags.pid}` : ''}${flags.comm ? `, --comm ${flags.comm}` : ''}${flags.exe ? `, --exe ${flags.exe}` : ''})${unloggedActionHint(flags.action)}`,
     );
   }
   const recording = builder.build({

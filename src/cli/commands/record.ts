@@ -10,10 +10,12 @@ import { hostInfo } from '../../sources/host.js';
 import { EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, withStraceRun } from '../../sources/strace-run.js';
 import { VERSION } from '../../version.js';
 import { incompleteExitCode, type LearningFlags, planLearned, writeLearned } from '../learned.js';
+import { warn } from '../output.js';
 
 interface RecordFlags extends LearningFlags {
   auditLog?: string;
   allowIncomplete?: boolean;
+  lossExitCode?: string;
   pid?: string;
   duration?: string;
   full?: boolean;
@@ -64,6 +66,14 @@ async function refuseFailedExec(
   );
 }
 
+/** An exit code a script can tell apart from the workload's own: 1 to 255. */
+function exitCodeFlag(value: string): number {
+  const number = Number(value);
+  if (!/^\d+$/.test(value) || number < 1 || number > 255)
+    throw new UserError(`--loss-exit-code takes an exit code from 1 to 255, not ${JSON.stringify(value)}`);
+  return number;
+}
+
 export async function runRecord(command: string[], flags: RecordFlags): Promise<void> {
   const pid = flags.pid === undefined ? undefined : positiveInteger(flags.pid, '--pid');
   const durationSeconds =
@@ -73,6 +83,9 @@ export async function runRecord(command: string[], flags: RecordFlags): Promise<
   if (pid !== undefined && command.length > 0)
     throw new UserError('give either a command or --pid, not both');
   if (durationSeconds !== undefined && pid === undefined) throw new UserError('--duration goes with --pid');
+  const lossExitCode = flags.lossExitCode === undefined ? undefined : exitCodeFlag(flags.lossExitCode);
+  if (lossExitCode !== undefined && flags.allowIncomplete)
+    throw new UserError('--loss-exit-code and --allow-incomplete exclude each other: choose one');
   // Before the workload runs: an output that cannot be written is found now, not after the run.
   const outputs = await planLearned(flags, []);
 
@@ -81,9 +94,10 @@ export async function runRecord(command: string[], flags: RecordFlags): Promise<
     const { recording, exitCode } = await recordContainer(command, {
       ...(flags.auditLog ? { auditLog: flags.auditLog } : {}),
       stdoutToStderr: flags.json === true,
+      onNote: (message) => warn(message),
     });
     await writeLearned(recording, flags, outputs);
-    process.exitCode = incompleteExitCode(recording, flags.allowIncomplete) ?? exitCode;
+    process.exitCode = incompleteExitCode(recording, flags.allowIncomplete, lossExitCode) ?? exitCode;
     return;
   }
   const host = hostInfo();
