@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import type { Abi } from '../syscalls/abi.js';
 
 /** A container id as Docker and Podman put it in cgroup paths (docker-<id>.scope, /docker/<id>, libpod-<id>). */
@@ -31,6 +31,31 @@ export function containerOfPid(
       procsFiles.push(`/sys/fs/cgroup/${controllers.replace(/^name=/, '')}${path}/cgroup.procs`);
   }
   return containerId ? { containerId, procsFiles } : { containerId: null };
+}
+
+/**
+ * The host processes that hold one container: Docker's containerd-shim (`-id <id>`) and Podman's conmon
+ * (`-c <id>`). Both are child subreapers, so when runc's intermediate processes exit, the container's
+ * init is re-parented to them, and its process-exit record names them as parent. They live from the
+ * container's creation until after it ends: a container too short-lived to be seen in its own cgroup
+ * is still placed through them.
+ */
+export function containerHolders(containerId: string): number[] {
+  const holders: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let argv: string[];
+    try {
+      argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue; // ended while we looked
+    }
+    const program = argv[0]?.split('/').pop() ?? '';
+    if (!/^(containerd-shim|conmon)/.test(program)) continue;
+    if (argv.some((arg, index) => arg === containerId && /^(-id|-c|--cid)$/.test(argv[index - 1] ?? '')))
+      holders.push(Number(entry));
+  }
+  return holders;
 }
 
 /** "hierarchy:controllers:path", where the path itself may contain colons. */

@@ -12,7 +12,7 @@ import type { ContainerAttributionSummary, Recording } from '../recording/model.
 import type { Abi } from '../syscalls/abi.js';
 import { syscallName } from '../syscalls/table.js';
 import { VERSION } from '../version.js';
-import { ContainerAttribution, containerOfPid } from './attribution.js';
+import { ContainerAttribution, containerHolders, containerOfPid } from './attribution.js';
 import {
   addProcessExitRules,
   auditdRunning,
@@ -91,6 +91,33 @@ function followDmesg(onLine: (line: string, lineNumber: number) => void): LineSo
       if (partial !== '') onLine(partial, ++lineNumber);
     },
   };
+}
+
+/**
+ * Places the container's holder (containerd-shim or conmon) as soon as the engine has written the
+ * container id, while the client runs: every process of the container then resolves to it through
+ * the process-exit records, however short its life.
+ */
+async function placeThroughHolders(
+  attribution: ContainerAttribution,
+  cidFile: string,
+  client: Promise<unknown>,
+): Promise<void> {
+  let clientEnded = false;
+  void client.finally(() => {
+    clientEnded = true;
+  });
+  let containerId = '';
+  // The id is written at creation; the holder starts only with the container, a moment later.
+  while (!clientEnded) {
+    containerId ||= (await readFile(cidFile, 'utf8').catch(() => '')).trim();
+    const holders = containerId === '' ? [] : containerHolders(containerId);
+    if (holders.length > 0) {
+      for (const holder of holders) attribution.place(holder, containerId);
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, CGROUP_POLL_MS));
+  }
 }
 
 /** Polls the container's cgroup.procs so that processes are placed while they live, however briefly. */
@@ -286,7 +313,9 @@ export async function recordContainer(
     });
     // The client proxies signals to the container (docker run --sig-proxy, the default).
     cleanups.push(forwardStopSignals((signal) => child.kill(signal)));
+    const holdersFound = placeThroughHolders(harvest.attribution, run.userCidFile ?? cidFile, child);
     const result = await child;
+    await holdersFound;
     const endedAt = new Date().toISOString();
     if ((result as ExecaError).code === 'ENOENT')
       throw new UserError(`${run.engine} is not installed or not on PATH`);
