@@ -3,7 +3,7 @@ import type { DefaultActionChoice } from '../profile/default-action.js';
 import { emitProfile, formatWarnings, type ProfileFormat, type SpoApiVersion } from '../profile/emit.js';
 import { type GenerationNote, generateProfile } from '../profile/generate.js';
 import { needsOfRecording } from '../profile/needs.js';
-import { defaultRuntimeFor, type RuntimeChoice } from '../profile/runtime-baselines.js';
+import type { RuntimeChoice } from '../profile/runtime-baselines.js';
 import { recordingJson } from '../recording/io.js';
 import {
   errorsCell,
@@ -28,10 +28,8 @@ export interface GenerationFlags {
   json?: boolean;
 }
 
-/** Learning commands leave the runtime unset unless asked: the recording decides (defaultRuntimeFor). */
-export interface LearningFlags extends Omit<GenerationFlags, 'runtime'> {
+export interface LearningFlags extends GenerationFlags {
   output: string;
-  runtime?: RuntimeChoice;
 }
 
 export function generationOptions(flags: GenerationFlags) {
@@ -128,7 +126,7 @@ export async function writeLearned(
   outputs: LearnedOutputs,
 ): Promise<void> {
   const { recordingPath, profilePath } = outputs;
-  const runtime = flags.runtime ?? defaultRuntimeFor(recording);
+  const { runtime } = flags;
   const { profile, notes } = generateProfile(
     needsOfRecording(recording),
     generationOptions({ ...flags, runtime }),

@@ -2,7 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { UserError } from '../errors.js';
 import { DEFAULT_ACTION_CHOICES } from '../profile/default-action.js';
 import { PROFILE_FORMATS, SPO_API_VERSIONS } from '../profile/emit.js';
-import { RUNTIME_CHOICES } from '../profile/runtime-baselines.js';
+import { DEFAULT_RUNTIME, RUNTIME_CHOICES } from '../profile/runtime-baselines.js';
 import { REPORT_FORMATS } from '../report/render.js';
 import { ACTION_CHOICES } from '../sources/audit-filter.js';
 import { colorEnabled } from './color.js';
@@ -40,11 +40,13 @@ const JSON_HELP = 'print a machine-readable summary on stdout';
 const ARCH_HELP =
   "the native ABI of the host to judge for (x86_64, aarch64, …): the reference is loaded as that host's runtime loads it, and the ABIs it runs are compared (x86_64: x86_64, x86, x32); default: the recordings' host, else this machine's";
 
-function addGenerationOptions(command: Command, learnsContainers = false, jsonHelp = JSON_HELP): Command {
+function addGenerationOptions(command: Command, jsonHelp = JSON_HELP): Command {
   const runtime = new Option(
     '--runtime <runtime>',
-    `container runtime whose own post-filter calls to allow (none: not for a container)${learnsContainers ? '; default: none when the recording observed the runtime (containers, audit records), else runc' : ''}`,
-  ).choices(RUNTIME_CHOICES);
+    "container runtime whose own post-filter calls to allow, observed or not: a runtime's Go calls vary from run to run (none: not for a container)",
+  )
+    .choices(RUNTIME_CHOICES)
+    .default(DEFAULT_RUNTIME);
   return command
     .addOption(
       new Option(
@@ -54,7 +56,7 @@ function addGenerationOptions(command: Command, learnsContainers = false, jsonHe
         .choices(DEFAULT_ACTION_CHOICES)
         .default('errno'),
     )
-    .addOption(learnsContainers ? runtime : runtime.default('runc'))
+    .addOption(runtime)
     .addOption(
       new Option(
         '--format <format>',
@@ -77,7 +79,6 @@ function addLearningOptions(command: Command, jsonHelp = JSON_HELP): Command {
       'write PREFIX.recording.json and PREFIX.profile.json',
       'seccomp-learn',
     ),
-    true,
     jsonHelp,
   );
 }

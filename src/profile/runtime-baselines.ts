@@ -1,5 +1,3 @@
-import type { Recording } from '../recording/model.js';
-
 /**
  * What a container runtime itself calls after it has installed the container's filter and before it
  * execs the workload. A profile learned by tracing the workload alone lacks these, and the container
@@ -148,13 +146,14 @@ export const RUNTIME_CHOICES = ['runc', 'crun', 'none'] as const;
 export type RuntimeChoice = (typeof RUNTIME_CHOICES)[number];
 
 /**
- * The baseline a recording needs by default: containers learnt in complain mode and audit records
- * already show the runtime's own calls, while strace of a bare command does not.
+ * The baseline every profile gets by default: runc's. strace of a bare command never sees
+ * the runtime; containers learnt in complain mode and audit records do see runc's calls after it
+ * installs the filter, but only those of that one run: its Go runtime's calls depend on timing (a
+ * thread parked or woken, a stack grown), and a profile missing one of them leaves runc's init spinning
+ * and the container never starting. Measured here: a podman container under a profile learnt from one
+ * run without the baseline hung at start in 1 of 5 runs.
  */
-export function defaultRuntimeFor(recording: Recording): RuntimeChoice {
-  const observed = recording.provenance.every((run) => run.source === 'container' || run.source === 'audit');
-  return observed ? 'none' : 'runc';
-}
+export const DEFAULT_RUNTIME: RuntimeChoice = 'runc';
 
 /** The union of every listed version of `runtime`: the profile must start under whichever one the host has. */
 export function baselineFor(runtime: RuntimeChoice): { syscalls: Set<string>; sources: RuntimeBaseline[] } {

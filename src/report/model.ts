@@ -8,7 +8,7 @@ import { mergeRecordings } from '../merge/recordings.js';
 import { type GenerationNote, generateProfile } from '../profile/generate.js';
 import type { SeccompProfile } from '../profile/model.js';
 import { type JudgingTarget, needsOfRecording } from '../profile/needs.js';
-import { baselineFor, defaultRuntimeFor, type RuntimeChoice } from '../profile/runtime-baselines.js';
+import { baselineFor, DEFAULT_RUNTIME, type RuntimeChoice } from '../profile/runtime-baselines.js';
 import type { HostInfo, Recording, SourceKind, WarningCode } from '../recording/model.js';
 import { recordingAbis, totalCalls } from '../recording/model.js';
 import type { ReferenceSource } from '../reference/builtin.js';
@@ -267,7 +267,7 @@ interface ProfileChoice {
 function chooseProfile(inputs: ReportInputs, recording: Recording | undefined): ProfileChoice {
   if (inputs.profile) return { profile: inputs.profile.profile, notes: [], file: inputs.profile.path };
   if (!recording) throw new UserError('nothing to report on: give recordings, a profile, or both');
-  const runtime = defaultRuntimeFor(recording);
+  const runtime = DEFAULT_RUNTIME;
   const { profile, notes } = generateProfile(needsOfRecording(recording), {
     defaultAction: 'errno',
     runtime,

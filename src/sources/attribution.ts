@@ -34,28 +34,40 @@ export function containerOfPid(
 }
 
 /**
- * The host processes that hold one container: Docker's containerd-shim (`-id <id>`) and Podman's conmon
- * (`-c <id>`). Both are child subreapers, so when runc's intermediate processes exit, the container's
- * init is re-parented to them, and its process-exit record names them as parent. They live from the
- * container's creation until after it ends: a container too short-lived to be seen in its own cgroup
- * is still placed through them.
+ * Finds the host processes that hold containers: Docker's containerd-shim (`-id <id>`) and Podman's
+ * conmon (`-c <id>`). Both are child subreapers, so when runc's intermediate processes exit, a
+ * container's init is re-parented to its holder, and its process-exit record names the holder as
+ * parent. Holders live from the container's start until after it ends: a container too short-lived to
+ * be seen in its own cgroup is still placed through its holder. Each pid's command line is read once,
+ * but for the engines' own forks, which may yet execute a holder.
  */
-export function containerHolders(containerId: string): number[] {
-  const holders: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    let argv: string[];
-    try {
-      argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-    } catch {
-      continue; // ended while we looked
+export class ContainerHolders {
+  private readonly looked = new Set<number>();
+
+  /** Holders started since the last look, by pid, with the id of the container each holds. */
+  scan(): Map<number, string> {
+    const found = new Map<number, string>();
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      const pid = Number(entry);
+      if (this.looked.has(pid)) continue;
+      this.looked.add(pid);
+      let argv: string[];
+      try {
+        argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      } catch {
+        continue; // ended while we looked
+      }
+      const program = argv[0]?.split('/').pop() ?? '';
+      // A holder is forked by containerd or podman and executed a moment later: look again at those.
+      if (/^(containerd|dockerd|podman)$/.test(program)) this.looked.delete(pid);
+      if (!/^(containerd-shim|conmon)/.test(program)) continue;
+      const flag = argv.findIndex((arg) => arg === '-id' || arg === '-c' || arg === '--cid');
+      const id = CONTAINER_ID.exec(argv[flag + 1] ?? '')?.[1];
+      if (flag >= 0 && id) found.set(pid, id);
     }
-    const program = argv[0]?.split('/').pop() ?? '';
-    if (!/^(containerd-shim|conmon)/.test(program)) continue;
-    if (argv.some((arg, index) => arg === containerId && /^(-id|-c|--cid)$/.test(argv[index - 1] ?? '')))
-      holders.push(Number(entry));
+    return found;
   }
-  return holders;
 }
 
 /** "hierarchy:controllers:path", where the path itself may contain colons. */

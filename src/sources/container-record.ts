@@ -12,7 +12,7 @@ import type { ContainerAttributionSummary, Recording } from '../recording/model.
 import type { Abi } from '../syscalls/abi.js';
 import { syscallName } from '../syscalls/table.js';
 import { VERSION } from '../version.js';
-import { ContainerAttribution, containerHolders, containerOfPid } from './attribution.js';
+import { ContainerAttribution, ContainerHolders, containerOfPid } from './attribution.js';
 import {
   addProcessExitRules,
   auditdRunning,
@@ -49,6 +49,8 @@ const DEFAULT_AUDIT_LOG = '/var/log/audit/audit.log';
 const MARKER_TIMEOUT_MS = 15_000;
 const DMESG_SETTLE_MS = 1_000;
 const CGROUP_POLL_MS = 5;
+/** New processes are few between scans of /proc; each pid's command line is read once. */
+const HOLDER_SCAN_MS = 10;
 const EXIT_RULE_KEY = /key="(seccomp-learn-\d+)"/;
 
 /** A source of kernel log lines that can be stopped once the container is gone. */
@@ -94,29 +96,22 @@ function followDmesg(onLine: (line: string, lineNumber: number) => void): LineSo
 }
 
 /**
- * Places the container's holder (containerd-shim or conmon) as soon as the engine has written the
- * container id, while the client runs: every process of the container then resolves to it through
- * the process-exit records, however short its life.
+ * Places every container holder (containerd-shim, conmon) that starts while the client runs, ours and
+ * those of containers learning at the same time: each container's processes then resolve to their own
+ * container through the process-exit records, however short their lives.
  */
 async function placeThroughHolders(
   attribution: ContainerAttribution,
-  cidFile: string,
   client: Promise<unknown>,
 ): Promise<void> {
+  const holders = new ContainerHolders();
   let clientEnded = false;
   void client.finally(() => {
     clientEnded = true;
   });
-  let containerId = '';
-  // The id is written at creation; the holder starts only with the container, a moment later.
   while (!clientEnded) {
-    containerId ||= (await readFile(cidFile, 'utf8').catch(() => '')).trim();
-    const holders = containerId === '' ? [] : containerHolders(containerId);
-    if (holders.length > 0) {
-      for (const holder of holders) attribution.place(holder, containerId);
-      return;
-    }
-    await new Promise((resolve) => setTimeout(resolve, CGROUP_POLL_MS));
+    for (const [pid, containerId] of holders.scan()) attribution.place(pid, containerId);
+    await new Promise((resolve) => setTimeout(resolve, HOLDER_SCAN_MS));
   }
 }
 
@@ -313,7 +308,7 @@ export async function recordContainer(
     });
     // The client proxies signals to the container (docker run --sig-proxy, the default).
     cleanups.push(forwardStopSignals((signal) => child.kill(signal)));
-    const holdersFound = placeThroughHolders(harvest.attribution, run.userCidFile ?? cidFile, child);
+    const holdersFound = placeThroughHolders(harvest.attribution, child);
     const result = await child;
     await holdersFound;
     const endedAt = new Date().toISOString();

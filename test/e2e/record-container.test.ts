@@ -48,11 +48,12 @@ describe.skipIf(skip)(`record -- docker run${skip ? ` (skipped: ${skip})` : ''}`
     });
     expect(recording.provenance[0].container.id).toMatch(/^[0-9a-f]{64}$/);
     expect(recording.warnings.filter((w: { code: string }) => w.code === 'unresolved-process')).toEqual([]);
-    const names: string[] = profile.syscalls[0].names;
-    // runc's own post-filter calls were observed, so they are there without a baseline.
-    for (const name of ['capset', 'setgroups', 'execve', 'prctl']) expect(names).toContain(name);
+    const observed = Object.keys(recording.abis.x86_64);
+    // runc's own post-filter calls were observed.
+    for (const name of ['capset', 'setgroups', 'execve', 'prctl']) expect(observed).toContain(name);
     // The docker client's calls (a Go program: epoll, futex-heavy) are not.
-    expect(names).not.toContain('epoll_pwait');
+    expect(observed).not.toContain('epoll_pwait');
+    expect(profile.syscalls[0].names).toEqual(expect.arrayContaining(observed));
 
     const other = await dockerRunScript(workload('something-else'), { profile: profilePath });
     expect(other.stderr).toBe('');
@@ -65,8 +66,11 @@ describe.skipIf(skip)(`record -- docker run${skip ? ` (skipped: ${skip})` : ''}`
   });
 
   it('exits with the container exit code', async () => {
-    const { result } = await recordContainer('exit', 'exit 42');
-    expect(result.exitCode).toBe(42);
+    const { result, recording } = await recordContainer('exit', 'exit 42');
+    expect(result.exitCode, result.stderr).toBe(42);
+    // Over in a few milliseconds, often before its cgroup can be read: placed through its holder.
+    expect(recording.warnings).toEqual([]);
+    expect(recording.provenance[0].container.attribution.unresolvedRecords).toBe(0);
   });
 
   it('a program missing from the image (127) or not executable (126) is an error, with no profile', async () => {
@@ -96,8 +100,8 @@ describe.skipIf(skip)(`record -- docker run${skip ? ` (skipped: ${skip})` : ''}`
     // either recording places them; those records are unresolved, which is exit 3 (the README's
     // promise). This test is about keeping the two apart, so it accepts that.
     const [a, b] = await Promise.all([
-      recordContainer('a', loop('sync; echo x > /tmp/f; chmod 600 /tmp/f'), ['--allow-incomplete']),
-      recordContainer('b', loop('mkdir /tmp/d; rmdir /tmp/d'), ['--allow-incomplete']),
+      recordContainer('a', loop('sync; echo x > /tmp/f; chmod 600 /tmp/f')),
+      recordContainer('b', loop('mkdir /tmp/d; rmdir /tmp/d')),
     ]);
     expect(a.result.exitCode, a.result.stderr).toBe(0);
     expect(b.result.exitCode, b.result.stderr).toBe(0);
