@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { syntheticRecording } from './synthetic-recording.mjs';
 
 const BIN = fileURLToPath(new URL('../bin/seccomp-learn.js', import.meta.url));
 const { SYSCALL_TABLE_ROWS } = await import('../dist/src/syscalls/table.generated.js');
@@ -17,23 +18,7 @@ function recording(index, names) {
     const name = names[(index + k) % names.length];
     abis.x86_64[name] = { calls: 1 + ((index * 31 + k) % 500), errors: k % 7 === 0 ? 1 : 0, runs: 1 };
   }
-  return {
-    format: 'seccomp-learn/recording@1',
-    runs: 1,
-    abis,
-    provenance: [
-      {
-        source: 'strace-summary',
-        command: ['./app', `--case=${index}`],
-        inputs: [],
-        startedAt: new Date(1_700_000_000_000 + index * 1000).toISOString(),
-        host: { kernel: '6.1.0', arch: 'x86_64' },
-        strace: '6.1',
-        seccompLearn: '0.1.0',
-      },
-    ],
-    warnings: [],
-  };
+  return syntheticRecording(index, abis);
 }
 
 export async function run({ count = 1000, log = console.log } = {}) {

@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { syntheticRecording } from './synthetic-recording.mjs';
 
 const BIN = fileURLToPath(new URL('../bin/seccomp-learn.js', import.meta.url));
 const { SYSCALL_TABLE_ROWS } = await import('../dist/src/syscalls/table.generated.js');
@@ -35,23 +36,7 @@ export function recording(index, names) {
       .sort()
       .map((name) => [name, table[name]]),
   );
-  return {
-    format: 'seccomp-learn/recording@1',
-    runs: 1,
-    abis: { x86_64: sorted },
-    provenance: [
-      {
-        source: 'strace-summary',
-        command: ['./app', `--case=${index}`],
-        inputs: [],
-        startedAt: new Date(1_700_000_000_000 + index * 1000).toISOString(),
-        host: { kernel: '6.1.0', arch: 'x86_64' },
-        strace: '6.1',
-        seccompLearn: '0.1.0',
-      },
-    ],
-    warnings: [],
-  };
+  return syntheticRecording(index, { x86_64: sorted });
 }
 
 /** A Docker-format profile allowing every other name: `merge --check` finds half of them missing. */

@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli.js';
-import { available, dockerReady, dockerRunScript, e2eSkipReason } from '../helpers/e2e.js';
+import {
+  available,
+  dockerReady,
+  dockerRunScript,
+  e2eSkipReason,
+  hostAndDockerSkipReason,
+} from '../helpers/e2e.js';
 
 const skip = await e2eSkipReason(
   'strace, /bin/busybox and a Docker engine with the sl-busybox:test image',

@@ -4,15 +4,9 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli.js';
-import { available, dockerReady, dockerRunScript, e2eSkipReason } from '../helpers/e2e.js';
+import { dockerRunScript, hostAndDockerSkipReason } from '../helpers/e2e.js';
 
-const skip = await e2eSkipReason(
-  'strace, /bin/busybox and a Docker engine with the sl-busybox:test image',
-  async () =>
-    (await available('strace', ['-V'])) &&
-    (await available('/bin/busybox', ['true'])) &&
-    (await dockerReady()),
-);
+const skip = await hostAndDockerSkipReason();
 
 const WORKLOAD = 'echo hi > /tmp/x; cat /tmp/x';
 const REFUSED = 'echo hi > /tmp/x; chmod 600 /tmp/x';

@@ -3,15 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli.js';
-import { available, dockerReady, dockerRunScript, e2eSkipReason } from '../helpers/e2e.js';
+import { dockerRunScript, hostAndDockerSkipReason } from '../helpers/e2e.js';
 
-const skip = await e2eSkipReason(
-  'strace, /bin/busybox and a Docker engine with the sl-busybox:test image',
-  async () =>
-    (await available('strace', ['-V'])) &&
-    (await available('/bin/busybox', ['true'])) &&
-    (await dockerReady()),
-);
+const skip = await hostAndDockerSkipReason();
 
 // The same busybox binary runs on the host (traced) and in the container (filtered).
 const WORKLOAD = 'd=/tmp/sl.$$; mkdir $d; echo hello > $d/f; cat $d/f; seq 1 3 | wc -l; rm -r $d';

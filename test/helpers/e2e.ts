@@ -30,6 +30,16 @@ export const BUSYBOX_IMAGE = 'sl-busybox:test';
 
 export const dockerReady = (): Promise<boolean> => available('docker', ['image', 'inspect', BUSYBOX_IMAGE]);
 
+/** The parts of the suites that learn on the host and enforce in Docker: strace, busybox, the image. */
+export const hostAndDockerSkipReason = (): Promise<string | undefined> =>
+  e2eSkipReason(
+    'strace, /bin/busybox and a Docker engine with the sl-busybox:test image',
+    async () =>
+      (await available('strace', ['-V'])) &&
+      (await available('/bin/busybox', ['true'])) &&
+      (await dockerReady()),
+  );
+
 /** Runs `script` in the busybox image under a seccomp profile (or Docker's default), never on a network. */
 export function dockerRunScript(script: string, options: { profile?: string; extra?: string[] } = {}) {
   const seccomp = options.profile ? ['--security-opt', `seccomp=${options.profile}`] : [];
