@@ -3,18 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli.js';
-import {
-  available,
-  dockerReady,
-  dockerRunScript,
-  e2eSkipReason,
-  hostAndDockerSkipReason,
-} from '../helpers/e2e.js';
+import { dockerRunScript, hostAndDockerSkipReason } from '../helpers/e2e.js';
 
-const skip = await e2eSkipReason(
-  'strace, /bin/busybox and a Docker engine with the sl-busybox:test image',
-  async () => (await available('strace', ['-V'])) && (await dockerReady()),
-);
+const skip = await hostAndDockerSkipReason();
 
 describe.skipIf(skip)(
   `diff verdicts hold in a real Docker engine${skip ? ` (skipped: ${skip})` : ''}`,
