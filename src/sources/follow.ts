@@ -1,10 +1,12 @@
 import { watch } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { type FileHandle, open, stat } from 'node:fs/promises';
 
 /**
- * Follows a growing log file from `offset` (tail -f), handing complete lines to `onLine`. It polls
- * as well as watching, because inotify events are not delivered for every filesystem, and it
- * starts again from the beginning when the file shrinks (auditd rotated it).
+ * Follows a growing log file from `offset` the way `tail -F` does, handing complete lines to `onLine`.
+ * It polls as well as watching, because inotify events are not delivered for every filesystem. When
+ * auditd rotates the log (renames it and starts a new one), the renamed file is read to its end
+ * through the descriptor already open, then the new file from its start: a rotation loses nothing,
+ * and the moment between the rename and the new file is waited out, never an error.
  */
 export class FileFollower {
   private position: number;
@@ -16,8 +18,10 @@ export class FileFollower {
   /** The first error of a read or of `onLine`; raised by stop() rather than lost in the polling loop. */
   private failure: unknown;
 
-  constructor(
+  private constructor(
     private readonly path: string,
+    private handle: FileHandle,
+    private inode: number,
     offset: number,
     private readonly onLine: (line: string, lineNumber: number) => void,
     private readonly intervalMs = 20,
@@ -29,7 +33,9 @@ export class FileFollower {
     path: string,
     onLine: (line: string, lineNumber: number) => void,
   ): Promise<FileFollower> {
-    return new FileFollower(path, (await stat(path)).size, onLine);
+    const handle = await open(path, 'r');
+    const { size, ino } = await handle.stat();
+    return new FileFollower(path, handle, ino, size, onLine);
   }
 
   start(): void {
@@ -50,23 +56,42 @@ export class FileFollower {
   }
 
   private async readNew(): Promise<void> {
-    const { size } = await stat(this.path);
-    if (size < this.position) {
+    await this.drain();
+    let current: { ino: number; size: number };
+    try {
+      current = await stat(this.path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return; // renamed, the new file not yet made
+      throw error;
+    }
+    if (current.ino !== this.inode) {
+      // Rotated: what was written to the old file before the rename is read above; now the new one.
+      await this.drain();
+      await this.handle.close();
+      this.handle = await open(this.path, 'r');
+      this.inode = (await this.handle.stat()).ino;
+      this.position = 0;
+      await this.drain();
+    } else if (current.size < this.position) {
+      // Truncated in place (copytruncate): start again from the beginning.
       this.position = 0;
       this.partial = '';
+      await this.drain();
     }
-    if (size === this.position) return;
-    const handle = await open(this.path, 'r');
-    try {
+  }
+
+  /** Reads the open file from the last position to its end. */
+  private async drain(): Promise<void> {
+    const { size } = await this.handle.stat();
+    while (this.position < size) {
       const buffer = Buffer.alloc(Math.min(size - this.position, 16 * 1024 * 1024));
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, this.position);
+      const { bytesRead } = await this.handle.read(buffer, 0, buffer.length, this.position);
+      if (bytesRead === 0) return;
       this.position += bytesRead;
       const text = this.partial + buffer.toString('utf8', 0, bytesRead);
       const lines = text.split('\n');
       this.partial = lines.pop() ?? '';
       for (const line of lines) this.onLine(line, ++this.lineNumber);
-    } finally {
-      await handle.close();
     }
   }
 
@@ -76,6 +101,7 @@ export class FileFollower {
     this.watcher?.close();
     this.poke();
     await this.reading;
+    await this.handle.close();
     if (this.failure !== undefined) throw this.failure;
     if (this.partial !== '') this.onLine(this.partial, ++this.lineNumber);
   }
