@@ -1,13 +1,29 @@
 import { defineConfig } from 'vitest/config';
 
+const E2E = ['test/e2e/**/*.test.ts'];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],
     testTimeout: 20_000,
     hookTimeout: 120_000,
-    // End-to-end tests share one Docker engine and the audit log; running them one file at a time keeps them honest.
-    fileParallelism: true,
     maxWorkers: 2,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit-and-cli',
+          include: ['test/**/*.test.ts'],
+          exclude: E2E,
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        // End-to-end files share one Docker engine, the audit rules and the audit log: one file at a
+        // time, after the rest, so that one file's recording cannot clean up or read another's.
+        extends: true,
+        test: { name: 'e2e', include: E2E, fileParallelism: false, sequence: { groupOrder: 1 } },
+      },
+    ],
   },
 });
