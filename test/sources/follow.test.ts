@@ -11,11 +11,16 @@ async function logFile(): Promise<string> {
   return file;
 }
 
+/** A follower of `file` from its current end, and the lines it has handed over so far. */
+async function follow(file: string): Promise<{ follower: FileFollower; lines: string[] }> {
+  const lines: string[] = [];
+  return { follower: await FileFollower.fromEnd(file, (line) => lines.push(line)), lines };
+}
+
 describe('FileFollower', () => {
   it('reads the renamed log to its end, then the new one, across a rotation (tail -F)', async () => {
     const file = await logFile();
-    const lines: string[] = [];
-    const follower = await FileFollower.fromEnd(file, (line) => lines.push(line));
+    const { follower, lines } = await follow(file);
     follower.start();
     await appendFile(file, 'one\n');
     await waitUntil(async () => lines.includes('one'), 'the first line');
@@ -33,8 +38,7 @@ describe('FileFollower', () => {
 
   it('waits out the moment between the rename and the new file instead of failing', async () => {
     const file = await logFile();
-    const lines: string[] = [];
-    const follower = await FileFollower.fromEnd(file, (line) => lines.push(line));
+    const { follower, lines } = await follow(file);
     await appendFile(file, 'one\n');
     await rename(file, `${file}.1`);
     await follower.stop(); // the path is missing now: the lines already written still arrive
@@ -43,8 +47,7 @@ describe('FileFollower', () => {
 
   it('starts again from the beginning when the file is truncated in place', async () => {
     const file = await logFile();
-    const lines: string[] = [];
-    const follower = await FileFollower.fromEnd(file, (line) => lines.push(line));
+    const { follower, lines } = await follow(file);
     follower.start();
     await appendFile(file, 'one\n');
     await waitUntil(async () => lines.includes('one'), 'the first line');
