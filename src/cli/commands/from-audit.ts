@@ -7,6 +7,7 @@ import { RecordingBuilder } from '../../recording/builder.js';
 import { type ActionChoice, parseTimeBound, recordMatcher, refused } from '../../sources/audit-filter.js';
 import { hostInfo } from '../../sources/host.js';
 import { VERSION } from '../../version.js';
+import { positiveIntegerFlag } from '../flags.js';
 import { incompleteExitCode, type LearningFlags, planLearned, writeLearned } from '../learned.js';
 
 export const DEFAULT_AUDIT_LOG = '/var/log/audit/audit.log';
@@ -81,21 +82,13 @@ function openInput(file: string | undefined, flags: FromAuditFlags): AuditInput 
   return { name: path, stream: createReadStream(path, { highWaterMark: 1 << 20 }), done: Promise.resolve() };
 }
 
-function optionalPid(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const pid = Number(value);
-  if (!Number.isInteger(pid) || pid <= 0)
-    throw new UserError(`--pid takes a positive whole number, not ${JSON.stringify(value)}`);
-  return pid;
-}
-
 export async function runFromAudit(file: string | undefined, flags: FromAuditFlags): Promise<void> {
   const since = flags.since === undefined ? undefined : parseTimeBound(flags.since, '--since');
   const matcher = recordMatcher({
     action: flags.action,
     since,
     until: flags.until === undefined ? undefined : parseTimeBound(flags.until, '--until'),
-    pid: optionalPid(flags.pid),
+    pid: flags.pid === undefined ? undefined : positiveIntegerFlag(flags.pid, '--pid'),
     comm: flags.comm,
     exe: flags.exe,
   });

@@ -9,6 +9,7 @@ import { recordContainer } from '../../sources/container-record.js';
 import { hostInfo } from '../../sources/host.js';
 import { EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, withStraceRun } from '../../sources/strace-run.js';
 import { VERSION } from '../../version.js';
+import { lossExitCodeFlag, positiveIntegerFlag } from '../flags.js';
 import { incompleteExitCode, type LearningFlags, planLearned, writeLearned } from '../learned.js';
 import { warn } from '../output.js';
 
@@ -19,13 +20,6 @@ interface RecordFlags extends LearningFlags {
   pid?: string;
   duration?: string;
   full?: boolean;
-}
-
-function positiveInteger(value: string, flag: string): number {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number <= 0)
-    throw new UserError(`${flag} takes a positive whole number, not ${JSON.stringify(value)}`);
-  return number;
 }
 
 /**
@@ -66,24 +60,16 @@ async function refuseFailedExec(
   );
 }
 
-/** An exit code a script can tell apart from the workload's own: 1 to 255. */
-function exitCodeFlag(value: string): number {
-  const number = Number(value);
-  if (!/^\d+$/.test(value) || number < 1 || number > 255)
-    throw new UserError(`--loss-exit-code takes an exit code from 1 to 255, not ${JSON.stringify(value)}`);
-  return number;
-}
-
 export async function runRecord(command: string[], flags: RecordFlags): Promise<void> {
-  const pid = flags.pid === undefined ? undefined : positiveInteger(flags.pid, '--pid');
+  const pid = flags.pid === undefined ? undefined : positiveIntegerFlag(flags.pid, '--pid');
   const durationSeconds =
-    flags.duration === undefined ? undefined : positiveInteger(flags.duration, '--duration');
+    flags.duration === undefined ? undefined : positiveIntegerFlag(flags.duration, '--duration');
   if (pid === undefined && command.length === 0)
     throw new UserError('nothing to record: give a command after --, or --pid');
   if (pid !== undefined && command.length > 0)
     throw new UserError('give either a command or --pid, not both');
   if (durationSeconds !== undefined && pid === undefined) throw new UserError('--duration goes with --pid');
-  const lossExitCode = flags.lossExitCode === undefined ? undefined : exitCodeFlag(flags.lossExitCode);
+  const lossExitCode = flags.lossExitCode === undefined ? undefined : lossExitCodeFlag(flags.lossExitCode);
   if (lossExitCode !== undefined && flags.allowIncomplete)
     throw new UserError('--loss-exit-code and --allow-incomplete exclude each other: choose one');
   // Before the workload runs: an output that cannot be written is found now, not after the run.
