@@ -127,10 +127,7 @@ export async function writeLearned(
 ): Promise<void> {
   const { recordingPath, profilePath } = outputs;
   const { runtime } = flags;
-  const { profile, notes } = generateProfile(
-    needsOfRecording(recording),
-    generationOptions({ ...flags, runtime }),
-  );
+  const { profile, notes } = generateProfile(needsOfRecording(recording), generationOptions(flags));
   await outputs.plan.write(
     new Map([
       [recordingPath, recordingJson(recording)],
