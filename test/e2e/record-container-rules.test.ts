@@ -5,6 +5,7 @@ import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BIN, cli } from '../helpers/cli.js';
 import { available, BUSYBOX_IMAGE, dockerReady, e2eSkipReason } from '../helpers/e2e.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const skip = await e2eSkipReason(
   'a Docker engine with the sl-busybox:test image, auditd and auditctl',
@@ -18,16 +19,26 @@ const AUDIT_LOG = '/var/log/audit/audit.log';
 // A container that lives long enough for its processes to be placed (a bare `true` may end first).
 const SHORT_WORKLOAD = 'ls / > /tmp/ls; wc -l < /tmp/ls; cat /tmp/ls > /dev/null';
 
-/** Polls `check` until it returns something other than undefined (no fixed sleeps). */
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+/** Records SHORT_WORKLOAD in a container, with `env` for the CLI. */
+const recordShortWorkload = (prefix: string, env: Record<string, string> = {}) =>
+  cli(
+    [
+      'record',
+      '-o',
+      prefix,
+      '--',
+      'docker',
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      BUSYBOX_IMAGE,
+      'sh',
+      '-c',
+      SHORT_WORKLOAD,
+    ],
+    { env: { NO_COLOR: '1', ...env } },
+  );
 
 const auditRules = async () => String((await execa('auditctl', ['-l'])).stdout);
 const containers: string[] = [];
@@ -69,15 +80,21 @@ describe.skipIf(skip)(
         { reject: false, env: { NO_COLOR: '1' } },
       );
       const key = `seccomp-learn-${killed.pid}`;
-      await until('the recording to add its audit rules', async () =>
-        (await auditRules()).includes(key) ? true : undefined,
+      await waitUntil(
+        async () => (await auditRules()).includes(key),
+        'the recording to add its audit rules',
+        30_000,
       );
-      await until('the container to run', async () => {
-        const state = await execa('docker', ['inspect', '-f', '{{.State.Running}}', container], {
-          reject: false,
-        });
-        return state.stdout.trim() === 'true' ? true : undefined;
-      });
+      await waitUntil(
+        async () => {
+          const state = await execa('docker', ['inspect', '-f', '{{.State.Running}}', container], {
+            reject: false,
+          });
+          return state.stdout.trim() === 'true';
+        },
+        'the container to run',
+        30_000,
+      );
       killed.kill('SIGKILL');
       // The orphaned docker client holds the output pipes until its container is gone.
       await execa('docker', ['rm', '-f', container], { reject: false });
@@ -85,23 +102,7 @@ describe.skipIf(skip)(
       // Nothing took them away: this is the leak.
       expect(await auditRules()).toContain(key);
 
-      const next = await cli([
-        'record',
-        // Other containers' short-lived processes may be unplaceable on a busy host: not this test's point.
-        '--allow-incomplete',
-        '-o',
-        join(dir, 'next'),
-        '--',
-        'docker',
-        'run',
-        '--rm',
-        '--network',
-        'none',
-        BUSYBOX_IMAGE,
-        'sh',
-        '-c',
-        SHORT_WORKLOAD,
-      ]);
+      const next = await recordShortWorkload(join(dir, 'next'));
       expect(next.exitCode, next.stderr).toBe(0);
       expect(next.stderr).toMatch(
         new RegExp(`removed \\d+ audit rule\\(s\\) left behind by seccomp-learn run\\(s\\) .*${killed.pid}`),
@@ -121,25 +122,7 @@ describe.skipIf(skip)(
       );
       await chmod(join(dir, 'auditctl'), 0o755);
       const prefix = join(dir, 'status');
-      const result = await cli(
-        [
-          'record',
-          '--allow-incomplete',
-          '-o',
-          prefix,
-          '--',
-          'docker',
-          'run',
-          '--rm',
-          '--network',
-          'none',
-          BUSYBOX_IMAGE,
-          'sh',
-          '-c',
-          SHORT_WORKLOAD,
-        ],
-        { env: { NO_COLOR: '1', PATH: `${dir}:${process.env.PATH}` } },
-      );
+      const result = await recordShortWorkload(prefix, { PATH: `${dir}:${process.env.PATH}` });
       expect(result.exitCode, result.stderr).toBe(0);
       const recording = JSON.parse(await readFile(`${prefix}.recording.json`, 'utf8'));
       const warning = recording.warnings.find((w: { code: string }) => w.code === 'audit-status-unknown');
@@ -157,10 +140,14 @@ describe.skipIf(skip)(
       const relay = execa('sh', ['-c', `exec tail -n0 -F ${AUDIT_LOG} >> ${log}`], { reject: false });
       try {
         const ready = `sl-relay-ready-${process.pid}-${Date.now()}`;
-        await until('the audit log relay', async () => {
-          await execa('auditctl', ['-m', ready]);
-          return (await readFile(log, 'utf8')).includes(ready) ? true : undefined;
-        });
+        await waitUntil(
+          async () => {
+            await execa('auditctl', ['-m', ready]);
+            return (await readFile(log, 'utf8')).includes(ready);
+          },
+          'the audit log relay',
+          30_000,
+        );
         const record = (what: string, exit: number, extra: string[]) =>
           cli([
             'record',
@@ -187,11 +174,12 @@ describe.skipIf(skip)(
           ]);
         const plain = record('plain', 0, []);
         const coded = record('coded', 3, ['--loss-exit-code', '97']);
-        await until('both containers to run', async () =>
-          (await stat(join(sync, 'plain')).catch(() => undefined)) &&
-          (await stat(join(sync, 'coded')).catch(() => undefined))
-            ? true
-            : undefined,
+        await waitUntil(
+          async () =>
+            (await stat(join(sync, 'plain')).catch(() => undefined)) !== undefined &&
+            (await stat(join(sync, 'coded')).catch(() => undefined)) !== undefined,
+          'both containers to run',
+          30_000,
         );
         // pid 4194999 is above any pid_max: the process cannot be placed in any container.
         const now = (Date.now() / 1000).toFixed(3);
