@@ -28,12 +28,18 @@ export async function auditdRunning(): Promise<boolean> {
   return result.exitCode === 0;
 }
 
+const KEY_PREFIX = 'seccomp-learn-';
+
 /** The key of the process-exit rules one seccomp-learn run adds: it names the run's pid. */
 export function exitRuleKey(pid: number): string {
-  return `seccomp-learn-${pid}`;
+  return `${KEY_PREFIX}${pid}`;
 }
 
-const RULE_KEY = /(?:-F key=|-k )seccomp-learn-(\d+)(?:\s|$)/;
+/** The key as `auditctl -l` lists a rule; the pid is the first group. */
+const RULE_KEY = new RegExp(`(?:-F key=|-k )${KEY_PREFIX}(\\d+)(?:\\s|$)`);
+
+/** The key as a record of such a rule carries it in the audit log (`key="seccomp-learn-PID"`). */
+export const EXIT_RECORD_KEY = new RegExp(`key="(${KEY_PREFIX}\\d+)"`);
 
 function exitRuleArgs(key: string): string[][] {
   return [

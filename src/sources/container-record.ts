@@ -17,6 +17,7 @@ import {
   addProcessExitRules,
   auditdRunning,
   auditStatus,
+  EXIT_RECORD_KEY,
   exitRuleKey,
   removeStaleExitRules,
   sendAuditMarker,
@@ -51,7 +52,6 @@ const DMESG_SETTLE_MS = 1_000;
 const CGROUP_POLL_MS = 5;
 /** New processes are few between scans of /proc; each pid's command line is read once. */
 const HOLDER_SCAN_MS = 10;
-const EXIT_RULE_KEY = /key="(seccomp-learn-\d+)"/;
 
 /** A source of kernel log lines that can be stopped once the container is gone. */
 interface LineSource {
@@ -183,7 +183,7 @@ class ContainerHarvest {
     }
     // Every seccomp-learn run's exit records give parents: a process of another container learning
     // at the same time is then placed (as someone else's) instead of left unresolved.
-    const key = EXIT_RULE_KEY.exec(line)?.[1];
+    const key = EXIT_RECORD_KEY.exec(line)?.[1];
     const exit = key === undefined ? undefined : parseProcessExitRecord(line, key);
     if (exit) this.attribution.parent(exit.pid, exit.parent);
     else this.parser.push(line, lineNumber);
