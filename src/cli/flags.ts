@@ -1,6 +1,6 @@
 import { UserError } from '../errors.js';
-import { type KernelVersion, parseKernelRelease } from '../reference/kernel.js';
 import { ABIS, type Abi, isAbi } from '../syscalls/abi.js';
+import { type KernelVersion, parseKernelRelease } from '../syscalls/kernel.js';
 
 /** --arch: an ABI as libseccomp names it. */
 export function abiFlag(value: string | undefined): Abi | undefined {

@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
+import { emitProfile, formatWarnings, type ProfileFormat, type SpoApiVersion } from '../emit/formats.js';
 import type { DefaultActionChoice } from '../profile/default-action.js';
-import { emitProfile, formatWarnings, type ProfileFormat, type SpoApiVersion } from '../profile/emit.js';
 import { type GenerationNote, generateProfile } from '../profile/generate.js';
 import { needsOfRecording } from '../profile/needs.js';
 import type { RuntimeChoice } from '../profile/runtime-baselines.js';
@@ -14,9 +14,11 @@ import {
   UNKNOWN_ERRORS_NOTE,
 } from '../recording/model.js';
 import type { Abi } from '../syscalls/abi.js';
+import { style } from '../util/color.js';
 import { checkOutputName, OutputPlan } from '../util/files.js';
+import { renderTable } from '../util/table.js';
 import { visible } from '../util/visible.js';
-import { printJson, renderTable, say, style, warn } from './output.js';
+import { printJson, say, warn } from './output.js';
 
 export interface GenerationFlags {
   defaultAction: DefaultActionChoice;

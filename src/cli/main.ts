@@ -1,11 +1,11 @@
 import { Command, CommanderError, Option } from 'commander';
+import { PROFILE_FORMATS, SPO_API_VERSIONS } from '../emit/formats.js';
 import { UserError } from '../errors.js';
 import { DEFAULT_ACTION_CHOICES } from '../profile/default-action.js';
-import { PROFILE_FORMATS, SPO_API_VERSIONS } from '../profile/emit.js';
 import { DEFAULT_RUNTIME, RUNTIME_CHOICES } from '../profile/runtime-baselines.js';
+import { ACTION_CHOICES } from '../recording/audit-filter.js';
 import { REPORT_FORMATS } from '../report/render.js';
-import { ACTION_CHOICES } from '../sources/audit-filter.js';
-import { colorEnabled } from './color.js';
+import { colorEnabled } from '../util/color.js';
 
 /**
  * The command line: definitions and help only. Each action imports its module when it runs, so

@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
-import type { LearningInput } from '../inputs.js';
+import { evaluateProfile } from '../profile/evaluate.js';
+import type { LearningInput } from '../profile/inputs.js';
 import {
   exitPathOn,
   type JudgingTarget,
@@ -10,9 +11,8 @@ import {
 import type { Recording } from '../recording/model.js';
 import { loadReference, type ReferenceSource } from '../reference/builtin.js';
 import { capabilitySet } from '../reference/capabilities.js';
-import { evaluateProfile } from '../reference/evaluate.js';
-import { hostKernel, type KernelVersion } from '../reference/kernel.js';
 import { type Abi, abisOfHost, hostAbi } from '../syscalls/abi.js';
+import { hostKernel, type KernelVersion } from '../syscalls/kernel.js';
 import { diffAgainstReference, type ReferenceDiff, type Usage } from './diff.js';
 import { referenceLabel } from './headline.js';
 import { type RiskNotes, riskNotesForDiff } from './risk.js';

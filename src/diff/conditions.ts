@@ -1,7 +1,7 @@
+import { type ArgAlternative, type Outcome, permits, sameOutcome } from '../profile/evaluate.js';
 import type { ScmpOperator, SeccompArg } from '../profile/model.js';
-import { errnoName } from '../reference/errno.js';
-import { type ArgAlternative, type Outcome, permits, sameOutcome } from '../reference/evaluate.js';
 import type { Abi } from '../syscalls/abi.js';
+import { errnoName } from '../syscalls/errno.js';
 import { stringifyJson } from '../util/json-exact.js';
 
 /** What an argument is called and how to name its values, for the syscalls reference profiles filter on. */

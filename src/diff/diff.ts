@@ -1,6 +1,4 @@
-import type { ScmpAction, SeccompArg, SeccompProfile, SeccompRule } from '../profile/model.js';
-import type { Dialect } from '../reference/arch.js';
-import { errnoName } from '../reference/errno.js';
+import type { Dialect } from '../profile/arch.js';
 import {
   decisionFor,
   type EvaluatedProfile,
@@ -13,9 +11,11 @@ import {
   type SyscallDecision,
   type Verdict,
   verdictOf,
-} from '../reference/evaluate.js';
-import { formatKernel, type KernelVersion, kernelAtLeast, parseMinKernel } from '../reference/kernel.js';
+} from '../profile/evaluate.js';
+import type { ScmpAction, SeccompArg, SeccompProfile, SeccompRule } from '../profile/model.js';
 import type { Abi } from '../syscalls/abi.js';
+import { errnoName } from '../syscalls/errno.js';
+import { formatKernel, type KernelVersion, kernelAtLeast, parseMinKernel } from '../syscalls/kernel.js';
 import { describeConditions } from './conditions.js';
 
 export type DiffStatus = 'allowed' | 'conditional' | 'denied' | 'unneeded';

@@ -1,8 +1,8 @@
 import type { Recording } from '../recording/model.js';
-import { evaluateProfile, permittedSyscalls } from '../reference/evaluate.js';
-import type { KernelVersion } from '../reference/kernel.js';
 import { ABIS, type Abi } from '../syscalls/abi.js';
+import type { KernelVersion } from '../syscalls/kernel.js';
 import { syscallExists } from '../syscalls/table.js';
+import { evaluateProfile, permittedSyscalls } from './evaluate.js';
 import type { SeccompProfile } from './model.js';
 import { ALWAYS_ALLOWED } from './runtime-baselines.js';
 

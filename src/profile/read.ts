@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { InputError } from '../errors.js';
-import { errnoNumber } from '../reference/errno.js';
-import { parseMinKernel } from '../reference/kernel.js';
 import { ABIS, abiInfo } from '../syscalls/abi.js';
+import { errnoNumber } from '../syscalls/errno.js';
+import { parseMinKernel } from '../syscalls/kernel.js';
 import { parseJson, readTextFile } from '../util/files.js';
 import { type JsonPath, lineAt, locateJson } from '../util/json-locate.js';
 import {

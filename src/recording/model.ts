@@ -1,4 +1,5 @@
 import type { NoticeCode } from '../../parsers/observation.js';
+import type { HostInfo } from '../sources/host.js';
 import type { Abi } from '../syscalls/abi.js';
 
 /** Bump the suffix when a change would make an older seccomp-learn misread a recording. */
@@ -15,11 +16,6 @@ export interface SyscallStats {
   errors?: number;
   /** How many of the recording's runs saw this syscall at least once. */
   runs: number;
-}
-
-export interface HostInfo {
-  kernel: string;
-  arch: Abi;
 }
 
 /** Where one run's observations came from; a merged recording keeps every input's. */

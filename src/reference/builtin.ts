@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Dialect } from '../profile/arch.js';
+import { detectDialect } from '../profile/evaluate.js';
 import type { SeccompProfile } from '../profile/model.js';
 import { readProfile } from '../profile/read.js';
-import type { Dialect } from './arch.js';
 import { DOCKER_DEFAULT_CAPABILITIES, PODMAN_DEFAULT_CAPABILITIES } from './capabilities.js';
-import { detectDialect } from './evaluate.js';
 
 export const BUILTIN_REFERENCES = ['docker', 'podman', 'containerd'] as const;
 export type BuiltinReference = (typeof BUILTIN_REFERENCES)[number];

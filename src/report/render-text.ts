@@ -1,7 +1,8 @@
-import { renderTable, style, type TableCell } from '../cli/output.js';
 import { fewerText } from '../diff/headline.js';
 import { unlockText } from '../diff/markdown.js';
 import { errorsCell, UNKNOWN_ERRORS_NOTE } from '../recording/model.js';
+import { style } from '../util/color.js';
+import { renderTable, type TableCell } from '../util/table.js';
 import { visible as t, visibleLines } from '../util/visible.js';
 import type { ReviewReport } from './model.js';
 import {

@@ -1,6 +1,6 @@
 import { headlineSentence } from '../diff/headline.js';
-import { emitProfile } from '../profile/emit.js';
-import type { Verdict } from '../reference/evaluate.js';
+import { emitProfile } from '../emit/formats.js';
+import type { Verdict } from '../profile/evaluate.js';
 import { inertJson } from '../util/visible.js';
 import type {
   AbiAgainstReference,

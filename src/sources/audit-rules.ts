@@ -1,26 +1,21 @@
 import { readFileSync } from 'node:fs';
 import { execa } from 'execa';
-import { type AuditStatus, parseAuditStatus } from '../../parsers/audit.js';
 
-/** The kernel's audit status, or why it could not be read. */
-export type AuditStatusResult = { status: AuditStatus } | { problem: string };
+/** The text of the kernel's audit status (`auditctl -s`), or why it could not be read. */
+export type AuditStatusText = { text: string } | { problem: string };
 
 /**
  * Reads the kernel's audit status (`auditctl -s`). When it cannot be read (auditctl missing or
  * refusing, or printing something else) the caller must say so: lost records would go unnoticed.
  */
-export async function auditStatus(): Promise<AuditStatusResult> {
+export async function auditStatusText(): Promise<AuditStatusText> {
   const result = await execa('auditctl', ['-s'], { reject: false });
   if ((result as { code?: string }).code === 'ENOENT') return { problem: 'auditctl is not installed' };
   if (result.exitCode !== 0) {
     const why = String(result.stderr).trim().split('\n')[0] || `exit ${result.exitCode}`;
     return { problem: `auditctl -s failed: ${why}` };
   }
-  try {
-    return { status: parseAuditStatus(String(result.stdout)) };
-  } catch (error) {
-    return { problem: (error as Error).message };
-  }
+  return { text: String(result.stdout) };
 }
 
 export async function auditdRunning(): Promise<boolean> {

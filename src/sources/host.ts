@@ -1,8 +1,13 @@
 import { access, constants } from 'node:fs/promises';
 import { release } from 'node:os';
 import { delimiter, join } from 'node:path';
-import type { HostInfo } from '../recording/model.js';
-import { hostAbi } from '../syscalls/abi.js';
+import { type Abi, hostAbi } from '../syscalls/abi.js';
+
+/** The machine a run was recorded on: its kernel release and native ABI. */
+export interface HostInfo {
+  kernel: string;
+  arch: Abi;
+}
 
 export function hostInfo(): HostInfo {
   return { kernel: release(), arch: hostAbi() };

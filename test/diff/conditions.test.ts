@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { describeConditions, outcomeText } from '../../src/diff/conditions.js';
+import { decisionFor, type EvaluatedProfile } from '../../src/profile/evaluate.js';
 import type { SeccompArg } from '../../src/profile/model.js';
 import { capabilitySet } from '../../src/reference/capabilities.js';
-import { decisionFor, type EvaluatedProfile } from '../../src/reference/evaluate.js';
 import { evaluate, loadData, loadFixture } from '../reference/helpers.js';
 
 function describe_(evaluated: EvaluatedProfile, name: string): string {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type DiffEntry, diffAgainstReference, diffProfiles } from '../../src/diff/diff.js';
+import type { EvaluationTarget } from '../../src/profile/evaluate.js';
 import { capabilitySet, PODMAN_DEFAULT_CAPABILITIES } from '../../src/reference/capabilities.js';
-import type { EvaluationTarget } from '../../src/reference/evaluate.js';
 import { evaluate, jsonRoundTrip, loadData, loadFixture } from '../reference/helpers.js';
 
 const docker = (overrides: Partial<EvaluationTarget> = {}) =>

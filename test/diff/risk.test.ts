@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { diffAgainstReference } from '../../src/diff/diff.js';
 import { DANGEROUS_SYSCALLS, riskNotes, riskNotesForDiff } from '../../src/diff/risk.js';
-import { permittedSyscalls } from '../../src/reference/evaluate.js';
+import { permittedSyscalls } from '../../src/profile/evaluate.js';
 import { knownSyscallName } from '../../src/syscalls/table.js';
 import { evaluate, loadData } from '../reference/helpers.js';
 

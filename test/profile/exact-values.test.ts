@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { emitProfile } from '../../src/profile/emit.js';
+import { emitProfile } from '../../src/emit/formats.js';
 import { parseProfile } from '../../src/profile/read.js';
 import { parseJsonExact, stringifyJson } from '../../src/util/json-exact.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { emitProfile } from '../../src/profile/emit.js';
+import { emitProfile } from '../../src/emit/formats.js';
 import { generateProfile } from '../../src/profile/generate.js';
 import type { SyscallNeeds } from '../../src/profile/needs.js';
 import { RUNTIME_BASELINES } from '../../src/profile/runtime-baselines.js';

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
-import { emitProfile, formatWarnings, SPO_API_VERSIONS } from '../../src/profile/emit.js';
+import { emitProfile, formatWarnings, SPO_API_VERSIONS } from '../../src/emit/formats.js';
 import { generateProfile } from '../../src/profile/generate.js';
 import { logProfile } from '../../src/profile/log-profile.js';
 import type { SeccompProfile } from '../../src/profile/model.js';

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { decisionFor, verdictOf } from '../../src/profile/evaluate.js';
 import { containerdProfileFromDocker } from '../../src/reference/containerd.js';
-import { decisionFor, verdictOf } from '../../src/reference/evaluate.js';
 import { stringifyJson } from '../../src/util/json-exact.js';
 import { dataReference, evaluate, loadData } from './helpers.js';
 

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { type EvaluationTarget, evaluateProfile } from '../../src/profile/evaluate.js';
 import type { SeccompProfile } from '../../src/profile/model.js';
 import { parseProfile } from '../../src/profile/read.js';
 import { DOCKER_DEFAULT_CAPABILITIES } from '../../src/reference/capabilities.js';
-import { type EvaluationTarget, evaluateProfile } from '../../src/reference/evaluate.js';
 import { stringifyJson } from '../../src/util/json-exact.js';
 
 export const fixture = (name: string): string =>

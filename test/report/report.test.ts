@@ -4,16 +4,16 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { diffAgainstReference } from '../../src/diff/diff.js';
 import { DANGEROUS_SYSCALLS } from '../../src/diff/risk.js';
+import { evaluateProfile } from '../../src/profile/evaluate.js';
 import { generateProfile } from '../../src/profile/generate.js';
 import { needsOfRecording } from '../../src/profile/needs.js';
 import type { Recording } from '../../src/recording/model.js';
 import { loadReference } from '../../src/reference/builtin.js';
 import { DOCKER_DEFAULT_CAPABILITIES } from '../../src/reference/capabilities.js';
-import { evaluateProfile } from '../../src/reference/evaluate.js';
-import { hostKernel } from '../../src/reference/kernel.js';
 import { escapeHtml } from '../../src/report/charts.js';
 import type { ReviewReport } from '../../src/report/model.js';
 import { type Abi, hostAbi } from '../../src/syscalls/abi.js';
+import { hostKernel } from '../../src/syscalls/kernel.js';
 import { cli, ROOT } from '../helpers/cli.js';
 
 /**

@@ -14,11 +14,13 @@ import {
   unlockText,
 } from '../../diff/markdown.js';
 import { UserError } from '../../errors.js';
-import { type LearningInput, readLearningInput } from '../../inputs.js';
+import { type LearningInput, readLearningInput } from '../../profile/inputs.js';
 import { abisOfHost, hostAbi } from '../../syscalls/abi.js';
+import { style } from '../../util/color.js';
+import { renderTable } from '../../util/table.js';
 import { visible } from '../../util/visible.js';
 import { abiFlag, kernelFlag } from '../flags.js';
-import { printJson, renderTable, say, style, warn } from '../output.js';
+import { printJson, say, warn } from '../output.js';
 
 interface DiffFlags {
   against: string;

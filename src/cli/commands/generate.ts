@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
+import { emitProfile, formatWarnings } from '../../emit/formats.js';
 import { RecordingMerger } from '../../merge/recordings.js';
-import { emitProfile, formatWarnings } from '../../profile/emit.js';
 import { generateProfile } from '../../profile/generate.js';
 import { needsOfRecording } from '../../profile/needs.js';
 import { readRecording } from '../../recording/io.js';

@@ -1,4 +1,4 @@
-import { emitProfile, type ProfileFormat, type SpoApiVersion } from '../../profile/emit.js';
+import { emitProfile, type ProfileFormat, type SpoApiVersion } from '../../emit/formats.js';
 import { logProfile } from '../../profile/log-profile.js';
 import { checkOutputName, OutputPlan } from '../../util/files.js';
 import { say } from '../output.js';

@@ -1,17 +1,19 @@
+import { type CoverageGap, coverageGaps, type UnknownNeed, unknownNeeds } from '../../diff/check.js';
 import { judgingTarget } from '../../diff/compare.js';
 import { UserError } from '../../errors.js';
-import { type LearningInput, readLearningInput } from '../../inputs.js';
-import { type CoverageGap, coverageGaps, type UnknownNeed, unknownNeeds } from '../../merge/check.js';
-import { mergeProfiles } from '../../merge/profiles.js';
 import { RecordingMerger } from '../../merge/recordings.js';
+import { type LearningInput, readLearningInput } from '../../profile/inputs.js';
+import { mergeProfiles } from '../../profile/merge.js';
 import type { SeccompProfile } from '../../profile/model.js';
 import { needsOfProfile, needsOfRecording } from '../../profile/needs.js';
 import { recordingJson } from '../../recording/io.js';
+import { style } from '../../util/color.js';
 import { checkOutputName, OutputPlan } from '../../util/files.js';
 import { stringifyJson } from '../../util/json-exact.js';
+import { renderTable } from '../../util/table.js';
 import { visible } from '../../util/visible.js';
 import { printRecordingSummary } from '../learned.js';
-import { printJson, renderTable, say, style, warn } from '../output.js';
+import { printJson, say, warn } from '../output.js';
 
 interface MergeFlags {
   output?: string;

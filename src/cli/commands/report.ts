@@ -1,5 +1,5 @@
 import { stripVTControlCharacters } from 'node:util';
-import { readLearningInput } from '../../inputs.js';
+import { readLearningInput } from '../../profile/inputs.js';
 import { isBuiltinReference } from '../../reference/builtin.js';
 import { buildReport, reportInputs } from '../../report/model.js';
 import { chooseFormat, type ReportFormat, renderReport } from '../../report/render.js';

@@ -15,3 +15,20 @@ export function colorEnabled(
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
   return stream.isTTY === true;
 }
+
+/** Terminal styling for human output on stderr; the decision is colorEnabled's (FORCE_COLOR, NO_COLOR, TTY). */
+export function useColor(): boolean {
+  return colorEnabled(process.env, process.stderr);
+}
+
+function paint(code: number, reset: number): (text: string) => string {
+  return (text) => (useColor() ? `\u001b[${code}m${text}\u001b[${reset}m` : text);
+}
+
+export const style = {
+  bold: paint(1, 22),
+  dim: paint(2, 22),
+  yellow: paint(33, 39),
+  red: paint(31, 39),
+  green: paint(32, 39),
+};

@@ -1,8 +1,8 @@
 import { stripVTControlCharacters } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { colorEnabled } from '../../src/cli/color.js';
-import { renderTable, TABLE_ROW_LIMIT, type TableSpec } from '../../src/cli/output.js';
 import { errorsCell, UNKNOWN_ERRORS } from '../../src/recording/model.js';
+import { colorEnabled } from '../../src/util/color.js';
+import { renderTable, TABLE_ROW_LIMIT, type TableSpec } from '../../src/util/table.js';
 
 describe('colorEnabled', () => {
   const tty = { isTTY: true };

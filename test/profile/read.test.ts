@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
 import { ProfileError, parseProfile, readProfile } from '../../src/profile/read.js';
-import { dataReference, fixture, parseWithExactArgs } from './helpers.js';
+import { dataReference, fixture, parseWithExactArgs } from '../reference/helpers.js';
 
 async function problem(name: string): Promise<ProfileError> {
   const error = await readProfile(fixture(name)).catch((e: unknown) => e);

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { DOCKER_DEFAULT_CAPABILITIES } from '../../src/reference/capabilities.js';
 import {
   decisionFor,
   detectDialect,
   type EvaluatedProfile,
   permittedSyscalls,
   verdictOf,
-} from '../../src/reference/evaluate.js';
-import { evaluate, loadData, loadFixture } from './helpers.js';
+} from '../../src/profile/evaluate.js';
+import { DOCKER_DEFAULT_CAPABILITIES } from '../../src/reference/capabilities.js';
+import { evaluate, loadData, loadFixture } from '../reference/helpers.js';
 
 const docker = () => loadData('docker-default.json');
 const withCaps = (...caps: string[]) => new Set([...DOCKER_DEFAULT_CAPABILITIES, ...caps]);

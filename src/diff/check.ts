@@ -1,9 +1,9 @@
-import { describeConditions, outcomeText } from '../diff/conditions.js';
+import { decisionFor, evaluateProfile, verdictOf } from '../profile/evaluate.js';
 import type { SeccompProfile } from '../profile/model.js';
 import type { JudgingTarget, SyscallNeeds } from '../profile/needs.js';
-import { decisionFor, evaluateProfile, verdictOf } from '../reference/evaluate.js';
 import type { Abi } from '../syscalls/abi.js';
 import { syscallExists } from '../syscalls/table.js';
+import { describeConditions, outcomeText } from './conditions.js';
 
 export interface CoverageGap {
   abi: Abi;

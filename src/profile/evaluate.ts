@@ -1,4 +1,9 @@
 import { UserError } from '../errors.js';
+import { type Abi, abiFromScmpArch } from '../syscalls/abi.js';
+import { errnoNumber } from '../syscalls/errno.js';
+import { type KernelVersion, kernelAtLeast, parseMinKernel } from '../syscalls/kernel.js';
+import { syscallExists, syscallNamesOf } from '../syscalls/table.js';
+import { type Dialect, type RuntimeArch, runtimeArch } from './arch.js';
 import {
   ERRNO_EPERM,
   type RuleCondition,
@@ -6,12 +11,7 @@ import {
   type SeccompArg,
   type SeccompProfile,
   type SeccompRule,
-} from '../profile/model.js';
-import { type Abi, abiFromScmpArch } from '../syscalls/abi.js';
-import { syscallExists, syscallNamesOf } from '../syscalls/table.js';
-import { type Dialect, type RuntimeArch, runtimeArch } from './arch.js';
-import { errnoNumber } from './errno.js';
-import { type KernelVersion, kernelAtLeast, parseMinKernel } from './kernel.js';
+} from './model.js';
 
 /**
  * What a runtime would load for one container: which host it runs on, which ABI's calls we look at,

@@ -1,7 +1,7 @@
 import { UserError } from '../errors.js';
-import type { RuleCondition, ScmpAction, SeccompProfile, SeccompRule } from '../profile/model.js';
 import { ABIS, abiFromScmpArch, abiInfo } from '../syscalls/abi.js';
 import { stringifyJson } from '../util/json-exact.js';
+import type { RuleCondition, ScmpAction, SeccompProfile, SeccompRule } from './model.js';
 
 /** From most to least restrictive: in a union the later one wins. */
 const ACTION_ORDER: readonly ScmpAction[] = [

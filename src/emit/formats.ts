@@ -1,5 +1,5 @@
+import { ERRNO_EPERM, type SeccompProfile, type SeccompRule } from '../profile/model.js';
 import { stringifyJson } from '../util/json-exact.js';
-import { ERRNO_EPERM, type SeccompProfile, type SeccompRule } from './model.js';
 
 export const PROFILE_FORMATS = ['docker', 'oci', 'spo'] as const;
 export type ProfileFormat = (typeof PROFILE_FORMATS)[number];

@@ -3,29 +3,34 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ExecaError, execa } from 'execa';
-import { createAuditParser, type SeccompAuditRecord } from '../../parsers/audit.js';
+import {
+  type AuditStatus,
+  createAuditParser,
+  parseAuditStatus,
+  type SeccompAuditRecord,
+} from '../../parsers/audit.js';
 import { parseProcessExitRecord } from '../../parsers/audit-process.js';
 import { UserError } from '../errors.js';
 import { logProfile } from '../profile/log-profile.js';
 import { RecordingBuilder } from '../recording/builder.js';
 import type { ContainerAttributionSummary, Recording } from '../recording/model.js';
-import type { Abi } from '../syscalls/abi.js';
-import { syscallName } from '../syscalls/table.js';
-import { VERSION } from '../version.js';
-import { ContainerAttribution, ContainerHolders, containerOfPid } from './attribution.js';
+import { ContainerAttribution, ContainerHolders, containerOfPid } from '../sources/attribution.js';
 import {
   addProcessExitRules,
   auditdRunning,
-  auditStatus,
+  auditStatusText,
   EXIT_RECORD_KEY,
   exitRuleKey,
   removeStaleExitRules,
   sendAuditMarker,
-} from './audit-rules.js';
-import { prepareContainerRun } from './container-command.js';
-import { FileFollower } from './follow.js';
-import { hostInfo } from './host.js';
-import { exitCodeOf, forwardStopSignals, workloadStdio } from './process.js';
+} from '../sources/audit-rules.js';
+import { prepareContainerRun } from '../sources/container-command.js';
+import { FileFollower } from '../sources/follow.js';
+import { hostInfo } from '../sources/host.js';
+import { exitCodeOf, forwardStopSignals, workloadStdio } from '../sources/process.js';
+import type { Abi } from '../syscalls/abi.js';
+import { syscallName } from '../syscalls/table.js';
+import { VERSION } from '../version.js';
 
 export interface ContainerRecordOptions {
   /** Read this audit log instead of auditd's default (or dmesg when auditd is not running). */
@@ -253,6 +258,17 @@ class ContainerHarvest {
       unresolvedRecords: attributed.unresolved.calls,
       otherRecords: attributed.othersCalls,
     };
+  }
+}
+
+/** The kernel's audit status, or why it could not be read: the caller must say so, lost records would go unnoticed. */
+async function auditStatus(): Promise<{ status: AuditStatus } | { problem: string }> {
+  const read = await auditStatusText();
+  if ('problem' in read) return read;
+  try {
+    return { status: parseAuditStatus(read.text) };
+  } catch (error) {
+    return { problem: error instanceof Error ? error.message : String(error) };
   }
 }
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { mergeProfiles } from '../../src/merge/profiles.js';
-import { emitProfile } from '../../src/profile/emit.js';
+import { emitProfile } from '../../src/emit/formats.js';
+import { mergeProfiles } from '../../src/profile/merge.js';
 import { SCMP_ACTIONS, type SeccompProfile } from '../../src/profile/model.js';
 import { parseProfile } from '../../src/profile/read.js';
 

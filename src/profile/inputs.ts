@@ -1,9 +1,9 @@
-import { InputError } from './errors.js';
-import type { SeccompProfile } from './profile/model.js';
-import { validateProfile } from './profile/read.js';
-import type { Recording } from './recording/model.js';
-import { validateRecording } from './recording/schema.js';
-import { parseJson, readTextFile } from './util/files.js';
+import { InputError } from '../errors.js';
+import type { Recording } from '../recording/model.js';
+import { validateRecording } from '../recording/schema.js';
+import { parseJson, readTextFile } from '../util/files.js';
+import type { SeccompProfile } from './model.js';
+import { validateProfile } from './read.js';
 
 /** What merge, diff, check and report take: a recording or a profile, told apart by content. */
 export type LearningInput =

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { coverageGaps, unknownNeeds } from '../../src/merge/check.js';
+import { coverageGaps, unknownNeeds } from '../../src/diff/check.js';
 import { generateProfile } from '../../src/profile/generate.js';
 import type { SyscallNeeds } from '../../src/profile/needs.js';
 import { capabilitySet, DOCKER_DEFAULT_CAPABILITIES } from '../../src/reference/capabilities.js';
