@@ -1,13 +1,13 @@
-import { basename } from 'node:path';
-import { emitProfile, formatWarnings, type ProfileFormat, type SpoApiVersion } from '../emit/formats.js';
+import type { ProfileFormat, SpoApiVersion } from '../emit/formats.js';
+import type { GenerationChoices, LearnResult } from '../pipeline/learned.js';
+import type { PipelineResult } from '../pipeline/result.js';
 import type { DefaultActionChoice } from '../profile/default-action.js';
-import { type GenerationNote, generateProfile } from '../profile/generate.js';
-import { needsOfRecording } from '../profile/needs.js';
+import type { GenerationNote } from '../profile/generate.js';
 import type { RuntimeChoice } from '../profile/runtime-baselines.js';
-import { recordingJson } from '../recording/io.js';
 import {
   errorsCell,
   type Recording,
+  type RecordingWarning,
   recordingAbis,
   totalCalls,
   UNKNOWN_ERRORS,
@@ -15,7 +15,6 @@ import {
 } from '../recording/model.js';
 import type { Abi } from '../syscalls/abi.js';
 import { style } from '../util/color.js';
-import { checkOutputName, OutputPlan } from '../util/files.js';
 import { renderTable } from '../util/table.js';
 import { visible } from '../util/visible.js';
 import { printJson, say, warn } from './output.js';
@@ -34,12 +33,15 @@ export interface LearningFlags extends GenerationFlags {
   output: string;
 }
 
-export function generationOptions(flags: GenerationFlags) {
-  return { defaultAction: flags.defaultAction, runtime: flags.runtime, allow: flags.allow, deny: flags.deny };
-}
-
-function profileExtension(format: ProfileFormat): string {
-  return format === 'spo' ? 'yaml' : 'json';
+export function generationChoices(flags: GenerationFlags): GenerationChoices {
+  return {
+    defaultAction: flags.defaultAction,
+    runtime: flags.runtime,
+    allow: flags.allow,
+    deny: flags.deny,
+    format: flags.format,
+    spoApi: flags.spoApi,
+  };
 }
 
 export function printNotes(notes: readonly GenerationNote[], runtime: RuntimeChoice): void {
@@ -88,99 +90,43 @@ export function printRecordingSummary(recording: Recording): void {
   });
   say(table);
   if (totals.errors === undefined) say(style.dim(UNKNOWN_ERRORS_NOTE));
-  printWarnings(recording);
+  printWarnings(recording.warnings);
 }
 
 /** Every warning a recording carries: what may make a profile learned from it incomplete. */
-export function printWarnings(recording: Recording): void {
-  for (const warning of recording.warnings) {
+export function printWarnings(warnings: readonly RecordingWarning[]): void {
+  for (const warning of warnings) {
     warn(
       `${warning.file ? `${warning.file}${warning.line ? `:${warning.line}` : ''}: ` : ''}${warning.message}`,
     );
   }
 }
 
-/** Where a learning command writes: PREFIX.recording.json and PREFIX.profile.json (or .yaml). */
-export interface LearnedOutputs {
-  recordingPath: string;
-  profilePath: string;
-  plan: OutputPlan;
+/** Warnings a use returned: printed after its summary, so that they are the last thing read. */
+export function printResultWarnings(result: PipelineResult): void {
+  for (const warning of result.warnings) warn(warning);
 }
 
-/**
- * Checks a learning command's outputs before it records or reads anything: a workload is not run
- * (nor a log read) only to find that its results cannot be written, or would overwrite an input.
- */
-export async function planLearned(flags: LearningFlags, inputs: readonly string[]): Promise<LearnedOutputs> {
-  checkOutputName(flags.output);
-  const recordingPath = `${flags.output}.recording.json`;
-  const profilePath = `${flags.output}.profile.${profileExtension(flags.format)}`;
-  return { recordingPath, profilePath, plan: await OutputPlan.check([recordingPath, profilePath], inputs) };
-}
-
-/**
- * The end of every learning command: the recording and its minimal profile written side by side
- * (as planned by planLearned), a summary on stderr, and with --json the same on stdout.
- */
-export async function writeLearned(
-  recording: Recording,
-  flags: LearningFlags,
-  outputs: LearnedOutputs,
-): Promise<void> {
-  const { recordingPath, profilePath } = outputs;
-  const { runtime } = flags;
-  const { profile, notes } = generateProfile(needsOfRecording(recording), generationOptions(flags));
-  await outputs.plan.write(
-    new Map([
-      [recordingPath, recordingJson(recording)],
-      [
-        profilePath,
-        await emitProfile(profile, flags.format, { name: basename(flags.output), spoApi: flags.spoApi }),
-      ],
-    ]),
-  );
+/** What a learning command prints: the recording's summary, the profile's notes, where both went. */
+export function printLearned(result: LearnResult, flags: LearningFlags): number {
+  const { recording, profile } = result;
   printRecordingSummary(recording);
-  printNotes(notes, runtime);
-  for (const warning of formatWarnings(profile, flags.format)) warn(warning);
-  say(`recording: ${visible(recordingPath)}`);
+  printNotes(result.notes, flags.runtime);
+  printResultWarnings(result);
+  say(`recording: ${visible(result.recordingPath)}`);
   say(
-    `profile:   ${visible(profilePath)} (${profile.syscalls?.[0]?.names.length ?? 0} syscalls allowed, ${profile.architectures?.join(', ')})`,
+    `profile:   ${visible(result.profilePath)} (${profile.syscalls?.[0]?.names.length ?? 0} syscalls allowed, ${profile.architectures?.join(', ')})`,
   );
   if (flags.json) {
     printJson({
-      recording: recordingPath,
-      profile: profilePath,
+      recording: result.recordingPath,
+      profile: result.profilePath,
       totals: totalCalls(recording),
       abis: recordingAbis(recording),
       warnings: recording.warnings,
-      incomplete: isIncomplete(recording),
-      notes,
+      incomplete: result.incomplete,
+      notes: result.notes,
     });
   }
-}
-
-/** Warnings that mean the recording misses calls the workload made: records lost, or not placed. */
-const INCOMPLETE = new Set(['lost-records', 'unresolved-process']);
-
-export function isIncomplete(recording: Recording): boolean {
-  return recording.warnings.some((warning) => INCOMPLETE.has(warning.code));
-}
-
-/**
- * Exit code 3 (or `lossExitCode`) when audit records were lost or could not be placed in the
- * container, unless the user accepts an incomplete profile.
- */
-export function incompleteExitCode(
-  recording: Recording,
-  allowIncomplete: boolean | undefined,
-  lossExitCode = 3,
-): number | undefined {
-  if (allowIncomplete || !isIncomplete(recording)) return undefined;
-  const lost = recording.warnings.some((warning) => warning.code === 'lost-records');
-  warn(
-    lost
-      ? 'audit records were lost: the profile may lack syscalls. Record again with auditd running (auditd; auditctl -b 8192), or pass --allow-incomplete to accept it'
-      : 'some audit records could not be placed in the container and were left out: the profile may lack syscalls. Record again, or pass --allow-incomplete to accept it',
-  );
-  return lossExitCode;
+  return result.exitStatus;
 }

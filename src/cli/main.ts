@@ -5,7 +5,7 @@ import { DEFAULT_ACTION_CHOICES } from '../profile/default-action.js';
 import { DEFAULT_RUNTIME, RUNTIME_CHOICES } from '../profile/runtime-baselines.js';
 import { ACTION_CHOICES } from '../recording/audit-filter.js';
 import { REPORT_FORMATS } from '../report/render.js';
-import { colorEnabled } from '../util/color.js';
+import { style } from '../util/color.js';
 
 /**
  * The command line: definitions and help only. Each action imports its module when it runs, so
@@ -83,7 +83,14 @@ function addLearningOptions(command: Command, jsonHelp = JSON_HELP): Command {
   );
 }
 
-export function buildProgram(): Command {
+/**
+ * The command line; `onExitStatus` hears the exit status the command's use returned. Commands
+ * return their status rather than set process.exitCode, so that main() alone decides how it ends.
+ */
+export function buildProgram(onExitStatus: (status: number) => void = () => undefined): Command {
+  const exit = async (status: Promise<number | undefined>): Promise<void> => {
+    onExitStatus((await status) ?? 0);
+  };
   const program = new Command('seccomp-learn')
     .version(VERSION)
     .description(
@@ -137,7 +144,7 @@ export function buildProgram(): Command {
       ),
     "print a machine-readable summary on stdout; the workload's own stdout then goes to stderr, so stdout holds the JSON alone",
   ).action(async (command: string[], options) =>
-    (await import('./commands/record.js')).runRecord(command, options),
+    exit((await import('./commands/record.js')).runRecord(command, options)),
   );
 
   addLearningOptions(
@@ -157,7 +164,7 @@ export function buildProgram(): Command {
         ]),
       ),
   ).action(async (files: string[], options) =>
-    (await import('./commands/from-strace.js')).runFromStrace(files, options),
+    exit((await import('./commands/from-strace.js')).runFromStrace(files, options)),
   );
 
   addGenerationOptions(
@@ -180,7 +187,7 @@ export function buildProgram(): Command {
         ]),
       ),
   ).action(async (recordings: string[], options) =>
-    (await import('./commands/generate.js')).runGenerate(recordings, options),
+    exit((await import('./commands/generate.js')).runGenerate(recordings, options)),
   );
 
   addLearningOptions(
@@ -228,7 +235,7 @@ export function buildProgram(): Command {
         `\nWhat did my profile refuse? The kernel logs SCMP_ACT_ERRNO and SCMP_ACT_TRAP results only for a filter loaded with SECCOMP_FILTER_FLAG_LOG (and listed in /proc/sys/kernel/seccomp/actions_logged); Docker and Podman profiles normally do not set it (a profile's "flags": ["SECCOMP_FILTER_FLAG_LOG"] asks for it where the engine and runtime support that; Docker 20.10 ignores it and runc 1.1 refuses it), so --action errno and --action trap find nothing for them. Instead, record the workload under the complain-mode profile and check the recording against your profile:\n  seccomp-learn record -o today -- docker run --rm myimage ./selftest\n  seccomp-learn merge --check myprofile.json today.recording.json\nor run it under a copy of your profile with "defaultAction": "SCMP_ACT_LOG" and read --action log.`,
       ),
   ).action(async (file: string | undefined, options) =>
-    (await import('./commands/from-audit.js')).runFromAudit(file, options),
+    exit((await import('./commands/from-audit.js')).runFromAudit(file, options)),
   );
 
   program
@@ -256,7 +263,7 @@ Next steps:
               without auditd: seccomp-learn from-audit --dmesg -o myapp  (rate-limited: losses are reported)
 `,
     )
-    .action(async (options) => (await import('./commands/log-profile.js')).runLogProfile(options));
+    .action(async (options) => exit((await import('./commands/log-profile.js')).runLogProfile(options)));
 
   program
     .command('merge')
@@ -277,7 +284,7 @@ Next steps:
       ]),
     )
     .action(async (files: string[], options) =>
-      (await import('./commands/merge.js')).runMerge(files, options),
+      exit((await import('./commands/merge.js')).runMerge(files, options)),
     );
 
   program
@@ -318,7 +325,7 @@ Next steps:
     .action(async (inputs: string[], options) => {
       if (inputs.length > 2)
         throw new UserError('diff takes one input (against a reference) or two (against each other)');
-      return (await import('./commands/diff.js')).runDiff(inputs, options);
+      return exit((await import('./commands/diff.js')).runDiff(inputs, options).then(() => 0));
     });
 
   program
@@ -362,7 +369,7 @@ Next steps:
       ]),
     )
     .action(async (inputs: string[], options) =>
-      (await import('./commands/report.js')).runReport(inputs, options),
+      exit((await import('./commands/report.js')).runReport(inputs, options)),
     );
 
   return program;
@@ -370,15 +377,16 @@ Next steps:
 
 /** Runs the CLI and returns the exit code; user errors are one line on stderr, never a stack trace. */
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  let status = 0;
+  const program = buildProgram((returned) => {
+    status = returned;
+  });
   try {
     await program.parseAsync(argv);
-    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+    return status;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 1 ? 2 : error.exitCode;
-    const red = colorEnabled(process.env, process.stderr)
-      ? (text: string) => `\u001b[31m${text}\u001b[39m`
-      : (text: string) => text;
+    const { red } = style;
     if (error instanceof UserError) {
       // The message may quote an input (a file name, a line): its control characters are shown escaped.
       process.stderr.write(`${red('seccomp-learn: error:')} ${visibleLines(error.message)}\n`);

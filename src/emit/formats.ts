@@ -1,4 +1,4 @@
-import { ERRNO_EPERM, type SeccompProfile, type SeccompRule } from '../profile/model.js';
+import { ERRNO_EPERM, profileJson, type SeccompProfile, type SeccompRule } from '../profile/model.js';
 import { stringifyJson } from '../util/json-exact.js';
 
 export const PROFILE_FORMATS = ['docker', 'oci', 'spo'] as const;
@@ -110,7 +110,7 @@ export async function emitProfile(
 ): Promise<string> {
   switch (format) {
     case 'docker':
-      return `${stringifyJson(profile)}\n`;
+      return profileJson(profile);
     case 'oci':
       return `${stringifyJson({ linux: { seccomp: profile } })}\n`;
     case 'spo': {

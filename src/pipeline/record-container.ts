@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +13,13 @@ import { UserError } from '../errors.js';
 import { logProfile } from '../profile/log-profile.js';
 import { RecordingBuilder } from '../recording/builder.js';
 import type { ContainerAttributionSummary, Recording } from '../recording/model.js';
-import { ContainerAttribution, ContainerHolders, containerOfPid } from '../sources/attribution.js';
+import {
+  ContainerAttribution,
+  containerOfPid,
+  placeThroughHolders,
+  pollCgroup,
+} from '../sources/attribution.js';
+import { DEFAULT_AUDIT_LOG, followAuditLog, followDmesg } from '../sources/audit-input.js';
 import {
   addProcessExitRules,
   auditdRunning,
@@ -25,7 +30,6 @@ import {
   sendAuditMarker,
 } from '../sources/audit-rules.js';
 import { prepareContainerRun } from '../sources/container-command.js';
-import { FileFollower } from '../sources/follow.js';
 import { hostInfo } from '../sources/host.js';
 import { exitCodeOf, forwardStopSignals, workloadStdio } from '../sources/process.js';
 import type { Abi } from '../syscalls/abi.js';
@@ -46,7 +50,6 @@ export interface ContainerRecording {
   exitCode: number;
 }
 
-const DEFAULT_AUDIT_LOG = '/var/log/audit/audit.log';
 /**
  * Records reach the log after the syscall, later still on a busy host. After the container ends, a
  * marker is sent through the audit queue (`auditctl -m`); everything queued before it has been
@@ -54,97 +57,6 @@ const DEFAULT_AUDIT_LOG = '/var/log/audit/audit.log';
  */
 const MARKER_TIMEOUT_MS = 15_000;
 const DMESG_SETTLE_MS = 1_000;
-const CGROUP_POLL_MS = 5;
-/** New processes are few between scans of /proc; each pid's command line is read once. */
-const HOLDER_SCAN_MS = 10;
-
-/** A source of kernel log lines that can be stopped once the container is gone. */
-interface LineSource {
-  name: string;
-  stop(): Promise<void>;
-}
-
-async function followAuditLog(
-  path: string,
-  onLine: (line: string, lineNumber: number) => void,
-): Promise<LineSource> {
-  let follower: FileFollower;
-  try {
-    follower = await FileFollower.fromEnd(path, onLine);
-  } catch (error) {
-    throw new UserError(
-      `cannot read the audit log ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`,
-    );
-  }
-  follower.start();
-  return { name: path, stop: () => follower.stop() };
-}
-
-function followDmesg(onLine: (line: string, lineNumber: number) => void): LineSource {
-  const child = execa('dmesg', ['--follow-new'], { reject: false, buffer: false, stderr: 'ignore' });
-  let lineNumber = 0;
-  let partial = '';
-  child.stdout?.setEncoding('utf8');
-  child.stdout?.on('data', (text: string) => {
-    const lines = (partial + text).split('\n');
-    partial = lines.pop() ?? '';
-    for (const line of lines) onLine(line, ++lineNumber);
-  });
-  return {
-    name: 'dmesg',
-    async stop() {
-      child.kill('SIGTERM');
-      await child;
-      if (partial !== '') onLine(partial, ++lineNumber);
-    },
-  };
-}
-
-/**
- * Places every container holder (containerd-shim, conmon) that starts while the client runs, ours and
- * those of containers learning at the same time: each container's processes then resolve to their own
- * container through the process-exit records, however short their lives.
- */
-async function placeThroughHolders(
-  attribution: ContainerAttribution,
-  client: Promise<unknown>,
-): Promise<void> {
-  const holders = new ContainerHolders();
-  let clientEnded = false;
-  void client.finally(() => {
-    clientEnded = true;
-  });
-  while (!clientEnded) {
-    for (const [pid, containerId] of holders.scan()) attribution.place(pid, containerId);
-    await new Promise((resolve) => setTimeout(resolve, HOLDER_SCAN_MS));
-  }
-}
-
-/** Polls the container's cgroup.procs so that processes are placed while they live, however briefly. */
-function pollCgroup(
-  attribution: ContainerAttribution,
-  procsFiles: string[],
-  containerId: string,
-): () => void {
-  let file = procsFiles.find((candidate) => existsSync(candidate));
-  let busy = false;
-  const timer = setInterval(() => {
-    if (busy || !file) return;
-    busy = true;
-    readFile(file, 'utf8')
-      .then((text) => {
-        for (const pid of text.split('\n')) if (pid !== '') attribution.place(Number(pid), containerId);
-      })
-      .catch(() => {
-        // The container is gone: its cgroup went with it.
-        file = undefined;
-      })
-      .finally(() => {
-        busy = false;
-      });
-  }, CGROUP_POLL_MS);
-  return () => clearInterval(timer);
-}
 
 /**
  * The kernel's records during one container run: SECCOMP records go to the attribution, placed by

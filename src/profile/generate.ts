@@ -1,9 +1,10 @@
 import { UserError } from '../errors.js';
+import type { Recording } from '../recording/model.js';
 import { ABIS, type Abi, abiInfo } from '../syscalls/abi.js';
 import { syscallExists, syscallNamesOf } from '../syscalls/table.js';
 import { type DefaultActionChoice, defaultActionFields } from './default-action.js';
 import { ERRNO_ENOSYS, type SeccompProfile, type SeccompRule } from './model.js';
-import { exitPathOn, type SyscallNeeds } from './needs.js';
+import { exitPathOn, needsOfRecording, type SyscallNeeds } from './needs.js';
 import { baselineFor, type RuntimeChoice } from './runtime-baselines.js';
 
 export interface GenerateOptions {
@@ -113,4 +114,9 @@ function enosysRule(abis: readonly Abi[], allowed: ReadonlySet<string>): Seccomp
   const known = new Set(abis.flatMap((abi) => syscallNamesOf(abi)));
   const names = [...known].filter((name) => !allowed.has(name)).sort();
   return { names, action: 'SCMP_ACT_ERRNO', errnoRet: ERRNO_ENOSYS };
+}
+
+/** The minimal profile of what a recording saw: learn, generate and report all start here. */
+export function generateForRecording(recording: Recording, options: GenerateOptions): GeneratedProfile {
+  return generateProfile(needsOfRecording(recording), options);
 }

@@ -1,3 +1,5 @@
+import { stringifyJson } from '../util/json-exact.js';
+
 /**
  * The seccomp profile as Docker, Podman, runc (config.json `linux.seccomp`) and the kubelet load
  * it: the OCI runtime-spec fields plus Docker's and Podman's extensions (docs/upstream-facts.md §1, §2, §4).
@@ -74,3 +76,11 @@ export interface SeccompProfile {
 
 export const ERRNO_EPERM = 1;
 export const ERRNO_ENOSYS = 38;
+
+/**
+ * The profile as Docker, Podman and the kubelet read it, exact for 64-bit argument values: the one
+ * text of the native format (generate's docker format, merged profiles, the report's copy).
+ */
+export function profileJson(profile: SeccompProfile): string {
+  return `${stringifyJson(profile)}\n`;
+}

@@ -1,21 +1,18 @@
-import { compareWithReference, comparisonHost } from '../diff/compare.js';
+import type { ReferenceComparison } from '../diff/compare.js';
 import { outcomeText } from '../diff/conditions.js';
 import type { DiffEntry, ReferenceDiff } from '../diff/diff.js';
 import type { RiskNote, RiskNotes } from '../diff/risk.js';
-import { UserError } from '../errors.js';
-import { mergeRecordings } from '../merge/recordings.js';
 import { evaluateProfile, type Verdict } from '../profile/evaluate.js';
-import { type GenerationNote, generateProfile } from '../profile/generate.js';
-import type { LearningInput } from '../profile/inputs.js';
+import type { GenerationNote } from '../profile/generate.js';
 import type { SeccompProfile } from '../profile/model.js';
-import { type JudgingTarget, needsOfRecording } from '../profile/needs.js';
-import { baselineFor, DEFAULT_RUNTIME, type RuntimeChoice } from '../profile/runtime-baselines.js';
+import type { JudgingTarget } from '../profile/needs.js';
+import { baselineFor, type RuntimeChoice } from '../profile/runtime-baselines.js';
 import type { Recording, SourceKind, WarningCode } from '../recording/model.js';
 import { recordingAbis, totalCalls } from '../recording/model.js';
 import type { ReferenceSource } from '../reference/builtin.js';
 import type { HostInfo } from '../sources/host.js';
 import { type Abi, abiInfo } from '../syscalls/abi.js';
-import { formatKernel, hostKernel, type KernelVersion } from '../syscalls/kernel.js';
+import { formatKernel, type KernelVersion } from '../syscalls/kernel.js';
 import { VERSION } from '../version.js';
 import { type ApplyStep, applySteps, profileName } from './apply.js';
 import { groupOf, SYSCALL_GROUPS, type SyscallGroupId } from './groups.js';
@@ -159,26 +156,6 @@ export interface ReportWarning {
   derived: boolean;
 }
 
-/** The recordings (merged) and at most one profile a report is about. */
-export interface ReportInputs {
-  recordings: { path: string; recording: Recording }[];
-  profile?: { path: string; profile: SeccompProfile };
-}
-
-/** Sorts inputs read by readLearningInput into recordings and the one profile. */
-export function reportInputs(inputs: readonly LearningInput[]): ReportInputs {
-  const sorted: ReportInputs = { recordings: [] };
-  for (const input of inputs) {
-    if (input.kind === 'recording') sorted.recordings.push(input);
-    else if (sorted.profile) {
-      throw new UserError(
-        `give at most one profile: ${sorted.profile.path} and ${input.path} are both profiles`,
-      );
-    } else sorted.profile = input;
-  }
-  return sorted;
-}
-
 export interface ReviewReport {
   format: typeof REPORT_FORMAT;
   title: string;
@@ -193,15 +170,30 @@ export interface ReviewReport {
   apply: ApplyStep[];
 }
 
-export interface ReportOptions {
-  /** A built-in reference ('docker', 'podman', 'containerd') or a profile file; default 'docker'. */
-  against?: string;
-  /** The host's native ABI; default the recordings' host, else this machine's. */
-  arch?: Abi;
-  capAdd?: readonly string[];
-  capDrop?: readonly string[];
-  /** Default: this machine's kernel. */
-  kernel?: KernelVersion;
+/**
+ * What a review is built from, each made by its own stage: the merged recording, the profile
+ * (given or generated), and its comparison with the reference on the host's ABIs.
+ */
+export interface ReportParts {
+  recordingFiles: string[];
+  recording?: Recording;
+  profile: ReportedProfile;
+  compared: ReferenceComparison;
+  host: Abi;
+  kernel: KernelVersion;
+  kernelFrom: ComparisonSection['kernelFrom'];
+  capAdd: string[];
+  capDrop: string[];
+}
+
+/** The profile a review is about: read from a file, or generated from the recordings. */
+export interface ReportedProfile {
+  profile: SeccompProfile;
+  notes: GenerationNote[];
+  /** For a generated profile: whose post-filter calls were added. */
+  runtime?: RuntimeChoice;
+  /** For a profile read from a file. */
+  file?: string;
 }
 
 const MOST_CALLED = 15;
@@ -256,26 +248,6 @@ function summarise(recording: Recording): RecordedSummary {
     totals: totalCalls(recording),
     mostCalled,
   };
-}
-
-interface ProfileChoice {
-  profile: SeccompProfile;
-  notes: GenerationNote[];
-  runtime?: RuntimeChoice;
-  file?: string;
-}
-
-function chooseProfile(inputs: ReportInputs, recording: Recording | undefined): ProfileChoice {
-  if (inputs.profile) return { profile: inputs.profile.profile, notes: [], file: inputs.profile.path };
-  if (!recording) throw new UserError('nothing to report on: give recordings, a profile, or both');
-  const runtime = DEFAULT_RUNTIME;
-  const { profile, notes } = generateProfile(needsOfRecording(recording), {
-    defaultAction: 'errno',
-    runtime,
-    allow: [],
-    deny: [],
-  });
-  return { profile, notes, runtime };
 }
 
 function againstReference(diff: ReferenceDiff, recording: Recording | undefined): AbiAgainstReference {
@@ -444,25 +416,10 @@ function titleOf(recorded: RecordedSummary | undefined, name: string): string {
   return subjects.length === 1 && first ? first.text : `${first?.text} and ${subjects.length - 1} more`;
 }
 
-/**
- * Builds the review: merges the recordings, takes the given profile or generates the default one,
- * and compares it with the reference profile as that runtime would load it on the host.
- */
-export async function buildReport(inputs: ReportInputs, options: ReportOptions = {}): Promise<ReviewReport> {
-  const recording =
-    inputs.recordings.length > 0
-      ? mergeRecordings(inputs.recordings.map((input) => input.recording))
-      : undefined;
-  const chosen = chooseProfile(inputs, recording);
-  const host = comparisonHost(options.arch, recording ? [recording] : []);
-  const kernel = options.kernel ?? hostKernel();
-  const against = options.against ?? 'docker';
-  const capAdd = [...(options.capAdd ?? [])];
-  const capDrop = [...(options.capDrop ?? [])];
-  const compared = await compareWithReference(
-    { kind: 'profile', path: chosen.file ?? 'the generated profile', profile: chosen.profile },
-    { against, host, capAdd, capDrop, kernel },
-  );
+/** Builds the review from its parts: what the workload did, what the profile allows, what the reference allows. */
+export function buildReport(parts: ReportParts): ReviewReport {
+  const { recording, compared, host, kernel } = parts;
+  const chosen = parts.profile;
   // Only the ABIs this host runs: compareWithReference leaves the others out.
   const perAbi = compared.abis;
   const diffs = perAbi.map((abi) => abi.diff);
@@ -493,7 +450,7 @@ export async function buildReport(inputs: ReportInputs, options: ReportOptions =
   for (const abi of recording ? recordingAbis(recording) : []) {
     const allowed = allowedOn.get(abi) ?? new Set<string>();
     const missing = Object.keys(recording?.abis[abi] ?? {}).filter((name) => !allowed.has(name));
-    if (missing.length > 0 && inputs.profile) refused.set(abi, missing);
+    if (missing.length > 0 && chosen.file !== undefined) refused.set(abi, missing);
   }
 
   const risks = mergeRisks(
@@ -515,7 +472,7 @@ export async function buildReport(inputs: ReportInputs, options: ReportOptions =
   );
 
   const recorded = recording ? summarise(recording) : undefined;
-  const recordingFiles = inputs.recordings.map((input) => input.path);
+  const { recordingFiles } = parts;
   const name = profileName(chosen.file, recordingFiles);
   const document = chosen.profile;
   const profile: ProfileSection = {
@@ -542,10 +499,10 @@ export async function buildReport(inputs: ReportInputs, options: ReportOptions =
       reference: compared.reference,
       hostAbi: host,
       capabilities: compared.capabilities,
-      capAdd,
-      capDrop,
+      capAdd: parts.capAdd,
+      capDrop: parts.capDrop,
       kernel: formatKernel(kernel),
-      kernelFrom: options.kernel ? 'option' : 'host',
+      kernelFrom: parts.kernelFrom,
       abis: diffs.map((diff) => againstReference(diff, recording)),
     },
     syscalls,

@@ -16,7 +16,7 @@ import {
   hostsText,
   originText,
   plural,
-  profileJson,
+  profileDocumentText,
   profileText,
   referenceOrigin,
   referenceTarget,
@@ -291,7 +291,7 @@ function syscallsSection(report: ReviewReport): string {
 
 async function profileSection(report: ReviewReport): Promise<string> {
   const { profile } = report;
-  return `<h2>The profile</h2><p>${esc(profileText(report))}.</p><p class="note"><code>${esc(profile.name)}.json</code>, ${esc(plural(profile.allowed, 'syscall'))} allowed.</p><pre class="profile">${escapeHtmlLines(await profileJson(report))}</pre>`;
+  return `<h2>The profile</h2><p>${esc(profileText(report))}.</p><p class="note"><code>${esc(profile.name)}.json</code>, ${esc(plural(profile.allowed, 'syscall'))} allowed.</p><pre class="profile">${escapeHtmlLines(profileDocumentText(report))}</pre>`;
 }
 
 /** Our own sentences: `backticked` parts become code. */

@@ -11,7 +11,7 @@ import {
   hostsText,
   originText,
   plural,
-  profileJson,
+  profileDocumentText,
   profileText,
   referenceOrigin,
   referenceTarget,
@@ -200,7 +200,7 @@ async function profileSection(report: ReviewReport): Promise<string[]> {
     '',
     ...details(
       `Profile JSON (${mdHtml(`${report.profile.name}.json`)}, ${plural(report.profile.allowed, 'syscall')})`,
-      mdFence('json', (await profileJson(report)).trimEnd()),
+      mdFence('json', profileDocumentText(report).trimEnd()),
     ),
   ];
 }

@@ -11,7 +11,7 @@ import {
   hostsText,
   originText,
   plural,
-  profileJson,
+  profileDocumentText,
   profileText,
   referenceOrigin,
   referenceTarget,
@@ -202,7 +202,7 @@ async function profileLines(report: ReviewReport): Promise<string[]> {
     ...heading(`The profile (${t(report.profile.name)}.json, ${plural(report.profile.allowed, 'syscall')})`),
     ...wrap(`${t(profileText(report))}.`.split(' '), ''),
     '',
-    visibleLines((await profileJson(report)).trimEnd()),
+    visibleLines(profileDocumentText(report).trimEnd()),
   ];
 }
 

@@ -1,6 +1,6 @@
 import { headlineSentence } from '../diff/headline.js';
-import { emitProfile } from '../emit/formats.js';
 import type { Verdict } from '../profile/evaluate.js';
+import { profileJson } from '../profile/model.js';
 import { inertJson } from '../util/visible.js';
 import type {
   AbiAgainstReference,
@@ -149,8 +149,8 @@ export function profileText(report: ReviewReport): string {
  * The profile as it is saved and loaded: the text `seccomp-learn generate` writes, with the control
  * characters JSON.stringify leaves raw (DEL, C1) written as \u escapes, which mean the same.
  */
-export async function profileJson(report: ReviewReport): Promise<string> {
-  return inertJson(await emitProfile(report.profile.document, 'docker', { name: report.profile.name }));
+export function profileDocumentText(report: ReviewReport): string {
+  return inertJson(profileJson(report.profile.document));
 }
 
 /** Splits our own sentences into plain text and `backticked` code spans, for each renderer to mark up. */

@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import type { Abi } from '../syscalls/abi.js';
 
 /** A container id as Docker and Podman put it in cgroup paths (docker-<id>.scope, /docker/<id>, libpod-<id>). */
@@ -173,4 +174,54 @@ export class ContainerAttribution {
     }
     return result;
   }
+}
+
+const CGROUP_POLL_MS = 5;
+/** New processes are few between scans of /proc; each pid's command line is read once. */
+const HOLDER_SCAN_MS = 10;
+
+/**
+ * Places every container holder (containerd-shim, conmon) that starts while the client runs, ours and
+ * those of containers learning at the same time: each container's processes then resolve to their own
+ * container through the process-exit records, however short their lives.
+ */
+export async function placeThroughHolders(
+  attribution: ContainerAttribution,
+  client: Promise<unknown>,
+): Promise<void> {
+  const holders = new ContainerHolders();
+  let clientEnded = false;
+  void client.finally(() => {
+    clientEnded = true;
+  });
+  while (!clientEnded) {
+    for (const [pid, containerId] of holders.scan()) attribution.place(pid, containerId);
+    await new Promise((resolve) => setTimeout(resolve, HOLDER_SCAN_MS));
+  }
+}
+
+/** Polls the container's cgroup.procs so that processes are placed while they live, however briefly. */
+export function pollCgroup(
+  attribution: ContainerAttribution,
+  procsFiles: string[],
+  containerId: string,
+): () => void {
+  let file = procsFiles.find((candidate) => existsSync(candidate));
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy || !file) return;
+    busy = true;
+    readFile(file, 'utf8')
+      .then((text) => {
+        for (const pid of text.split('\n')) if (pid !== '') attribution.place(Number(pid), containerId);
+      })
+      .catch(() => {
+        // The container is gone: its cgroup went with it.
+        file = undefined;
+      })
+      .finally(() => {
+        busy = false;
+      });
+  }, CGROUP_POLL_MS);
+  return () => clearInterval(timer);
 }

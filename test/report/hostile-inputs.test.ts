@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import { parse, parseFragment } from 'parse5';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { comparisonMarkdown } from '../../src/diff/markdown.js';
+import { review } from '../../src/pipeline/report.js';
 import { parseProfile } from '../../src/profile/read.js';
 import { validateRecording } from '../../src/recording/schema.js';
 import { shellWord } from '../../src/report/apply.js';
-import { buildReport, type ReviewReport } from '../../src/report/model.js';
+import type { ReviewReport } from '../../src/report/model.js';
 import { renderHtml } from '../../src/report/render-html.js';
 import { renderMarkdown } from '../../src/report/render-md.js';
 import { renderText } from '../../src/report/render-text.js';
@@ -129,7 +130,7 @@ const profilePath = () => join(dir, `${evilFile('profile-file')}.json`);
 async function hostileReport(withProfile: boolean): Promise<ReviewReport> {
   const recording = validateRecording(hostileRecording(), 'hostile.recording.json');
   const profile = parseProfile(hostileProfileText(), profilePath());
-  return buildReport(
+  return review(
     {
       recordings: [{ path: recordingPath(), recording }],
       ...(withProfile ? { profile: { path: profilePath(), profile } } : {}),
@@ -221,7 +222,7 @@ describe('a recording and a profile with hostile strings in every field', () => 
       },
       'forged.recording.json',
     );
-    const report = await buildReport(
+    const report = await review(
       { recordings: [{ path: 'forged.recording.json', recording }] },
       { kernel: [6, 1] },
     );

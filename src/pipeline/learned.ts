@@ -1,0 +1,116 @@
+import { basename } from 'node:path';
+import { emitProfile, formatWarnings, type ProfileFormat, type SpoApiVersion } from '../emit/formats.js';
+import { type GenerateOptions, type GenerationNote, generateForRecording } from '../profile/generate.js';
+import type { SeccompProfile } from '../profile/model.js';
+import { recordingJson } from '../recording/io.js';
+import type { Recording } from '../recording/model.js';
+import { checkOutputName, OutputPlan } from '../util/files.js';
+import type { PipelineResult } from './result.js';
+
+/** How a profile is made and written: shared by every use that writes one. */
+export interface GenerationChoices extends GenerateOptions {
+  format: ProfileFormat;
+  spoApi: SpoApiVersion;
+}
+
+/** Where a learning use writes: PREFIX.recording.json and PREFIX.profile.json (or .yaml). */
+export interface LearnedOutputs {
+  prefix: string;
+  recordingPath: string;
+  profilePath: string;
+  plan: OutputPlan;
+}
+
+/** What learning produced: the recording, its minimal profile, and what the user must know of both. */
+export interface LearnResult extends PipelineResult {
+  recording: Recording;
+  recordingPath: string;
+  profile: SeccompProfile;
+  profilePath: string;
+  notes: GenerationNote[];
+  /** Lost or unplaced records: the profile may lack syscalls. */
+  incomplete: boolean;
+}
+
+function profileExtension(format: ProfileFormat): string {
+  return format === 'spo' ? 'yaml' : 'json';
+}
+
+/**
+ * Checks a learning use's outputs before it records or reads anything: a workload is not run (nor
+ * a log read) only to find that its results cannot be written, or would overwrite an input.
+ */
+export async function planLearned(
+  prefix: string,
+  format: ProfileFormat,
+  inputs: readonly string[],
+): Promise<LearnedOutputs> {
+  checkOutputName(prefix);
+  const recordingPath = `${prefix}.recording.json`;
+  const profilePath = `${prefix}.profile.${profileExtension(format)}`;
+  return {
+    prefix,
+    recordingPath,
+    profilePath,
+    plan: await OutputPlan.check([recordingPath, profilePath], inputs),
+  };
+}
+
+/** Warnings that mean the recording misses calls the workload made: records lost, or not placed. */
+const INCOMPLETE = new Set(['lost-records', 'unresolved-process']);
+
+export function isIncomplete(recording: Recording): boolean {
+  return recording.warnings.some((warning) => INCOMPLETE.has(warning.code));
+}
+
+/** What to do when a recording is incomplete: exit 3 (or the user's code) unless they accept it. */
+export interface IncompletePolicy {
+  allowIncomplete?: boolean;
+  lossExitCode?: number;
+}
+
+function incompleteWarning(recording: Recording): string {
+  return recording.warnings.some((warning) => warning.code === 'lost-records')
+    ? 'audit records were lost: the profile may lack syscalls. Record again with auditd running (auditd; auditctl -b 8192), or pass --allow-incomplete to accept it'
+    : 'some audit records could not be placed in the container and were left out: the profile may lack syscalls. Record again, or pass --allow-incomplete to accept it';
+}
+
+/**
+ * The end of every learning use: the recording and its minimal profile written side by side (as
+ * planned by planLearned). The exit status is the workload's, unless the recording is incomplete
+ * and the user did not accept that.
+ */
+export async function saveLearned(
+  recording: Recording,
+  choices: GenerationChoices,
+  outputs: LearnedOutputs,
+  policy: IncompletePolicy & { workloadExit?: number },
+): Promise<LearnResult> {
+  const { profile, notes } = generateForRecording(recording, choices);
+  const { recordingPath, profilePath } = outputs;
+  await outputs.plan.write(
+    new Map([
+      [recordingPath, recordingJson(recording)],
+      [
+        profilePath,
+        await emitProfile(profile, choices.format, {
+          name: basename(outputs.prefix),
+          spoApi: choices.spoApi,
+        }),
+      ],
+    ]),
+  );
+  const incomplete = isIncomplete(recording);
+  const refuse = incomplete && !policy.allowIncomplete;
+  return {
+    recording,
+    recordingPath,
+    profile,
+    profilePath,
+    notes,
+    incomplete,
+    written: [recordingPath, profilePath],
+    warnings: [...formatWarnings(profile, choices.format), ...(refuse ? [incompleteWarning(recording)] : [])],
+    exitStatus: refuse ? (policy.lossExitCode ?? 3) : (policy.workloadExit ?? 0),
+  };
+}

@@ -1,0 +1,133 @@
+import { createReadStream } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import { learnFromStrace } from '../../parsers/strace.js';
+import { UserError } from '../errors.js';
+import { RecordingBuilder } from '../recording/builder.js';
+import type { Recording } from '../recording/model.js';
+import { parseContainerRun } from '../sources/container-command.js';
+import { hostInfo } from '../sources/host.js';
+import { EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, withStraceRun } from '../sources/strace-run.js';
+import { VERSION } from '../version.js';
+import {
+  type GenerationChoices,
+  type IncompletePolicy,
+  type LearnResult,
+  planLearned,
+  saveLearned,
+} from './learned.js';
+import { recordContainer } from './record-container.js';
+
+/** What to record: a command (a `docker run` / `podman run` is a container), or a running process. */
+export type RecordSubject = { command: string[] } | { pid: number; durationSeconds?: number };
+
+export interface RecordOptions extends GenerationChoices, IncompletePolicy {
+  /** PREFIX of PREFIX.recording.json and PREFIX.profile.json. */
+  output: string;
+  /** strace: a full trace instead of -c counts. */
+  full?: boolean;
+  /** Containers: read this audit log instead of auditd's. */
+  auditLog?: string;
+  /** The workload's stdout goes to stderr, keeping stdout for a machine-readable summary. */
+  stdoutToStderr?: boolean;
+  /** Told at once what seccomp-learn did on the host besides recording (stale audit rules it removed). */
+  onNote?: (message: string) => void;
+}
+
+/**
+ * The command never ran when every execve of the trace failed: the first one is strace's child executing
+ * it, and nothing runs without it (strace: "exec: Exec format error", exit 1). A profile of that would look
+ * like learning succeeded, so it is an error with the shell's exit code: 127 when the errno of the first
+ * execve (known in a full trace) is ENOENT, 126 otherwise.
+ */
+async function refuseFailedExec(
+  recording: Recording,
+  outputFile: string,
+  kind: 'summary' | 'trace',
+  name: string,
+): Promise<void> {
+  let calls = 0;
+  let errors = 0;
+  for (const table of Object.values(recording.abis)) {
+    for (const syscall of ['execve', 'execveat']) {
+      calls += table?.[syscall]?.calls ?? 0;
+      errors += table?.[syscall]?.errors ?? 0;
+    }
+  }
+  if (calls === 0 || errors < calls) return;
+  let errno: string | undefined;
+  if (kind === 'trace') {
+    const file = await open(outputFile);
+    try {
+      const { buffer, bytesRead } = await file.read(Buffer.alloc(8192), 0, 8192, 0);
+      errno = / = -1 (E[A-Z0-9]+) /.exec(buffer.toString('utf8', 0, bytesRead))?.[1];
+    } finally {
+      await file.close();
+    }
+  }
+  const code = errno === 'ENOENT' ? EXIT_NOT_FOUND : EXIT_NOT_EXECUTABLE;
+  throw new UserError(
+    `${name}: cannot be executed (execve failed${errno ? ` with ${errno}` : ''}; see strace's message above): nothing was learned, no profile written`,
+    code,
+  );
+}
+
+/** Runs the workload under strace (or attaches to it) and learns from what strace counted or traced. */
+async function recordUnderStrace(subject: RecordSubject, options: RecordOptions): Promise<LearnResult> {
+  const outputs = await planLearned(options.output, options.format, []);
+  const host = hostInfo();
+  const pid = 'pid' in subject ? subject.pid : undefined;
+  const command = 'command' in subject ? subject.command : [];
+  return withStraceRun(
+    {
+      command,
+      pid,
+      durationSeconds: 'pid' in subject ? subject.durationSeconds : undefined,
+      full: options.full === true,
+      stdoutToStderr: options.stdoutToStderr === true,
+    },
+    async (run) => {
+      if ((await stat(run.outputFile)).size === 0) {
+        throw new UserError(
+          `strace recorded nothing (exit ${run.exitCode ?? 'unknown'}): see its message above`,
+        );
+      }
+      const builder = new RecordingBuilder();
+      const kind = await learnFromStrace(createReadStream(run.outputFile), 'strace output', builder, {
+        host: host.arch,
+        // Attached processes are detached at the end, with no `+++ exited` line.
+        attached: pid !== undefined,
+      });
+      const recording = builder.build({
+        source: kind === 'trace' ? 'strace-trace' : 'strace-summary',
+        ...(pid === undefined ? { command } : { pid }),
+        inputs: [],
+        startedAt: run.startedAt,
+        endedAt: run.endedAt,
+        host,
+        strace: run.straceVersion,
+        seccompLearn: VERSION,
+        ...(run.exitCode === undefined ? {} : { exitCode: run.exitCode }),
+      });
+      if (pid === undefined) await refuseFailedExec(recording, run.outputFile, kind, command[0] ?? '');
+      return saveLearned(recording, options, outputs, { ...options, workloadExit: run.exitCode ?? 0 });
+    },
+  );
+}
+
+/**
+ * Learns what a workload calls by running it: a container through the kernel's SECCOMP audit
+ * records under a complain-mode profile, anything else under strace. Exit status: the workload's,
+ * or the loss code when the recording is incomplete.
+ */
+export async function record(subject: RecordSubject, options: RecordOptions): Promise<LearnResult> {
+  const container = 'command' in subject ? parseContainerRun(subject.command) : undefined;
+  if (!container || !('command' in subject)) return recordUnderStrace(subject, options);
+  // Before the workload runs: an output that cannot be written is found now, not after the run.
+  const outputs = await planLearned(options.output, options.format, []);
+  const { recording, exitCode } = await recordContainer(subject.command, {
+    ...(options.auditLog ? { auditLog: options.auditLog } : {}),
+    stdoutToStderr: options.stdoutToStderr === true,
+    ...(options.onNote ? { onNote: options.onNote } : {}),
+  });
+  return saveLearned(recording, options, outputs, { ...options, workloadExit: exitCode });
+}
