@@ -4,7 +4,6 @@ import {
   type EvaluatedProfile,
   type EvaluationTarget,
   evaluateProfile,
-  type Outcome,
   permits,
   permittedSyscalls,
   type RuleRef,
@@ -12,7 +11,7 @@ import {
   type Verdict,
   verdictOf,
 } from '../profile/evaluate.js';
-import type { ScmpAction, SeccompArg, SeccompProfile, SeccompRule } from '../profile/model.js';
+import type { Outcome, ScmpAction, SeccompArg, SeccompProfile, SeccompRule } from '../profile/model.js';
 import type { Abi } from '../syscalls/abi.js';
 import { errnoName } from '../syscalls/errno.js';
 import { formatKernel, type KernelVersion, kernelAtLeast, parseMinKernel } from '../syscalls/kernel.js';

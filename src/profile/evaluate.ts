@@ -5,7 +5,9 @@ import { type KernelVersion, kernelAtLeast, parseMinKernel } from '../syscalls/k
 import { syscallExists, syscallNamesOf } from '../syscalls/table.js';
 import { type Dialect, type RuntimeArch, runtimeArch } from './arch.js';
 import {
+  canonicalAction,
   ERRNO_EPERM,
+  type Outcome,
   type RuleCondition,
   type ScmpAction,
   type SeccompArg,
@@ -35,12 +37,6 @@ export interface ResolvedTarget {
   capabilities: ReadonlySet<string>;
   kernel: KernelVersion;
   dialect: Dialect;
-}
-
-/** What the filter does with a call: the action, and for ERRNO/TRACE the value it carries. */
-export interface Outcome {
-  action: ScmpAction;
-  errnoRet?: number;
 }
 
 /** The profile rule a decision came from (its index in `syscalls`), for explaining it. */
@@ -125,12 +121,8 @@ function outcomeOf(
   return { action, errnoRet: value ?? ERRNO_EPERM };
 }
 
-// runc maps both KILL spellings to libseccomp's ActKillThread.
-const normalAction = (action: ScmpAction): ScmpAction =>
-  action === 'SCMP_ACT_KILL' ? 'SCMP_ACT_KILL_THREAD' : action;
-
 export function sameOutcome(a: Outcome, b: Outcome): boolean {
-  return normalAction(a.action) === normalAction(b.action) && a.errnoRet === b.errnoRet;
+  return canonicalAction(a.action) === canonicalAction(b.action) && a.errnoRet === b.errnoRet;
 }
 
 /** Whether the call goes through. LOG lets it run; TRACE and NOTIFY hand the decision to another process. */
