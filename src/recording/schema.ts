@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { NOTICE_CODES } from '../../parsers/observation.js';
 import { InputError } from '../errors.js';
 import { ABIS } from '../syscalls/abi.js';
 import { RECORDING_FORMAT, type Recording } from './model.js';
@@ -19,16 +20,7 @@ const count = z
     `must be a whole number from 0 to ${MAX_COUNT}`,
   )
   .transform((n) => Number(n));
-const warningCode = z.enum([
-  'unknown-syscall',
-  'truncated-input',
-  'lost-records',
-  'unresolved-process',
-  'assumed-abi',
-  'unreadable-line',
-  'compat-abi',
-  'audit-status-unknown',
-]);
+const warningCode = z.enum(NOTICE_CODES);
 
 const recordingSchema = z.strictObject({
   format: z.literal(RECORDING_FORMAT),
