@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { NOTICE_CODES } from '../../parsers/observation.js';
 import { InputError } from '../errors.js';
 import { ABIS } from '../syscalls/abi.js';
-import { RECORDING_FORMAT, type Recording } from './model.js';
+import { RECORDING_FORMAT, type Recording, SOURCE_KINDS } from './model.js';
 
 const abi = z.enum(ABIS);
 
@@ -32,7 +32,7 @@ const recordingSchema = z.strictObject({
   ),
   provenance: z.array(
     z.looseObject({
-      source: z.enum(['strace-summary', 'strace-trace', 'audit', 'container']),
+      source: z.enum(SOURCE_KINDS),
       command: z.array(z.string()).optional(),
       pid: count.optional(),
       container: z
@@ -107,7 +107,8 @@ export function validateRecording(
       }
     }
   }
-  const recording = result.data as Recording;
+  // Annotated, not cast: a field the schema and the model disagree on fails to compile.
+  const recording: Recording = result.data;
   forgetAuditZeroErrors(recording);
   return recording;
 }
