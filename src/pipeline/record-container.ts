@@ -15,6 +15,7 @@ import { logProfile } from '../profile/log-profile.js';
 import { RecordingBuilder } from '../recording/builder.js';
 import type { ContainerAttributionSummary, Recording } from '../recording/model.js';
 import { ContainerAttribution, ContainerHolders, containerOfPid } from '../sources/attribution.js';
+import { DEFAULT_AUDIT_LOG } from '../sources/audit-log.js';
 import {
   addProcessExitRules,
   auditdRunning,
@@ -46,7 +47,6 @@ export interface ContainerRecording {
   exitCode: number;
 }
 
-const DEFAULT_AUDIT_LOG = '/var/log/audit/audit.log';
 /**
  * Records reach the log after the syscall, later still on a busy host. After the container ends, a
  * marker is sent through the audit queue (`auditctl -m`); everything queued before it has been

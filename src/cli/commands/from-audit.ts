@@ -5,12 +5,11 @@ import { createAuditParser, feedAuditLines } from '../../../parsers/audit.js';
 import { UserError } from '../../errors.js';
 import { type ActionChoice, parseTimeBound, recordMatcher, refused } from '../../recording/audit-filter.js';
 import { RecordingBuilder } from '../../recording/builder.js';
+import { DEFAULT_AUDIT_LOG } from '../../sources/audit-log.js';
 import { hostInfo } from '../../sources/host.js';
 import { VERSION } from '../../version.js';
 import { positiveIntegerFlag } from '../flags.js';
 import { incompleteExitCode, type LearningFlags, planLearned, writeLearned } from '../learned.js';
-
-export const DEFAULT_AUDIT_LOG = '/var/log/audit/audit.log';
 
 interface FromAuditFlags extends LearningFlags {
   dmesg?: boolean;
