@@ -104,7 +104,7 @@ export interface DiffOptions {
   unneeded?: boolean;
 }
 
-function usageOf(needs: WorkloadNeeds, name: string): Usage | undefined {
+function syscallUsage(needs: WorkloadNeeds, name: string): Usage | undefined {
   return needs.syscalls instanceof Map ? needs.syscalls.get(name) : undefined;
 }
 
@@ -241,7 +241,7 @@ export function diffAgainstReference(
     throw new Error(`needs are for ${needs.abi} but the reference was evaluated for ${reference.target.abi}`);
   }
   const needed = [...needs.syscalls.keys()];
-  const entries = needed.map((name) => neededEntry(reference, name, usageOf(needs, name)));
+  const entries = needed.map((name) => neededEntry(reference, name, syscallUsage(needs, name)));
   const permitted = permittedSyscalls(reference);
   if (options.unneeded ?? true) {
     for (const [name, verdict] of permitted) {
