@@ -31,7 +31,7 @@ export interface EvaluationTarget {
   dialect?: Dialect;
 }
 
-export interface ResolvedTarget {
+export interface ResolvedEvaluationTarget {
   abi: Abi;
   hostAbi: Abi;
   capabilities: ReadonlySet<string>;
@@ -67,7 +67,7 @@ export type Verdict = 'allowed' | 'conditional' | 'denied';
 
 export interface EvaluatedProfile {
   profile: SeccompProfile;
-  target: ResolvedTarget;
+  target: ResolvedEvaluationTarget;
   arch: RuntimeArch;
   /** ABIs the installed filter covers: the host's native ABI plus the resolved `architectures`. */
   architectures: Abi[];
@@ -91,7 +91,7 @@ export function detectDialect(profile: SeccompProfile): Dialect {
   return named ? 'containers' : 'moby';
 }
 
-function resolveTarget(profile: SeccompProfile, target: EvaluationTarget): ResolvedTarget {
+function resolveTarget(profile: SeccompProfile, target: EvaluationTarget): ResolvedEvaluationTarget {
   return {
     abi: target.abi,
     hostAbi: target.hostAbi ?? target.abi,
@@ -138,7 +138,12 @@ function minKernelOf(condition: RuleCondition, index: number): KernelVersion | u
 }
 
 /** moby/profiles setupSeccomp (and containers/common's copy of it): excludes first, then includes. */
-function ruleApplies(rule: SeccompRule, index: number, target: ResolvedTarget, arch: string): boolean {
+function ruleApplies(
+  rule: SeccompRule,
+  index: number,
+  target: ResolvedEvaluationTarget,
+  arch: string,
+): boolean {
   const useKernel = target.dialect === 'moby';
   const { excludes, includes } = rule;
   if (excludes) {
@@ -166,7 +171,11 @@ function argumentFilters(args: readonly SeccompArg[]): SeccompArg[][] {
   return args.map((arg) => [arg]);
 }
 
-function filterArchitectures(profile: SeccompProfile, target: ResolvedTarget, arch: RuntimeArch): Abi[] {
+function filterArchitectures(
+  profile: SeccompProfile,
+  target: ResolvedEvaluationTarget,
+  arch: RuntimeArch,
+): Abi[] {
   const names = [...(profile.architectures ?? [])];
   const entry = profile.archMap?.find((candidate) => candidate.architecture === arch.archMapKey);
   if (arch.archMapKey && entry) names.push(entry.architecture, ...(entry.subArchitectures ?? []));

@@ -8,7 +8,7 @@ import { evaluateProfile, type Verdict } from '../profile/evaluate.js';
 import { type GenerationNote, generateProfile } from '../profile/generate.js';
 import type { LearningInput } from '../profile/inputs.js';
 import type { SeccompProfile } from '../profile/model.js';
-import { type JudgingTarget, needsOfRecording } from '../profile/needs.js';
+import { type JudgingHost, needsOfRecording } from '../profile/needs.js';
 import { baselineFor, DEFAULT_RUNTIME, type RuntimeChoice } from '../profile/runtime-baselines.js';
 import type { Recording, SourceKind, WarningCode } from '../recording/model.js';
 import { recordingAbis, totalCalls } from '../recording/model.js';
@@ -466,7 +466,7 @@ export async function buildReport(inputs: ReportInputs, options: ReportOptions =
   // Only the ABIs this host runs: compareWithReference leaves the others out.
   const perAbi = compared.abis;
   const diffs = perAbi.map((abi) => abi.diff);
-  const target: JudgingTarget = { hostAbi: host, capabilities: new Set(compared.capabilities), kernel };
+  const target: JudgingHost = { hostAbi: host, capabilities: new Set(compared.capabilities), kernel };
   const evaluatedHost = evaluateProfile(chosen.profile, { ...target, abi: host });
   const allowedOn = new Map(
     diffs.map((diff): [Abi, Set<string>] => [

@@ -6,7 +6,8 @@ import { UserError } from '../errors.js';
 import { findExecutable } from './host.js';
 import { exitCodeOf, forwardStopSignals, workloadStdio } from './process.js';
 
-export interface StraceTarget {
+/** What strace traces: a command it starts, or a running process it attaches to. */
+export interface TracedWorkload {
   command?: string[];
   pid?: number;
   /** With pid: detach after this many seconds. */
@@ -95,28 +96,29 @@ async function childrenOf(pid: number): Promise<number[]> {
  * is forwarded too unless a terminal already delivered Ctrl-C to the whole process group.
  */
 export async function withStraceRun<T>(
-  target: StraceTarget,
+  workload: TracedWorkload,
   consume: (run: StraceRun) => Promise<T>,
 ): Promise<T> {
   const strace = await findExecutable('strace');
   if (!strace) throw new UserError(INSTALL_HINT, 127);
-  if (target.command?.[0] !== undefined) await checkCommand(target.command[0]);
+  if (workload.command?.[0] !== undefined) await checkCommand(workload.command[0]);
   const version = await straceVersion(strace);
   const directory = await mkdtemp(join(tmpdir(), 'seccomp-learn-'));
   const outputFile = join(directory, 'strace.out');
   const detachers: (() => void)[] = [];
   try {
     await writeFile(outputFile, '', { mode: 0o600 });
-    const mode = target.full ? ['-f'] : ['-f', '-c'];
-    const what = target.pid !== undefined ? ['-p', String(target.pid)] : ['--', ...(target.command ?? [])];
+    const mode = workload.full ? ['-f'] : ['-f', '-c'];
+    const what =
+      workload.pid !== undefined ? ['-p', String(workload.pid)] : ['--', ...(workload.command ?? [])];
     const startedAt = new Date().toISOString();
     const child = execa(strace, [...mode, '-o', outputFile, ...what], {
-      stdio: workloadStdio(target.stdoutToStderr),
+      stdio: workloadStdio(workload.stdoutToStderr),
       reject: false,
     });
 
     const forward = (signal: NodeJS.Signals): void => {
-      if (target.pid !== undefined) {
+      if (workload.pid !== undefined) {
         // Attached: stopping means detaching strace, which then writes its summary.
         child.kill('SIGINT');
         return;
@@ -134,8 +136,8 @@ export async function withStraceRun<T>(
       });
     };
     detachers.push(forwardStopSignals(forward));
-    if (target.pid !== undefined && target.durationSeconds !== undefined) {
-      const timer = setTimeout(() => child.kill('SIGINT'), target.durationSeconds * 1000);
+    if (workload.pid !== undefined && workload.durationSeconds !== undefined) {
+      const timer = setTimeout(() => child.kill('SIGINT'), workload.durationSeconds * 1000);
       detachers.push(() => clearTimeout(timer));
     }
 
@@ -144,7 +146,7 @@ export async function withStraceRun<T>(
     if (result.failed && result.exitCode === undefined && result.signal === undefined) {
       throw new UserError(`cannot run strace: ${result.shortMessage ?? result.message}`);
     }
-    const exitCode = target.pid !== undefined ? undefined : exitCodeOf(result);
+    const exitCode = workload.pid !== undefined ? undefined : exitCodeOf(result);
     return await consume({ outputFile, exitCode, straceVersion: version, startedAt, endedAt });
   } finally {
     for (const detach of detachers) detach();
