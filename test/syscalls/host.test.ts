@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { EnvironmentError, UserError } from '../../src/errors.js';
+import { packageRootAbove } from '../../src/reference/builtin.js';
+import { hostAbi } from '../../src/syscalls/abi.js';
+import { hostKernel } from '../../src/syscalls/kernel.js';
+
+/** An environment problem is the user's to act on: one line, exit 2, never "internal error" (70). */
+function expectEnvironmentError(run: () => unknown, pattern: RegExp): void {
+  let caught: unknown;
+  try {
+    run();
+  } catch (error) {
+    caught = error;
+  }
+  expect(caught).toBeInstanceOf(EnvironmentError);
+  expect(caught).toBeInstanceOf(UserError);
+  const error = caught as UserError;
+  expect(error.exitCode).toBe(2);
+  expect(error.message).not.toContain('\n');
+  expect(error.message).toMatch(pattern);
+}
+
+describe('the host seccomp-learn runs on', () => {
+  it('reads the kernel version from a uname release', () => {
+    expect(hostKernel('6.1.0-18-amd64')).toEqual([6, 1]);
+    expect(hostKernel('3.12-1-amd64')).toEqual([3, 12]);
+  });
+
+  it('turns an unreadable kernel release into an environment error that names --kernel', () => {
+    expectEnvironmentError(() => hostKernel('unknown'), /kernel version .*"unknown".*--kernel/);
+    expectEnvironmentError(() => hostKernel(''), /uname release ""/);
+  });
+
+  it('turns an architecture it has no table for into an environment error naming the ones it knows', () => {
+    expectEnvironmentError(() => hostAbi('sparc64'), /unsupported host architecture "sparc64".*x64/);
+  });
+
+  it('turns a missing package.json (a broken installation) into an environment error', () => {
+    expectEnvironmentError(() => packageRootAbove('/'), /no package\.json above \/.*install/);
+  });
+});
