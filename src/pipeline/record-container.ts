@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type ExecaError, execa } from 'execa';
 import {
@@ -31,6 +30,7 @@ import { hostInfo } from '../sources/host.js';
 import { exitCodeOf, forwardStopSignals, workloadStdio } from '../sources/process.js';
 import type { Abi } from '../syscalls/abi.js';
 import { syscallName } from '../syscalls/table.js';
+import { makePrivateDirectory } from '../util/files.js';
 import { VERSION } from '../version.js';
 
 export interface ContainerRecordOptions {
@@ -281,7 +281,7 @@ export async function recordContainer(
   options: ContainerRecordOptions,
 ): Promise<ContainerRecording> {
   const host = hostInfo();
-  const directory = await mkdtemp(join(tmpdir(), 'seccomp-learn-'));
+  const directory = await makePrivateDirectory();
   const cleanups: (() => Promise<void> | void)[] = [() => rm(directory, { recursive: true, force: true })];
   try {
     const profilePath = join(directory, 'log-profile.json');

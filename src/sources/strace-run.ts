@@ -1,8 +1,8 @@
-import { access, constants, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { access, constants, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { execa } from 'execa';
 import { UserError } from '../errors.js';
+import { makePrivateDirectory } from '../util/files.js';
 import { findExecutable } from './host.js';
 import { exitCodeOf, forwardStopSignals, workloadStdio } from './process.js';
 
@@ -103,7 +103,7 @@ export async function withStraceRun<T>(
   if (!strace) throw new UserError(INSTALL_HINT, 127);
   if (workload.command?.[0] !== undefined) await checkCommand(workload.command[0]);
   const version = await straceVersion(strace);
-  const directory = await mkdtemp(join(tmpdir(), 'seccomp-learn-'));
+  const directory = await makePrivateDirectory();
   const outputFile = join(directory, 'strace.out');
   const detachers: (() => void)[] = [];
   try {

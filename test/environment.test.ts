@@ -1,20 +1,34 @@
 import { describe, expect, it } from 'vitest';
-import { EnvironmentError, UserError } from '../../src/errors.js';
-import { packageRootAbove } from '../../src/reference/builtin.js';
-import { hostAbi } from '../../src/syscalls/abi.js';
-import { hostKernel } from '../../src/syscalls/kernel.js';
+import { EnvironmentError, UserError } from '../src/errors.js';
+import { packageRootAbove } from '../src/reference/builtin.js';
+import { hostAbi } from '../src/syscalls/abi.js';
+import { hostKernel } from '../src/syscalls/kernel.js';
+import { makePrivateDirectory } from '../src/util/files.js';
+
+async function rejectionOf(run: () => Promise<unknown>): Promise<unknown> {
+  try {
+    await run();
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+}
 
 /** An environment problem is the user's to act on: one line, exit 2, never "internal error" (70). */
 function expectEnvironmentError(run: () => unknown, pattern: RegExp): void {
-  let caught: unknown;
+  let thrown: unknown;
   try {
     run();
   } catch (error) {
-    caught = error;
+    thrown = error;
   }
-  expect(caught).toBeInstanceOf(EnvironmentError);
-  expect(caught).toBeInstanceOf(UserError);
-  const error = caught as UserError;
+  expectEnvironmentProblem(thrown, pattern);
+}
+
+function expectEnvironmentProblem(thrown: unknown, pattern: RegExp): void {
+  expect(thrown).toBeInstanceOf(EnvironmentError);
+  expect(thrown).toBeInstanceOf(UserError);
+  const error = thrown as UserError;
   expect(error.exitCode).toBe(2);
   expect(error.message).not.toContain('\n');
   expect(error.message).toMatch(pattern);
@@ -37,5 +51,10 @@ describe('the host seccomp-learn runs on', () => {
 
   it('turns a missing package.json (a broken installation) into an environment error', () => {
     expectEnvironmentError(() => packageRootAbove('/'), /no package\.json above \/.*install/);
+  });
+
+  it('turns a temporary directory that cannot be made into an environment error that names TMPDIR', async () => {
+    const error = await rejectionOf(() => makePrivateDirectory('/nonexistent-seccomp-learn-test'));
+    expectEnvironmentProblem(error, /temporary directory in \/nonexistent-seccomp-learn-test: .*TMPDIR/);
   });
 });
