@@ -352,6 +352,7 @@ export async function recordContainer(
       });
     }
 
+    // No cid file means the engine never created the container: said just below.
     const containerId = (await readFile(run.userCidFile ?? cidFile, 'utf8').catch(() => '')).trim();
     if (containerId === '') {
       throw new UserError(

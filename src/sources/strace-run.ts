@@ -42,6 +42,7 @@ export const EXIT_NOT_EXECUTABLE = 126;
 
 /** Why `file` cannot be executed, or undefined when it can (as far as access(2) knows). */
 async function notExecutable(file: string): Promise<'missing' | 'not executable' | undefined> {
+  // Whatever stops stat (no such file, a parent not searchable) stops a shell finding it too.
   const info = await stat(file).catch(() => undefined);
   if (!info) return 'missing';
   if (info.isDirectory()) return 'not executable';
@@ -85,6 +86,7 @@ async function childrenOf(pid: number): Promise<number[]> {
     const text = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8');
     return text.split(/\s+/).filter(Boolean).map(Number);
   } catch {
+    // strace has ended, and its children with it or re-parented: no one is left to signal.
     return [];
   }
 }

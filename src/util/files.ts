@@ -81,6 +81,7 @@ async function follow(path: string): Promise<{ file: string; descriptor: boolean
     try {
       directory = await realpath(dirname(current));
     } catch {
+      // A directory that does not resolve: planOne's check of the directory names the problem.
       return { file: current, descriptor: false };
     }
     current = join(directory, basename(current));
@@ -89,6 +90,7 @@ async function follow(path: string): Promise<{ file: string; descriptor: boolean
     try {
       info = await lstat(current);
     } catch {
+      // Nothing there yet (a new output) or not statable: planOne's stat reports which.
       return { file: current, descriptor: false };
     }
     if (!info.isSymbolicLink()) return { file: current, descriptor: false };
@@ -305,6 +307,7 @@ export class OutputPlan {
         staged.shift();
       }
     } catch (error) {
+      // Best effort: the write's own error is the one to report, not a leftover temporary file's.
       await Promise.all(staged.map(({ temporary }) => rm(temporary, { force: true }).catch(() => undefined)));
       if (error instanceof UserError) throw error;
       if (!errorCode(error)) throw error;
