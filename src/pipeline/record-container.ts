@@ -332,7 +332,8 @@ export async function recordContainer(
       throw new UserError(`${run.engine} is not installed or not on PATH`);
     const exitCode = exitCodeOf(result);
 
-    if (useAuditd && (await sendAuditMarker(harvest.marker))) {
+    const markerSent = useAuditd && (await sendAuditMarker(harvest.marker));
+    if (markerSent) {
       if (!(await harvest.caughtUp(MARKER_TIMEOUT_MS))) {
         harvest.builder.notice({
           code: 'lost-records',
@@ -340,6 +341,13 @@ export async function recordContainer(
         });
       }
     } else {
+      // Without the marker nothing shows when the log has caught up: a skipped check the recording must name.
+      if (useAuditd) {
+        harvest.builder.notice({
+          code: 'audit-status-unknown',
+          message: `no marker could be sent through the audit queue (auditctl -m failed): whether ${auditLog} caught up after the container ended is unknown, records at its end may be missing`,
+        });
+      }
       await new Promise((resolve) => setTimeout(resolve, DMESG_SETTLE_MS));
     }
     await source.stop();
