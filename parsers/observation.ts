@@ -5,15 +5,18 @@ import type { Abi } from '../src/syscalls/abi.js';
  * Parsers push into a sink rather than return objects per line so that memory stays flat and
  * a 200 MB trace costs no allocation per call.
  */
-export type NoticeCode =
-  | 'unknown-syscall'
-  | 'truncated-input'
-  | 'lost-records'
-  | 'unresolved-process'
-  | 'assumed-abi'
-  | 'unreadable-line'
-  | 'compat-abi'
-  | 'audit-status-unknown';
+export const NOTICE_CODES = [
+  'unknown-syscall',
+  'truncated-input',
+  'lost-records',
+  'unresolved-process',
+  'assumed-abi',
+  'unreadable-line',
+  'compat-abi',
+  'audit-status-unknown',
+] as const;
+/** Recordings keep notices as warnings, so this list is also what a recording's schema accepts. */
+export type NoticeCode = (typeof NOTICE_CODES)[number];
 
 export interface ParseNotice {
   readonly code: NoticeCode;

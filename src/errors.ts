@@ -13,6 +13,13 @@ export class UserError extends Error {
   }
 }
 
+/**
+ * The machine seccomp-learn runs on is not one it can work on as it is (an architecture it has no
+ * table for, a kernel release it cannot read, a broken installation). Not a bug: the user can act on
+ * it (another flag, another machine, a reinstall), so it is a one-line user error, exit 2.
+ */
+export class EnvironmentError extends UserError {}
+
 /** Bad input at a place in a file: the message names the file and line, as compilers do. */
 export class InputError extends UserError {
   constructor(

@@ -5,6 +5,7 @@ import { DEFAULT_ACTION_CHOICES } from '../profile/default-action.js';
 import { DEFAULT_RUNTIME, RUNTIME_CHOICES } from '../profile/runtime-baselines.js';
 import { ACTION_CHOICES } from '../recording/audit-filter.js';
 import { REPORT_FORMATS } from '../report/render.js';
+import { DEFAULT_AUDIT_LOG } from '../sources/audit-log.js';
 import { style } from '../util/color.js';
 
 /**
@@ -195,9 +196,9 @@ export function buildProgram(onExitStatus: (status: number) => void = () => unde
       .command('from-audit')
       .summary('learn from SECCOMP audit records (audit.log, dmesg, journald, syslog, ausearch -i)')
       .description(
-        `Read the kernel's SECCOMP audit records and write a recording and a minimal profile. FILE is ${'/var/log/audit/audit.log'} by default, - for stdin, or any of: audit.log (raw or ENRICHED), dmesg or /dev/kmsg text, syslog/audisp lines, journalctl short or -o json output, ausearch -i output. Lost records (kernel rate limit, backlog overflow) are reported and make the exit code 3 unless --allow-incomplete.`,
+        `Read the kernel's SECCOMP audit records and write a recording and a minimal profile. FILE is ${DEFAULT_AUDIT_LOG} by default, - for stdin, or any of: audit.log (raw or ENRICHED), dmesg or /dev/kmsg text, syslog/audisp lines, journalctl short or -o json output, ausearch -i output. Lost records (kernel rate limit, backlog overflow) are reported and make the exit code 3 unless --allow-incomplete.`,
       )
-      .argument('[file]', 'the log to read (default /var/log/audit/audit.log; - for stdin)')
+      .argument('[file]', `the log to read (default ${DEFAULT_AUDIT_LOG}; - for stdin)`)
       .option('--dmesg', 'read the kernel ring buffer (dmesg) instead of a file')
       .option('--journal', "read journald's audit and kernel records (journalctl -o json)")
       .addOption(

@@ -1,6 +1,6 @@
 import { decisionFor, evaluateProfile, verdictOf } from '../profile/evaluate.js';
 import type { SeccompProfile } from '../profile/model.js';
-import type { JudgingTarget, SyscallNeeds } from '../profile/needs.js';
+import type { JudgingHost, SyscallNeeds } from '../profile/needs.js';
 import type { Abi } from '../syscalls/abi.js';
 import { syscallExists } from '../syscalls/table.js';
 import { describeConditions, outcomeText } from './conditions.js';
@@ -47,12 +47,12 @@ export function unknownNeeds(needs: SyscallNeeds, source: string): UnknownNeed[]
 export function coverageGaps(
   profile: SeccompProfile,
   needs: SyscallNeeds,
-  target: JudgingTarget,
+  host: JudgingHost,
   source: string,
 ): CoverageGap[] {
   const gaps: CoverageGap[] = [];
   for (const [abi, names] of needs) {
-    const evaluated = evaluateProfile(profile, { ...target, abi });
+    const evaluated = evaluateProfile(profile, { ...host, abi });
     for (const name of [...names].sort()) {
       // No profile can allow it: unknownNeeds reports it instead.
       if (!syscallExists(abi, name)) continue;

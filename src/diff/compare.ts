@@ -3,7 +3,7 @@ import { evaluateProfile } from '../profile/evaluate.js';
 import type { LearningInput } from '../profile/inputs.js';
 import {
   exitPathOn,
-  type JudgingTarget,
+  type JudgingHost,
   needsOfProfile,
   needsOfRecording,
   type SyscallNeeds,
@@ -54,11 +54,11 @@ export function comparisonHost(arch: Abi | undefined, recordings: readonly Recor
   return hosts.size === 1 && only ? only : hostAbi();
 }
 
-/** The judging target the options describe: the host, Docker-style capabilities, the kernel. */
-export function judgingTarget(
+/** The host the options describe: its native ABI, Docker-style capabilities, the kernel. */
+export function judgingHost(
   options: Omit<ComparisonOptions, 'against'>,
   defaultCapabilities?: readonly string[],
-): JudgingTarget {
+): JudgingHost {
   return {
     hostAbi: options.host ?? hostAbi(),
     capabilities: capabilitySet(options.capAdd, options.capDrop, defaultCapabilities),
@@ -70,11 +70,8 @@ export function judgingTarget(
  * What an input needs per ABI, with call and run counts when it is a recording; a recording also
  * needs the exit path (exitPathOn), counted or not, as the profile generated from it allows it.
  */
-export function usageOf(
-  input: LearningInput,
-  target: JudgingTarget,
-): Map<Abi, Map<string, Usage> | Set<string>> {
-  if (input.kind === 'profile') return needsOfProfile(input.profile, target) as SyscallNeeds;
+export function usageOf(input: LearningInput, host: JudgingHost): Map<Abi, Map<string, Usage> | Set<string>> {
+  if (input.kind === 'profile') return needsOfProfile(input.profile, host) as SyscallNeeds;
   const needs = new Map<Abi, Map<string, Usage>>();
   for (const abi of needsOfRecording(input.recording).keys()) {
     const table = input.recording.abis[abi] ?? {};
@@ -95,20 +92,20 @@ export async function compareWithReference(
   options: ComparisonOptions,
 ): Promise<ReferenceComparison> {
   const reference = await loadReference(options.against);
-  const target = judgingTarget(options, reference.defaultCapabilities);
+  const host = judgingHost(options, reference.defaultCapabilities);
   const abis: AbiComparison[] = [];
   // ABIs the host does not run: its runtime's reference says nothing useful about them.
-  const hostAbis = abisOfHost(target.hostAbi);
-  for (const [abi, syscalls] of usageOf(input, target)) {
+  const hostAbis = abisOfHost(host.hostAbi);
+  for (const [abi, syscalls] of usageOf(input, host)) {
     if (!hostAbis.includes(abi)) continue;
-    const evaluated = evaluateProfile(reference.profile, { ...target, abi, dialect: reference.dialect });
+    const evaluated = evaluateProfile(reference.profile, { ...host, abi, dialect: reference.dialect });
     const diff = diffAgainstReference({ abi, syscalls }, evaluated);
     abis.push({ diff, risks: riskNotesForDiff(diff) });
   }
   return {
     input: input.path,
     reference: { ...reference.source, label: referenceLabel(options.against, basename(options.against)) },
-    capabilities: [...target.capabilities].sort(),
+    capabilities: [...host.capabilities].sort(),
     abis,
   };
 }

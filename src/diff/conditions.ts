@@ -1,5 +1,5 @@
-import { type ArgAlternative, type Outcome, permits, sameOutcome } from '../profile/evaluate.js';
-import type { ScmpOperator, SeccompArg } from '../profile/model.js';
+import { type ArgAlternative, permits, sameOutcome } from '../profile/evaluate.js';
+import type { Outcome, ScmpOperator, SeccompArg } from '../profile/model.js';
 import type { Abi } from '../syscalls/abi.js';
 import { errnoName } from '../syscalls/errno.js';
 import { stringifyJson } from '../util/json-exact.js';

@@ -4,7 +4,6 @@ import {
   type EvaluatedProfile,
   type EvaluationTarget,
   evaluateProfile,
-  type Outcome,
   permits,
   permittedSyscalls,
   type RuleRef,
@@ -12,7 +11,7 @@ import {
   type Verdict,
   verdictOf,
 } from '../profile/evaluate.js';
-import type { ScmpAction, SeccompArg, SeccompProfile, SeccompRule } from '../profile/model.js';
+import type { Outcome, ScmpAction, SeccompArg, SeccompProfile, SeccompRule } from '../profile/model.js';
 import type { Abi } from '../syscalls/abi.js';
 import { errnoName } from '../syscalls/errno.js';
 import { formatKernel, type KernelVersion, kernelAtLeast, parseMinKernel } from '../syscalls/kernel.js';
@@ -105,7 +104,7 @@ export interface DiffOptions {
   unneeded?: boolean;
 }
 
-function usageOf(needs: WorkloadNeeds, name: string): Usage | undefined {
+function syscallUsage(needs: WorkloadNeeds, name: string): Usage | undefined {
   return needs.syscalls instanceof Map ? needs.syscalls.get(name) : undefined;
 }
 
@@ -242,7 +241,7 @@ export function diffAgainstReference(
     throw new Error(`needs are for ${needs.abi} but the reference was evaluated for ${reference.target.abi}`);
   }
   const needed = [...needs.syscalls.keys()];
-  const entries = needed.map((name) => neededEntry(reference, name, usageOf(needs, name)));
+  const entries = needed.map((name) => neededEntry(reference, name, syscallUsage(needs, name)));
   const permitted = permittedSyscalls(reference);
   if (options.unneeded ?? true) {
     for (const [name, verdict] of permitted) {

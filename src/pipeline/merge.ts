@@ -1,5 +1,5 @@
 import { type CoverageGap, coverageGaps, type UnknownNeed, unknownNeeds } from '../diff/check.js';
-import { judgingTarget } from '../diff/compare.js';
+import { judgingHost } from '../diff/compare.js';
 import { UserError } from '../errors.js';
 import { RecordingMerger } from '../merge/recordings.js';
 import { type LearningInput, readLearningInput } from '../profile/inputs.js';
@@ -93,7 +93,7 @@ export async function check(files: string[]): Promise<CheckResult> {
   const covering = await readLearningInput(profileFile, warn);
   if (covering.kind !== 'profile')
     throw new UserError(`${profileFile}: --check wants a profile first, not a recording`);
-  const target = judgingTarget({});
+  const target = judgingHost({});
   const gaps: CoverageGap[] = [];
   const unknown: UnknownNeed[] = [];
   for (const file of others) {

@@ -1,5 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type ExecaError, execa } from 'execa';
 import {
@@ -19,7 +18,8 @@ import {
   placeThroughHolders,
   pollCgroup,
 } from '../sources/attribution.js';
-import { DEFAULT_AUDIT_LOG, followAuditLog, followDmesg } from '../sources/audit-input.js';
+import { followAuditLog, followDmesg } from '../sources/audit-input.js';
+import { DEFAULT_AUDIT_LOG } from '../sources/audit-log.js';
 import {
   addProcessExitRules,
   auditdRunning,
@@ -34,6 +34,7 @@ import { hostInfo } from '../sources/host.js';
 import { exitCodeOf, forwardStopSignals, workloadStdio } from '../sources/process.js';
 import type { Abi } from '../syscalls/abi.js';
 import { syscallName } from '../syscalls/table.js';
+import { makePrivateDirectory } from '../util/files.js';
 import { VERSION } from '../version.js';
 
 export interface ContainerRecordOptions {
@@ -193,7 +194,7 @@ export async function recordContainer(
   options: ContainerRecordOptions,
 ): Promise<ContainerRecording> {
   const host = hostInfo();
-  const directory = await mkdtemp(join(tmpdir(), 'seccomp-learn-'));
+  const directory = await makePrivateDirectory();
   const cleanups: (() => Promise<void> | void)[] = [() => rm(directory, { recursive: true, force: true })];
   try {
     const profilePath = join(directory, 'log-profile.json');
@@ -244,7 +245,8 @@ export async function recordContainer(
       throw new UserError(`${run.engine} is not installed or not on PATH`);
     const exitCode = exitCodeOf(result);
 
-    if (useAuditd && (await sendAuditMarker(harvest.marker))) {
+    const markerSent = useAuditd && (await sendAuditMarker(harvest.marker));
+    if (markerSent) {
       if (!(await harvest.caughtUp(MARKER_TIMEOUT_MS))) {
         harvest.builder.notice({
           code: 'lost-records',
@@ -252,6 +254,13 @@ export async function recordContainer(
         });
       }
     } else {
+      // Without the marker nothing shows when the log has caught up: a skipped check the recording must name.
+      if (useAuditd) {
+        harvest.builder.notice({
+          code: 'audit-status-unknown',
+          message: `no marker could be sent through the audit queue (auditctl -m failed): whether ${auditLog} caught up after the container ended is unknown, records at its end may be missing`,
+        });
+      }
       await new Promise((resolve) => setTimeout(resolve, DMESG_SETTLE_MS));
     }
     await source.stop();
@@ -264,6 +273,7 @@ export async function recordContainer(
       });
     }
 
+    // No cid file means the engine never created the container: said just below.
     const containerId = (await readFile(run.userCidFile ?? cidFile, 'utf8').catch(() => '')).trim();
     if (containerId === '') {
       throw new UserError(

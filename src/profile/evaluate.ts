@@ -5,7 +5,9 @@ import { type KernelVersion, kernelAtLeast, parseMinKernel } from '../syscalls/k
 import { syscallExists, syscallNamesOf } from '../syscalls/table.js';
 import { type Dialect, type RuntimeArch, runtimeArch } from './arch.js';
 import {
+  canonicalAction,
   ERRNO_EPERM,
+  type Outcome,
   type RuleCondition,
   type ScmpAction,
   type SeccompArg,
@@ -29,18 +31,12 @@ export interface EvaluationTarget {
   dialect?: Dialect;
 }
 
-export interface ResolvedTarget {
+export interface ResolvedEvaluationTarget {
   abi: Abi;
   hostAbi: Abi;
   capabilities: ReadonlySet<string>;
   kernel: KernelVersion;
   dialect: Dialect;
-}
-
-/** What the filter does with a call: the action, and for ERRNO/TRACE the value it carries. */
-export interface Outcome {
-  action: ScmpAction;
-  errnoRet?: number;
 }
 
 /** The profile rule a decision came from (its index in `syscalls`), for explaining it. */
@@ -71,7 +67,7 @@ export type Verdict = 'allowed' | 'conditional' | 'denied';
 
 export interface EvaluatedProfile {
   profile: SeccompProfile;
-  target: ResolvedTarget;
+  target: ResolvedEvaluationTarget;
   arch: RuntimeArch;
   /** ABIs the installed filter covers: the host's native ABI plus the resolved `architectures`. */
   architectures: Abi[];
@@ -95,7 +91,7 @@ export function detectDialect(profile: SeccompProfile): Dialect {
   return named ? 'containers' : 'moby';
 }
 
-function resolveTarget(profile: SeccompProfile, target: EvaluationTarget): ResolvedTarget {
+function resolveTarget(profile: SeccompProfile, target: EvaluationTarget): ResolvedEvaluationTarget {
   return {
     abi: target.abi,
     hostAbi: target.hostAbi ?? target.abi,
@@ -125,12 +121,8 @@ function outcomeOf(
   return { action, errnoRet: value ?? ERRNO_EPERM };
 }
 
-// runc maps both KILL spellings to libseccomp's ActKillThread.
-const normalAction = (action: ScmpAction): ScmpAction =>
-  action === 'SCMP_ACT_KILL' ? 'SCMP_ACT_KILL_THREAD' : action;
-
 export function sameOutcome(a: Outcome, b: Outcome): boolean {
-  return normalAction(a.action) === normalAction(b.action) && a.errnoRet === b.errnoRet;
+  return canonicalAction(a.action) === canonicalAction(b.action) && a.errnoRet === b.errnoRet;
 }
 
 /** Whether the call goes through. LOG lets it run; TRACE and NOTIFY hand the decision to another process. */
@@ -146,7 +138,12 @@ function minKernelOf(condition: RuleCondition, index: number): KernelVersion | u
 }
 
 /** moby/profiles setupSeccomp (and containers/common's copy of it): excludes first, then includes. */
-function ruleApplies(rule: SeccompRule, index: number, target: ResolvedTarget, arch: string): boolean {
+function ruleApplies(
+  rule: SeccompRule,
+  index: number,
+  target: ResolvedEvaluationTarget,
+  arch: string,
+): boolean {
   const useKernel = target.dialect === 'moby';
   const { excludes, includes } = rule;
   if (excludes) {
@@ -174,7 +171,11 @@ function argumentFilters(args: readonly SeccompArg[]): SeccompArg[][] {
   return args.map((arg) => [arg]);
 }
 
-function filterArchitectures(profile: SeccompProfile, target: ResolvedTarget, arch: RuntimeArch): Abi[] {
+function filterArchitectures(
+  profile: SeccompProfile,
+  target: ResolvedEvaluationTarget,
+  arch: RuntimeArch,
+): Abi[] {
   const names = [...(profile.architectures ?? [])];
   const entry = profile.archMap?.find((candidate) => candidate.architecture === arch.archMapKey);
   if (arch.archMapKey && entry) names.push(entry.architecture, ...(entry.subArchitectures ?? []));

@@ -1,7 +1,14 @@
 import { UserError } from '../errors.js';
 import { ABIS, abiFromScmpArch, abiInfo } from '../syscalls/abi.js';
 import { stringifyJson } from '../util/json-exact.js';
-import type { RuleCondition, ScmpAction, SeccompProfile, SeccompRule } from './model.js';
+import {
+  canonicalAction,
+  type Outcome,
+  type RuleCondition,
+  type ScmpAction,
+  type SeccompProfile,
+  type SeccompRule,
+} from './model.js';
 
 /** From most to least restrictive: in a union the later one wins. */
 const ACTION_ORDER: readonly ScmpAction[] = [
@@ -15,14 +22,8 @@ const ACTION_ORDER: readonly ScmpAction[] = [
   'SCMP_ACT_ALLOW',
 ];
 
-/** SCMP_ACT_KILL is the old name of KILL_THREAD. */
 function rank(action: ScmpAction): number {
-  return ACTION_ORDER.indexOf(action === 'SCMP_ACT_KILL' ? 'SCMP_ACT_KILL_THREAD' : action);
-}
-
-interface Outcome {
-  action: ScmpAction;
-  errnoRet?: number;
+  return ACTION_ORDER.indexOf(canonicalAction(action));
 }
 
 export interface ProfileMerge {

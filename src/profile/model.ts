@@ -18,6 +18,20 @@ export const SCMP_ACTIONS = [
 ] as const;
 export type ScmpAction = (typeof SCMP_ACTIONS)[number];
 
+/** What a filter does with a call: the action, and for ERRNO/TRACE the value it carries. */
+export interface Outcome {
+  action: ScmpAction;
+  errnoRet?: number;
+}
+
+/**
+ * SCMP_ACT_KILL is the old name of SCMP_ACT_KILL_THREAD: libseccomp and runc load both as one action,
+ * so comparing, ranking and merging actions go through this.
+ */
+export function canonicalAction(action: ScmpAction): ScmpAction {
+  return action === 'SCMP_ACT_KILL' ? 'SCMP_ACT_KILL_THREAD' : action;
+}
+
 export const SCMP_OPERATORS = [
   'SCMP_CMP_NE',
   'SCMP_CMP_LT',

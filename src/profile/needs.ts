@@ -28,22 +28,22 @@ export function needsOfRecording(recording: Recording): SyscallNeeds {
 }
 
 /** The host a profile is judged on when no container is named: Docker's default capabilities, this kernel. */
-export interface JudgingTarget {
+export interface JudgingHost {
   hostAbi: Abi;
   capabilities: ReadonlySet<string>;
   kernel: KernelVersion;
 }
 
-/** The ABIs a profile's filter covers on `target`'s host. */
-export function profileAbis(profile: SeccompProfile, target: JudgingTarget): Abi[] {
-  return evaluateProfile(profile, { ...target, abi: target.hostAbi }).architectures;
+/** The ABIs a profile's filter covers on `host`. */
+export function profileAbis(profile: SeccompProfile, host: JudgingHost): Abi[] {
+  return evaluateProfile(profile, { ...host, abi: host.hostAbi }).architectures;
 }
 
 /** What a profile lets through (fully or for some arguments), per ABI it covers, as the runtime would load it. */
-export function needsOfProfile(profile: SeccompProfile, target: JudgingTarget): SyscallNeeds {
+export function needsOfProfile(profile: SeccompProfile, host: JudgingHost): SyscallNeeds {
   const needs: SyscallNeeds = new Map();
-  for (const abi of profileAbis(profile, target)) {
-    const permitted = permittedSyscalls(evaluateProfile(profile, { ...target, abi }));
+  for (const abi of profileAbis(profile, host)) {
+    const permitted = permittedSyscalls(evaluateProfile(profile, { ...host, abi }));
     needs.set(abi, new Set(permitted.keys()));
   }
   return needs;

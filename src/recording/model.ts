@@ -5,7 +5,8 @@ import type { Abi } from '../syscalls/abi.js';
 /** Bump the suffix when a change would make an older seccomp-learn misread a recording. */
 export const RECORDING_FORMAT = 'seccomp-learn/recording@1';
 
-export type SourceKind = 'strace-summary' | 'strace-trace' | 'audit' | 'container';
+export const SOURCE_KINDS = ['strace-summary', 'strace-trace', 'audit', 'container'] as const;
+export type SourceKind = (typeof SOURCE_KINDS)[number];
 
 export interface SyscallStats {
   calls: number;

@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { NOTICE_CODES } from '../../parsers/observation.js';
 import { InputError } from '../errors.js';
 import { ABIS } from '../syscalls/abi.js';
-import { RECORDING_FORMAT, type Recording } from './model.js';
+import { RECORDING_FORMAT, type Recording, SOURCE_KINDS } from './model.js';
 
 const abi = z.enum(ABIS);
 
@@ -19,16 +20,7 @@ const count = z
     `must be a whole number from 0 to ${MAX_COUNT}`,
   )
   .transform((n) => Number(n));
-const warningCode = z.enum([
-  'unknown-syscall',
-  'truncated-input',
-  'lost-records',
-  'unresolved-process',
-  'assumed-abi',
-  'unreadable-line',
-  'compat-abi',
-  'audit-status-unknown',
-]);
+const warningCode = z.enum(NOTICE_CODES);
 
 const recordingSchema = z.strictObject({
   format: z.literal(RECORDING_FORMAT),
@@ -40,7 +32,7 @@ const recordingSchema = z.strictObject({
   ),
   provenance: z.array(
     z.looseObject({
-      source: z.enum(['strace-summary', 'strace-trace', 'audit', 'container']),
+      source: z.enum(SOURCE_KINDS),
       command: z.array(z.string()).optional(),
       pid: count.optional(),
       container: z
@@ -115,7 +107,8 @@ export function validateRecording(
       }
     }
   }
-  const recording = result.data as Recording;
+  // Annotated, not cast: a field the schema and the model disagree on fails to compile.
+  const recording: Recording = result.data;
   forgetAuditZeroErrors(recording);
   return recording;
 }

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { EnvironmentError } from '../errors.js';
 import type { Dialect } from '../profile/arch.js';
 import { detectDialect } from '../profile/evaluate.js';
 import type { SeccompProfile } from '../profile/model.js';
@@ -82,14 +83,22 @@ let root: string | undefined;
  * build from dist/src/reference, so no fixed relative path fits both.
  */
 export function packageRoot(): string {
-  if (root) return root;
-  let dir = dirname(fileURLToPath(import.meta.url));
+  root ??= packageRootAbove(dirname(fileURLToPath(import.meta.url)));
+  return root;
+}
+
+/** The nearest directory at or above `start` holding package.json; none means a broken installation. */
+export function packageRootAbove(start: string): string {
+  let dir = start;
   while (!existsSync(join(dir, 'package.json'))) {
     const parent = dirname(dir);
-    if (parent === dir) throw new Error(`no package.json above ${fileURLToPath(import.meta.url)}`);
+    if (parent === dir) {
+      throw new EnvironmentError(
+        `seccomp-learn is not installed whole: no package.json above ${start}; install it again`,
+      );
+    }
     dir = parent;
   }
-  root = dir;
   return dir;
 }
 

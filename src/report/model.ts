@@ -5,7 +5,7 @@ import type { RiskNote, RiskNotes } from '../diff/risk.js';
 import { evaluateProfile, type Verdict } from '../profile/evaluate.js';
 import type { GenerationNote } from '../profile/generate.js';
 import type { SeccompProfile } from '../profile/model.js';
-import type { JudgingTarget } from '../profile/needs.js';
+import type { JudgingHost } from '../profile/needs.js';
 import { baselineFor, type RuntimeChoice } from '../profile/runtime-baselines.js';
 import type { Recording, SourceKind, WarningCode } from '../recording/model.js';
 import { recordingAbis, totalCalls } from '../recording/model.js';
@@ -423,7 +423,7 @@ export function buildReport(parts: ReportParts): ReviewReport {
   // Only the ABIs this host runs: compareWithReference leaves the others out.
   const perAbi = compared.abis;
   const diffs = perAbi.map((abi) => abi.diff);
-  const target: JudgingTarget = { hostAbi: host, capabilities: new Set(compared.capabilities), kernel };
+  const target: JudgingHost = { hostAbi: host, capabilities: new Set(compared.capabilities), kernel };
   const evaluatedHost = evaluateProfile(chosen.profile, { ...target, abi: host });
   const allowedOn = new Map(
     diffs.map((diff): [Abi, Set<string>] => [

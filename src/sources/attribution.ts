@@ -17,6 +17,7 @@ export function containerOfPid(
   try {
     text = readFileSync(`/proc/${pid}/cgroup`, 'utf8');
   } catch {
+    // The process has ended: attribution places it through its exit record's parent, or warns it could not.
     return undefined;
   }
   let containerId: string | null = null;

@@ -4,9 +4,6 @@ import { execa } from 'execa';
 import { UserError } from '../errors.js';
 import { FileFollower } from './follow.js';
 
-/** Where auditd writes, unless its configuration says otherwise. */
-export const DEFAULT_AUDIT_LOG = '/var/log/audit/audit.log';
-
 /** Kernel log text to read to its end: a file, standard input, or what dmesg or journalctl print. */
 export interface AuditInput {
   name: string;

@@ -48,6 +48,7 @@ function isLiveSeccompLearn(pid: number): boolean {
   try {
     return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('seccomp-learn');
   } catch {
+    // No such process: the run that added the rule has ended.
     return false;
   }
 }

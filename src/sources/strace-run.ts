@@ -1,12 +1,13 @@
-import { access, constants, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { access, constants, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { execa } from 'execa';
 import { UserError } from '../errors.js';
+import { makePrivateDirectory } from '../util/files.js';
 import { findExecutable } from './host.js';
 import { exitCodeOf, forwardStopSignals, workloadStdio } from './process.js';
 
-export interface StraceTarget {
+/** What strace traces: a command it starts, or a running process it attaches to. */
+export interface TracedWorkload {
   command?: string[];
   pid?: number;
   /** With pid: detach after this many seconds. */
@@ -41,6 +42,7 @@ export const EXIT_NOT_EXECUTABLE = 126;
 
 /** Why `file` cannot be executed, or undefined when it can (as far as access(2) knows). */
 async function notExecutable(file: string): Promise<'missing' | 'not executable' | undefined> {
+  // Whatever stops stat (no such file, a parent not searchable) stops a shell finding it too.
   const info = await stat(file).catch(() => undefined);
   if (!info) return 'missing';
   if (info.isDirectory()) return 'not executable';
@@ -84,6 +86,7 @@ async function childrenOf(pid: number): Promise<number[]> {
     const text = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8');
     return text.split(/\s+/).filter(Boolean).map(Number);
   } catch {
+    // strace has ended, and its children with it or re-parented: no one is left to signal.
     return [];
   }
 }
@@ -95,28 +98,29 @@ async function childrenOf(pid: number): Promise<number[]> {
  * is forwarded too unless a terminal already delivered Ctrl-C to the whole process group.
  */
 export async function withStraceRun<T>(
-  target: StraceTarget,
+  workload: TracedWorkload,
   consume: (run: StraceRun) => Promise<T>,
 ): Promise<T> {
   const strace = await findExecutable('strace');
   if (!strace) throw new UserError(INSTALL_HINT, 127);
-  if (target.command?.[0] !== undefined) await checkCommand(target.command[0]);
+  if (workload.command?.[0] !== undefined) await checkCommand(workload.command[0]);
   const version = await straceVersion(strace);
-  const directory = await mkdtemp(join(tmpdir(), 'seccomp-learn-'));
+  const directory = await makePrivateDirectory();
   const outputFile = join(directory, 'strace.out');
   const detachers: (() => void)[] = [];
   try {
     await writeFile(outputFile, '', { mode: 0o600 });
-    const mode = target.full ? ['-f'] : ['-f', '-c'];
-    const what = target.pid !== undefined ? ['-p', String(target.pid)] : ['--', ...(target.command ?? [])];
+    const mode = workload.full ? ['-f'] : ['-f', '-c'];
+    const what =
+      workload.pid !== undefined ? ['-p', String(workload.pid)] : ['--', ...(workload.command ?? [])];
     const startedAt = new Date().toISOString();
     const child = execa(strace, [...mode, '-o', outputFile, ...what], {
-      stdio: workloadStdio(target.stdoutToStderr),
+      stdio: workloadStdio(workload.stdoutToStderr),
       reject: false,
     });
 
     const forward = (signal: NodeJS.Signals): void => {
-      if (target.pid !== undefined) {
+      if (workload.pid !== undefined) {
         // Attached: stopping means detaching strace, which then writes its summary.
         child.kill('SIGINT');
         return;
@@ -134,8 +138,8 @@ export async function withStraceRun<T>(
       });
     };
     detachers.push(forwardStopSignals(forward));
-    if (target.pid !== undefined && target.durationSeconds !== undefined) {
-      const timer = setTimeout(() => child.kill('SIGINT'), target.durationSeconds * 1000);
+    if (workload.pid !== undefined && workload.durationSeconds !== undefined) {
+      const timer = setTimeout(() => child.kill('SIGINT'), workload.durationSeconds * 1000);
       detachers.push(() => clearTimeout(timer));
     }
 
@@ -144,7 +148,7 @@ export async function withStraceRun<T>(
     if (result.failed && result.exitCode === undefined && result.signal === undefined) {
       throw new UserError(`cannot run strace: ${result.shortMessage ?? result.message}`);
     }
-    const exitCode = target.pid !== undefined ? undefined : exitCodeOf(result);
+    const exitCode = workload.pid !== undefined ? undefined : exitCodeOf(result);
     return await consume({ outputFile, exitCode, straceVersion: version, startedAt, endedAt });
   } finally {
     for (const detach of detachers) detach();

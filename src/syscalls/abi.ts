@@ -1,3 +1,5 @@
+import { EnvironmentError } from '../errors.js';
+
 /**
  * The one place that maps between the names different tools give the same system-call ABI:
  * libseccomp's arch names (our canonical id), OCI `SCMP_ARCH_*`, the kernel's AUDIT_ARCH codes
@@ -335,9 +337,13 @@ const NODE_ARCH_TO_ABI: Readonly<Record<string, Abi>> = {
   s390x: 's390x',
 };
 
-/** The native ABI of the machine this runs on. */
+/** The native ABI of the machine this runs on; `nodeArch` is a parameter so that tests can name any. */
 export function hostAbi(nodeArch: string = process.arch): Abi {
   const abi = NODE_ARCH_TO_ABI[nodeArch];
-  if (!abi) throw new Error(`unsupported host architecture ${nodeArch}`);
+  if (!abi) {
+    throw new EnvironmentError(
+      `unsupported host architecture ${JSON.stringify(nodeArch)} (Node's process.arch): seccomp-learn knows ${Object.keys(NODE_ARCH_TO_ABI).join(', ')}`,
+    );
+  }
   return abi;
 }

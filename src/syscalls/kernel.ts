@@ -1,4 +1,5 @@
 import { release } from 'node:os';
+import { EnvironmentError } from '../errors.js';
 
 /** A kernel version as Docker compares it: only "<kernel>.<major>" counts, the rest of the release is ignored. */
 export type KernelVersion = readonly [number, number];
@@ -38,9 +39,16 @@ export function formatKernel(kernel: KernelVersion): string {
   return `${kernel[0]}.${kernel[1]}`;
 }
 
-/** The running kernel's version, as the runtime on this machine would see it. */
-export function hostKernel(): KernelVersion {
-  const version = parseKernelRelease(release());
-  if (!version) throw new Error(`cannot read the kernel version from uname release "${release()}"`);
+/**
+ * The running kernel's version, as the runtime on this machine would see it; `releaseText` is a
+ * parameter so that tests can hand it a release no kernel of theirs has.
+ */
+export function hostKernel(releaseText: string = release()): KernelVersion {
+  const version = parseKernelRelease(releaseText);
+  if (!version) {
+    throw new EnvironmentError(
+      `cannot read this machine's kernel version from its uname release ${JSON.stringify(releaseText)}: name one with --kernel X.Y`,
+    );
+  }
   return version;
 }

@@ -1,8 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import { constants, rmSync, type Stats } from 'node:fs';
-import { access, lstat, open, readFile, readlink, realpath, rename, rm, stat } from 'node:fs/promises';
+import {
+  access,
+  lstat,
+  mkdtemp,
+  open,
+  readFile,
+  readlink,
+  realpath,
+  rename,
+  rm,
+  stat,
+} from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { InputError, UserError } from '../errors.js';
+import { EnvironmentError, InputError, UserError } from '../errors.js';
 import { parseJsonExact } from './json-exact.js';
 import { lineAt, locateJson } from './json-locate.js';
 
@@ -69,6 +81,7 @@ async function follow(path: string): Promise<{ file: string; descriptor: boolean
     try {
       directory = await realpath(dirname(current));
     } catch {
+      // A directory that does not resolve: planOne's check of the directory names the problem.
       return { file: current, descriptor: false };
     }
     current = join(directory, basename(current));
@@ -77,6 +90,7 @@ async function follow(path: string): Promise<{ file: string; descriptor: boolean
     try {
       info = await lstat(current);
     } catch {
+      // Nothing there yet (a new output) or not statable: planOne's stat reports which.
       return { file: current, descriptor: false };
     }
     if (!info.isSymbolicLink()) return { file: current, descriptor: false };
@@ -293,6 +307,7 @@ export class OutputPlan {
         staged.shift();
       }
     } catch (error) {
+      // Best effort: the write's own error is the one to report, not a leftover temporary file's.
       await Promise.all(staged.map(({ temporary }) => rm(temporary, { force: true }).catch(() => undefined)));
       if (error instanceof UserError) throw error;
       if (!errorCode(error)) throw error;
@@ -314,6 +329,21 @@ export async function writeFileAtomic(
 ): Promise<void> {
   const plan = await OutputPlan.check([path], inputs);
   await plan.write({ [path]: content });
+}
+
+/**
+ * A new directory only this user can enter (mkdtemp makes it 0700), for files a run keeps to itself.
+ * A temporary directory that cannot be made (TMPDIR missing, full or read-only) is the machine's
+ * problem, not a bug. `parent` is a parameter so that tests can name one that fails.
+ */
+export async function makePrivateDirectory(parent: string = tmpdir()): Promise<string> {
+  try {
+    return await mkdtemp(join(parent, 'seccomp-learn-'));
+  } catch (error) {
+    throw new EnvironmentError(
+      `cannot make a temporary directory in ${parent}: ${problem(error)} (set TMPDIR to a writable directory)`,
+    );
+  }
 }
 
 export async function readTextFile(path: string): Promise<string> {

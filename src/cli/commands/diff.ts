@@ -2,7 +2,7 @@ import {
   type ComparisonOptions,
   compareWithReference,
   comparisonHost,
-  judgingTarget,
+  judgingHost,
   usageOf,
 } from '../../diff/compare.js';
 import { type AllowlistSets, diffProfiles } from '../../diff/diff.js';
@@ -48,7 +48,7 @@ function comparisonOptions(flags: DiffFlags, inputs: readonly LearningInput[]): 
 function allowlistOf(input: LearningInput, options: ComparisonOptions) {
   if (input.kind === 'profile') return input.profile;
   const sets: AllowlistSets = {};
-  for (const [abi, names] of usageOf(input, judgingTarget(options))) sets[abi] = names.keys();
+  for (const [abi, names] of usageOf(input, judgingHost(options))) sets[abi] = names.keys();
   return sets;
 }
 
@@ -73,7 +73,7 @@ export async function runDiff(files: string[], flags: DiffFlags): Promise<void> 
   const options = comparisonOptions(flags, inputs);
   if (inputs.length === 2) {
     const [before, after] = inputs as [LearningInput, LearningInput];
-    const target = judgingTarget(options);
+    const target = judgingHost(options);
     const diff = diffProfiles(allowlistOf(before, options), allowlistOf(after, options), target);
     if (flags.json) return printJson(diff);
     if (flags.markdown)

@@ -1,7 +1,8 @@
 import { UserError } from '../../errors.js';
 import { learnFromAudit } from '../../pipeline/learn-audit.js';
 import { type ActionChoice, parseTimeBound } from '../../recording/audit-filter.js';
-import { type AuditOrigin, DEFAULT_AUDIT_LOG } from '../../sources/audit-input.js';
+import type { AuditOrigin } from '../../sources/audit-input.js';
+import { DEFAULT_AUDIT_LOG } from '../../sources/audit-log.js';
 import { positiveIntegerFlag } from '../flags.js';
 import { generationChoices, type LearningFlags, printLearned } from '../learned.js';
 
