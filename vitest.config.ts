@@ -8,6 +8,13 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 120_000,
     maxWorkers: 2,
+    // `npm run coverage`: what the in-process tests reach (CLI and end-to-end tests spawn the built CLI).
+    coverage: {
+      provider: 'v8',
+      include: ['src/**/*.ts', 'parsers/**/*.ts'],
+      exclude: ['src/**/*.generated.ts'],
+      reporter: ['text-summary', 'text'],
+    },
     projects: [
       {
         extends: true,
