@@ -4,18 +4,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generate, generateLogProfile } from '../../src/pipeline/generate.js';
 import { learnFromStraceFiles } from '../../src/pipeline/learn-strace.js';
-import type { GenerationChoices } from '../../src/pipeline/learned.js';
 import { check, merge } from '../../src/pipeline/merge.js';
 import { SAMPLES } from '../helpers/cli.js';
-
-const CHOICES: GenerationChoices = {
-  defaultAction: 'errno',
-  runtime: 'none',
-  allow: [],
-  deny: [],
-  format: 'docker',
-  spoApi: 'v1',
-};
+import { NO_RUNTIME_CHOICES } from '../helpers/pipeline.js';
 
 let dir: string;
 let shell: string;
@@ -24,13 +15,13 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'sl-pipeline-'));
   shell = (
     await learnFromStraceFiles([join(SAMPLES, 'strace-c-busybox-sh.txt')], {
-      ...CHOICES,
+      ...NO_RUNTIME_CHOICES,
       output: join(dir, 'sh'),
     })
   ).recordingPath;
   python = (
     await learnFromStraceFiles([join(SAMPLES, 'strace-f-tt-T-yy-python-sockets.txt')], {
-      ...CHOICES,
+      ...NO_RUNTIME_CHOICES,
       output: join(dir, 'py'),
     })
   ).recordingPath;
@@ -41,7 +32,7 @@ afterAll(async () => {
 
 describe('generate', () => {
   it('returns the profile text when there is no output, and writes nothing', async () => {
-    const result = await generate([shell], CHOICES);
+    const result = await generate([shell], NO_RUNTIME_CHOICES);
     expect(result.written).toEqual([]);
     expect(JSON.parse(result.text)).toEqual(result.profile);
     expect(result.runs).toBe(1);
@@ -49,7 +40,7 @@ describe('generate', () => {
 
   it('merges its recordings: the profile allows what either run called', async () => {
     const output = join(dir, 'both.json');
-    const result = await generate([shell, python], { ...CHOICES, output });
+    const result = await generate([shell, python], { ...NO_RUNTIME_CHOICES, output });
     expect(result.written).toEqual([output]);
     expect(result.runs).toBe(2);
     const allowed = new Set(result.profile.syscalls?.[0]?.names);

@@ -5,19 +5,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import { learnFromAudit } from '../../src/pipeline/learn-audit.js';
 import { learnFromStraceFiles } from '../../src/pipeline/learn-strace.js';
-import type { GenerationChoices } from '../../src/pipeline/learned.js';
 import { SAMPLES } from '../helpers/cli.js';
+import { DEFAULT_CHOICES } from '../helpers/pipeline.js';
 
 /** The pipeline in process: what each learning use returns, written and exits with, without spawning the CLI. */
-
-const CHOICES: GenerationChoices = {
-  defaultAction: 'errno',
-  runtime: 'runc',
-  allow: [],
-  deny: [],
-  format: 'docker',
-  spoApi: 'v1',
-};
 
 let dir: string;
 beforeEach(async () => {
@@ -31,7 +22,7 @@ describe('learnFromStraceFiles', () => {
   it('learns a strace -c table, writes the recording and profile, and exits 0', async () => {
     const output = join(dir, 'sh');
     const result = await learnFromStraceFiles([join(SAMPLES, 'strace-c-busybox-sh.txt')], {
-      ...CHOICES,
+      ...DEFAULT_CHOICES,
       output,
     });
     expect(result.written).toEqual([`${output}.recording.json`, `${output}.profile.json`]);
@@ -49,7 +40,7 @@ describe('learnFromStraceFiles', () => {
     const files = ['trace.8836', 'trace.8837', 'trace.8838'].map((name) =>
       join(SAMPLES, 'strace-samples', 'local-ff-r', name),
     );
-    const result = await learnFromStraceFiles(files, { ...CHOICES, output: join(dir, 'ff') });
+    const result = await learnFromStraceFiles(files, { ...DEFAULT_CHOICES, output: join(dir, 'ff') });
     expect(result.recording.runs).toBe(1);
     expect(result.recording.provenance[0]?.inputs).toEqual(files);
   });
@@ -57,10 +48,10 @@ describe('learnFromStraceFiles', () => {
   it('refuses to overwrite an input before reading it', async () => {
     const input = join(SAMPLES, 'strace-c-busybox-sh.txt');
     const recordingAsInput = join(dir, 'x.recording.json');
-    await learnFromStraceFiles([input], { ...CHOICES, output: join(dir, 'x') });
+    await learnFromStraceFiles([input], { ...DEFAULT_CHOICES, output: join(dir, 'x') });
     const before = (await stat(recordingAsInput)).mtimeMs;
     await expect(
-      learnFromStraceFiles([recordingAsInput], { ...CHOICES, output: join(dir, 'x') }),
+      learnFromStraceFiles([recordingAsInput], { ...DEFAULT_CHOICES, output: join(dir, 'x') }),
     ).rejects.toThrow(UserError);
     expect((await stat(recordingAsInput)).mtimeMs).toBe(before);
   });
@@ -72,7 +63,7 @@ describe('learnFromAudit', () => {
   it('learns a container run from auditd records', async () => {
     const result = await learnFromAudit(
       { file: join(SAMPLES, 'audit-docker-busybox.log') },
-      { ...CHOICES, output: join(dir, 'a'), filter, filterText: '--action log' },
+      { ...DEFAULT_CHOICES, output: join(dir, 'a'), filter, filterText: '--action log' },
     );
     expect(result.exitStatus).toBe(0);
     expect(Object.keys(result.recording.abis.x86_64 ?? {})).toHaveLength(36);
@@ -81,7 +72,7 @@ describe('learnFromAudit', () => {
 
   it('exits 3 with the reason when the kernel rate limit cost records, and 0 when the user accepts it', async () => {
     const origin = { file: join(SAMPLES, 'dmesg-ratelimited.txt') };
-    const options = { ...CHOICES, output: join(dir, 'd'), filter, filterText: '--action log' };
+    const options = { ...DEFAULT_CHOICES, output: join(dir, 'd'), filter, filterText: '--action log' };
     const refused = await learnFromAudit(origin, options);
     expect(refused.incomplete).toBe(true);
     expect(refused.exitStatus).toBe(3);
@@ -102,7 +93,12 @@ describe('learnFromAudit', () => {
     await expect(
       learnFromAudit(
         { file: join(SAMPLES, 'audit-docker-busybox.log') },
-        { ...CHOICES, output: join(dir, 'k'), filter: { action: 'kill' }, filterText: '--action kill' },
+        {
+          ...DEFAULT_CHOICES,
+          output: join(dir, 'k'),
+          filter: { action: 'kill' },
+          filterText: '--action kill',
+        },
       ),
     ).rejects.toThrow(/no SECCOMP record matches the filters \(--action kill\)/);
   });

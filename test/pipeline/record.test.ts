@@ -5,20 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import { record } from '../../src/pipeline/record.js';
 import { available, e2eSkipReason } from '../helpers/e2e.js';
+import { NO_RUNTIME_CHOICES } from '../helpers/pipeline.js';
 
 const skip = await e2eSkipReason(
   'strace and /bin/busybox',
   async () => (await available('strace', ['-V'])) && (await available('/bin/busybox', ['true'])),
 );
-
-const CHOICES = {
-  defaultAction: 'errno',
-  runtime: 'none',
-  allow: [],
-  deny: [],
-  format: 'docker',
-  spoApi: 'v1',
-} as const;
 
 let dir: string;
 beforeAll(async () => {
@@ -32,7 +24,7 @@ describe.skipIf(skip)(`record, in process${skip ? ` (skipped: ${skip})` : ''}`, 
   it("returns the workload's exit status with what strace counted", async () => {
     const result = await record(
       { command: ['/bin/busybox', 'sh', '-c', 'ls / >/dev/null; exit 7'] },
-      { ...CHOICES, allow: [], deny: [], output: join(dir, 'sh'), stdoutToStderr: true },
+      { ...NO_RUNTIME_CHOICES, output: join(dir, 'sh'), stdoutToStderr: true },
     );
     expect(result.exitStatus).toBe(7);
     expect(result.recording.provenance[0]?.source).toBe('strace-summary');
@@ -43,7 +35,7 @@ describe.skipIf(skip)(`record, in process${skip ? ` (skipped: ${skip})` : ''}`, 
   it('records a full trace with --full and learns the same names', async () => {
     const result = await record(
       { command: ['/bin/busybox', 'ls', '/'] },
-      { ...CHOICES, allow: [], deny: [], output: join(dir, 'full'), full: true, stdoutToStderr: true },
+      { ...NO_RUNTIME_CHOICES, output: join(dir, 'full'), full: true, stdoutToStderr: true },
     );
     expect(result.recording.provenance[0]?.source).toBe('strace-trace');
     expect(result.recording.abis.x86_64?.getdents64?.calls).toBeGreaterThan(0);
@@ -52,7 +44,7 @@ describe.skipIf(skip)(`record, in process${skip ? ` (skipped: ${skip})` : ''}`, 
   it('refuses a command that cannot be executed, with the shell exit code', async () => {
     const failed = record(
       { command: [join(dir, 'no-such-program')] },
-      { ...CHOICES, allow: [], deny: [], output: join(dir, 'missing') },
+      { ...NO_RUNTIME_CHOICES, output: join(dir, 'missing') },
     );
     await expect(failed).rejects.toThrow(UserError);
     await expect(failed).rejects.toMatchObject({ exitCode: 127 });

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { learnFromAudit } from '../../src/pipeline/learn-audit.js';
 import { report } from '../../src/pipeline/report.js';
 import { SAMPLES } from '../helpers/cli.js';
+import { DEFAULT_CHOICES } from '../helpers/pipeline.js';
 
 let dir: string;
 let recording: string;
@@ -14,12 +15,7 @@ beforeAll(async () => {
   const learned = await learnFromAudit(
     { file: join(SAMPLES, 'audit-docker-busybox.log') },
     {
-      defaultAction: 'errno',
-      runtime: 'runc',
-      allow: [],
-      deny: [],
-      format: 'docker',
-      spoApi: 'v1',
+      ...DEFAULT_CHOICES,
       output: join(dir, 'busybox'),
       filter: { action: 'log' },
       filterText: '--action log',
