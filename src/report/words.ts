@@ -180,6 +180,8 @@ export function codeSpans(sentence: string): { code: boolean; text: string }[] {
 
 // --- the comparison with a reference and between two allowlists, in diff and report alike ---
 
+const BOTH = 'Allowed by both';
+
 /** A title that opens with a word the renderer sets in bold ("Removed:"), then the sentence. */
 export interface LeadTitle {
   lead: string;
@@ -195,8 +197,8 @@ export const COMPARISON = {
   title: (input: string, label: string) => `seccomp: ${input} against ${label}`,
   denied: (label: string) => `Needed, denied by ${label}`,
   conditional: (label: string) => `Allowed by ${label} only for some arguments`,
-  both: 'Allowed by both',
-  allowed: (count: number) => `Allowed by both: ${plural(count, 'syscall')}`,
+  both: BOTH,
+  allowed: (count: number) => `${BOTH}: ${plural(count, 'syscall')}`,
   /** In a chart's legend, beside `both` and `denied`. */
   removedHere: 'Removed by this profile',
   removed: (count: number, label: string): LeadTitle => ({
@@ -253,8 +255,9 @@ export function unlockText(entry: DeniedByReference): string {
 export const seenText = (observed: boolean): string => (observed ? 'yes' : 'no');
 
 /**
- * What the reference does to a denied call: beside `diff`'s call counts its errno or action
- * ("EPERM"), in the report a sentence ("fails with EPERM(1)").
+ * What the reference does to a denied call. `diff`'s tables are for people who write profiles and
+ * keep it to the errno or action ("EPERM") beside the call counts; the report is read by reviewers
+ * who may not know seccomp's vocabulary, so it says it as a sentence ("fails with EPERM(1)").
  */
 export function refusalText(entry: DeniedByReference, detail: 'calls' | 'seen'): string {
   return detail === 'calls' ? (entry.errnoName ?? entry.outcome.action) : entry.outcomeText;
