@@ -3,6 +3,7 @@ import { outcomeText } from '../diff/conditions.js';
 import type { ReferenceDiff } from '../diff/diff.js';
 import type { RiskNotes } from '../diff/risk.js';
 import type { AbiAgainstReference, ReviewReport } from './model.js';
+import { COLUMNS, fewerText } from './words.js';
 
 /**
  * The one shape every renderer of a comparison with a reference takes, in `diff` and `report`
@@ -76,4 +77,30 @@ export function comparisonView(comparison: ReferenceComparison): ComparisonView 
 /** The report's comparison as the renderers take it. */
 export function reportView(report: ReviewReport): ComparisonView {
   return { label: report.comparison.reference.label, abis: report.comparison.abis, detail: 'seen' };
+}
+
+/**
+ * The report's summary of every ABI, one row each, for its three formats to lay out alike. Cells
+ * are our own words and numbers; `head` holds the reference's label as it is, for each format to escape.
+ */
+export function summaryTable(view: ComparisonView): { head: string[]; rows: string[][]; right: number[] } {
+  return {
+    head: [
+      COLUMNS.abi,
+      COLUMNS.thisProfile,
+      view.label,
+      COLUMNS.difference,
+      COLUMNS.deniedThere,
+      COLUMNS.conditionalThere,
+    ],
+    rows: view.abis.map((abi) => [
+      abi.abi,
+      String(abi.headline.workloadAllows),
+      String(abi.headline.referenceAllows),
+      fewerText(abi.headline),
+      String(abi.counts.denied),
+      String(abi.counts.conditional),
+    ]),
+    right: [1, 2, 4, 5],
+  };
 }

@@ -7,14 +7,13 @@ import {
   groupsChart,
   mostCalledChart,
 } from './charts.js';
-import { reportView } from './comparison.js';
+import { reportView, summaryTable } from './comparison.js';
 import type { AbiAgainstReference, ReportRisk, ReviewReport } from './model.js';
 import {
   abiSuffix,
   COLUMNS,
   COMPARISON,
   codeSpans,
-  fewerText,
   hasUnknownErrors,
   hostsText,
   originText,
@@ -223,22 +222,17 @@ function risksSection(report: ReviewReport): string {
 function comparisonSection(report: ReviewReport): string {
   const view = reportView(report);
   const label = esc(view.label);
-  const summary = view.abis
-    .map(
-      (abi) =>
-        `<tr><td><code>${esc(abi.abi)}</code></td><td class="n">${abi.headline.workloadAllows}</td><td class="n">${abi.headline.referenceAllows}</td><td class="n">${esc(fewerText(abi.headline))}</td><td class="n">${abi.counts.denied}</td><td class="n">${abi.counts.conditional}</td></tr>`,
-    )
-    .join('');
-  const numeric = [
-    COLUMNS.thisProfile,
-    label,
-    COLUMNS.difference,
-    COLUMNS.deniedThere,
-    COLUMNS.conditionalThere,
-  ];
+  const summary = summaryTable(view);
+  // The ABI is a name, set as code; every other column is a number or a difference, set right.
+  const cell = (value: string, index: number, tag: 'td' | 'th'): string =>
+    index === 0
+      ? `<${tag}>${tag === 'td' ? `<code>${esc(value)}</code>` : esc(value)}</${tag}>`
+      : `<${tag} class="n">${esc(value)}</${tag}>`;
+  const row = (cells: string[], tag: 'td' | 'th'): string =>
+    `<tr>${cells.map((value, index) => cell(value, index, tag)).join('')}</tr>`;
   const parts = [
     `<h2>${COMPARISON.compared(label)}</h2>`,
-    `<table><tr><th>${COLUMNS.abi}</th>${numeric.map((title) => `<th class="n">${title}</th>`).join('')}</tr>${summary}</table>`,
+    `<table>${row(summary.head, 'th')}${summary.rows.map((cells) => row(cells, 'td')).join('')}</table>`,
     `<p class="note">${COMPARISON.evaluated(label, `<code>${esc(referenceOrigin(report))}</code>`, esc(referenceTarget(report)))}</p>`,
   ];
   for (const abi of view.abis) {

@@ -1,14 +1,12 @@
 import { errorsCell, UNKNOWN_ERRORS_NOTE } from '../recording/model.js';
 import { mdCode as code, mdFence, mdHtml, mdTable as table, mdText as text } from '../util/markdown.js';
-import { reportView } from './comparison.js';
+import { reportView, summaryTable } from './comparison.js';
 import { comparedAbiMarkdown, details, headlineMarkdown, risksMarkdown } from './comparison-md.js';
 import type { ReviewReport } from './model.js';
 import {
   assumedByReason,
-  COLUMNS,
   COMPARISON,
   codeSpans,
-  fewerText,
   hasUnknownErrors,
   hostsText,
   originText,
@@ -66,28 +64,11 @@ function warningsSection(report: ReviewReport): string[] {
 function comparisonSection(report: ReviewReport): string[] {
   const view = reportView(report);
   const label = text(view.label);
+  const summary = summaryTable(view);
   return [
     `### ${COMPARISON.compared(label)}`,
     '',
-    ...table(
-      [
-        COLUMNS.abi,
-        COLUMNS.thisProfile,
-        label,
-        COLUMNS.difference,
-        COLUMNS.deniedThere,
-        COLUMNS.conditionalThere,
-      ],
-      view.abis.map((abi) => [
-        abi.abi,
-        String(abi.headline.workloadAllows),
-        String(abi.headline.referenceAllows),
-        fewerText(abi.headline),
-        String(abi.counts.denied),
-        String(abi.counts.conditional),
-      ]),
-      [1, 2, 4, 5],
-    ),
+    ...table(summary.head.map(text), summary.rows, summary.right),
     '',
     COMPARISON.evaluated(label, text(referenceOrigin(report)), text(referenceTarget(report))),
     '',

@@ -2,13 +2,11 @@ import { errorsCell, UNKNOWN_ERRORS_NOTE } from '../recording/model.js';
 import { style } from '../util/color.js';
 import { renderTable, type TableCell } from '../util/table.js';
 import { visible as t, visibleLines } from '../util/visible.js';
-import { reportView } from './comparison.js';
+import { reportView, summaryTable } from './comparison.js';
 import { comparedAbiLines, headlineLine, proseLines, riskLines } from './comparison-text.js';
 import type { ReviewReport } from './model.js';
 import {
-  COLUMNS,
   COMPARISON,
-  fewerText,
   hasUnknownErrors,
   hostsText,
   originText,
@@ -72,24 +70,11 @@ function warningLines(report: ReviewReport): string[] {
 function comparisonLines(report: ReviewReport): string[] {
   const view = reportView(report);
   const label = t(view.label);
+  const summary = summaryTable(view);
   const table = renderTable({
-    head: [
-      COLUMNS.abi,
-      COLUMNS.thisProfile,
-      label,
-      COLUMNS.difference,
-      COLUMNS.deniedThere,
-      COLUMNS.conditionalThere,
-    ],
-    alignRight: [1, 2, 4, 5],
-    rows: view.abis.map((abi) => [
-      abi.abi,
-      abi.headline.workloadAllows,
-      abi.headline.referenceAllows,
-      fewerText(abi.headline),
-      abi.counts.denied,
-      abi.counts.conditional,
-    ]),
+    head: summary.head,
+    alignRight: summary.right,
+    rows: summary.rows,
     large: 'all',
   });
   return [
