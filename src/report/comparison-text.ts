@@ -28,10 +28,10 @@ export type Rows = TableSpec['large'];
 
 const FOLD: Rows = { fold: { noun: 'syscalls', rest: '--json or --markdown lists them all' } };
 
-/** Names (from an input) filled into indented lines. */
+/** Names from an input, made visible before they are measured, so an escape sequence cannot hide width. */
 export const nameLines = (names: readonly string[]): string[] => wrapWords(names.map(t), TEXT_WIDTH, '  ');
 
-/** Our own sentence with input-derived parts in it, filled into lines. */
+/** Our own sentence, its input-derived parts already made visible by the caller for the same reason. */
 export const proseLines = (sentence: string, indent = ''): string[] =>
   wrapWords(sentence.split(' '), TEXT_WIDTH, indent);
 
@@ -119,8 +119,8 @@ export function riskLines(
         risk.observed === undefined ? '' : `, ${COLUMNS.seen.toLowerCase()}: ${seenText(risk.observed)}`;
       lines.push(
         `${style.bold(t(risk.name))} ${style.dim(`[${t(risk.category)}${seen}]`)}`,
-        ...proseLines(`why: ${t(risk.risk)}`, '    '),
-        ...proseLines(`check: ${t(risk.check)}`, '    '),
+        ...proseLines(`${COLUMNS.why}: ${t(risk.risk)}`, '    '),
+        ...proseLines(`${COLUMNS.check}: ${t(risk.check)}`, '    '),
       );
     }
   }
@@ -157,12 +157,9 @@ export function allowlistDiffText(diff: AllowlistDiff): string {
   for (const abi of diff.abis) {
     lines.push(style.bold(`${abi.abi}: ${ALLOWLIST_DIFF.allowed(abi.allowedBefore, abi.allowedAfter)}`));
     if (abi.added.length > 0)
-      lines.push(`${style.red(`${ALLOWLIST_DIFF.added(abi.added.length)}:`)}`, ...nameLines(abi.added));
+      lines.push(style.red(`${ALLOWLIST_DIFF.added(abi.added.length)}:`), ...nameLines(abi.added));
     if (abi.removed.length > 0)
-      lines.push(
-        `${style.green(`${ALLOWLIST_DIFF.removed(abi.removed.length)}:`)}`,
-        ...nameLines(abi.removed),
-      );
+      lines.push(style.green(`${ALLOWLIST_DIFF.removed(abi.removed.length)}:`), ...nameLines(abi.removed));
     for (const change of abi.changed)
       lines.push(
         `${ALLOWLIST_DIFF.changed} ${t(change.name)}: ${ALLOWLIST_DIFF.change(t(change.from.action), t(change.to.action))}`,
