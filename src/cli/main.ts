@@ -326,7 +326,7 @@ Next steps:
     .action(async (inputs: string[], options) => {
       if (inputs.length > 2)
         throw new UserError('diff takes one input (against a reference) or two (against each other)');
-      return exit((await import('./commands/diff.js')).runDiff(inputs, options).then(() => 0));
+      return exit((await import('./commands/diff.js')).runDiff(inputs, options));
     });
 
   program

@@ -1,6 +1,6 @@
+import { renderJson } from '../report/render.js';
 import { style } from '../util/color.js';
-import { stringifyJson } from '../util/json-exact.js';
-import { inertJson, visible } from '../util/visible.js';
+import { visible } from '../util/visible.js';
 
 /** Human output goes to stderr so that stdout stays clean for --json and profiles. */
 export function say(text = ''): void {
@@ -12,7 +12,7 @@ export function warn(text: string): void {
   say(`${style.yellow('warning:')} ${visible(text)}`);
 }
 
-/** JSON on stdout; the control characters JSON.stringify leaves raw (DEL, C1) are \u-escaped too. */
+/** JSON on stdout, as `diff --json` and `report --format json` print it. */
 export function printJson(value: unknown): void {
-  process.stdout.write(`${inertJson(stringifyJson(value))}\n`);
+  process.stdout.write(renderJson(value));
 }

@@ -14,8 +14,18 @@ import { capabilitySet } from '../reference/capabilities.js';
 import { type Abi, abisOfHost, hostAbi } from '../syscalls/abi.js';
 import { hostKernel, type KernelVersion } from '../syscalls/kernel.js';
 import { diffAgainstReference, type ReferenceDiff, type Usage } from './diff.js';
-import { referenceLabel } from './headline.js';
 import { type RiskNotes, riskNotesForDiff } from './risk.js';
+
+const REFERENCE_LABELS: Readonly<Record<string, string>> = {
+  docker: "Docker's default",
+  podman: "Podman's default",
+  containerd: "containerd's default",
+};
+
+/** How a reference is named in sentences: "Docker's default", or "the profile strict.json". */
+export function referenceLabel(against: string, fileName: string): string {
+  return REFERENCE_LABELS[against] ?? `the profile ${fileName}`;
+}
 
 export interface ComparisonOptions {
   /** docker, podman, containerd or a profile file. */

@@ -99,7 +99,7 @@ export interface ReferenceDiff {
   entries: DiffEntry[];
 }
 
-export interface DiffOptions {
+export interface ReferenceDiffOptions {
   /** List the syscalls the reference allows and the workload never used (default true). */
   unneeded?: boolean;
 }
@@ -235,7 +235,7 @@ const round1 = (value: number): number => Math.round(value * 10) / 10;
 export function diffAgainstReference(
   needs: WorkloadNeeds,
   reference: EvaluatedProfile,
-  options: DiffOptions = {},
+  options: ReferenceDiffOptions = {},
 ): ReferenceDiff {
   if (needs.abi !== reference.target.abi) {
     throw new Error(`needs are for ${needs.abi} but the reference was evaluated for ${reference.target.abi}`);

@@ -1,5 +1,6 @@
 import { visible } from '../util/visible.js';
 import type { AbiAgainstReference, AbiSyscalls, RecordedSummary } from './model.js';
+import { COLUMNS, COMPARISON } from './words.js';
 
 /**
  * Charts as inline SVG strings: the HTML report must open offline, print, and need no script, so
@@ -95,16 +96,16 @@ export function comparisonChart(comparison: AbiAgainstReference, referenceLabel:
       label: referenceLabel,
       total: comparison.headline.referenceAllows,
       segments: [
-        { value: kept, color: CHART_COLORS.kept, label: 'allowed by both' },
-        { value: removed, color: CHART_COLORS.removed, label: 'removed by this profile' },
+        { value: kept, color: CHART_COLORS.kept, label: COMPARISON.both },
+        { value: removed, color: CHART_COLORS.removed, label: COMPARISON.removedHere },
       ],
     },
     {
       label: 'This profile',
       total: comparison.headline.workloadAllows,
       segments: [
-        { value: kept, color: CHART_COLORS.kept, label: 'allowed by both' },
-        { value: denied, color: CHART_COLORS.denied, label: `needed, denied by ${referenceLabel}` },
+        { value: kept, color: CHART_COLORS.kept, label: COMPARISON.both },
+        { value: denied, color: CHART_COLORS.denied, label: COMPARISON.denied(referenceLabel) },
       ],
     },
   ];
@@ -121,9 +122,9 @@ export function comparisonChart(comparison: AbiAgainstReference, referenceLabel:
     })
     .join('');
   const legend = [
-    { color: CHART_COLORS.kept, label: 'allowed by both' },
-    { color: CHART_COLORS.removed, label: 'removed by this profile' },
-    { color: CHART_COLORS.denied, label: `needed, denied by ${referenceLabel}` },
+    { color: CHART_COLORS.kept, label: COMPARISON.both },
+    { color: CHART_COLORS.removed, label: COMPARISON.removedHere },
+    { color: CHART_COLORS.denied, label: COMPARISON.denied(referenceLabel) },
   ];
   const legendY = 8 + rows.length * (barHeight + 14) + 4;
   const legendParts = legend.map(
@@ -131,7 +132,7 @@ export function comparisonChart(comparison: AbiAgainstReference, referenceLabel:
       `<rect x="${labelWidth}" y="${legendY + index * 18}" width="11" height="11" rx="2" fill="${item.color}"/><text x="${labelWidth + 17}" y="${legendY + index * 18 + 10}" font-size="12" fill="${CHART_COLORS.muted}" ${FONT}>${escapeHtml(item.label)}</text>`,
   );
   const height = legendY + legend.length * 18;
-  const title = `${comparison.abi}: this profile allows ${comparison.headline.workloadAllows} syscalls, ${referenceLabel} ${comparison.headline.referenceAllows}; ${removed} removed, ${denied} needed but denied there`;
+  const title = `${comparison.abi}: this profile allows ${comparison.headline.workloadAllows} syscalls, ${referenceLabel} ${comparison.headline.referenceAllows}; ${removed} removed, ${denied} ${COLUMNS.deniedThere.toLowerCase()}`;
   return `<svg class="chart" role="img" aria-label="${escapeHtml(title)}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}"><title>${escapeHtml(title)}</title>${body}${legendParts.join('')}</svg>`;
 }
 

@@ -1,6 +1,6 @@
 import type { ReferenceComparison } from '../diff/compare.js';
 import { outcomeText } from '../diff/conditions.js';
-import type { DiffEntry, ReferenceDiff } from '../diff/diff.js';
+import type { DiffEntry, ReferenceDiff, Usage } from '../diff/diff.js';
 import type { RiskNote, RiskNotes } from '../diff/risk.js';
 import { evaluateProfile, type Verdict } from '../profile/evaluate.js';
 import type { GenerationNote } from '../profile/generate.js';
@@ -15,6 +15,7 @@ import { type Abi, abiInfo } from '../syscalls/abi.js';
 import { formatKernel, type KernelVersion } from '../syscalls/kernel.js';
 import { VERSION } from '../version.js';
 import { type ApplyStep, applySteps, profileName } from './apply.js';
+import { againstReference } from './comparison.js';
 import { groupOf, SYSCALL_GROUPS, type SyscallGroupId } from './groups.js';
 
 /**
@@ -92,8 +93,8 @@ export interface AbiAgainstReference {
   referenceCoversAbi: boolean;
   /** Allowed here, refused by the reference. */
   denied: DeniedByReference[];
-  /** Allowed here, allowed by the reference only for some arguments. */
-  conditional: { name: string; condition: string }[];
+  /** Allowed here, allowed by the reference only for some arguments; usage when a recording counted it. */
+  conditional: { name: string; condition: string; usage?: Usage }[];
   /** Allowed by the reference, not by this profile. */
   removed: string[];
 }
@@ -247,31 +248,6 @@ function summarise(recording: Recording): RecordedSummary {
     abis: recordingAbis(recording),
     totals: totalCalls(recording),
     mostCalled,
-  };
-}
-
-function againstReference(diff: ReferenceDiff, recording: Recording | undefined): AbiAgainstReference {
-  const observed = recording?.abis[diff.abi] ?? {};
-  return {
-    abi: diff.abi,
-    headline: diff.headline,
-    counts: diff.counts,
-    referenceCoversAbi: diff.reference.abiInFilter,
-    denied: diff.entries.flatMap((entry) =>
-      entry.status === 'denied'
-        ? [
-            {
-              ...entry,
-              outcomeText: outcomeText(entry.outcome),
-              observed: observed[entry.name] !== undefined,
-            },
-          ]
-        : [],
-    ),
-    conditional: diff.entries.flatMap((entry) =>
-      entry.status === 'conditional' ? [{ name: entry.name, condition: entry.condition }] : [],
-    ),
-    removed: diff.entries.flatMap((entry) => (entry.status === 'unneeded' ? [entry.name] : [])),
   };
 }
 
@@ -503,7 +479,9 @@ export function buildReport(parts: ReportParts): ReviewReport {
       capDrop: parts.capDrop,
       kernel: formatKernel(kernel),
       kernelFrom: parts.kernelFrom,
-      abis: diffs.map((diff) => againstReference(diff, recording)),
+      abis: diffs.map((diff) =>
+        againstReference(diff, (name) => recording?.abis[diff.abi]?.[name] !== undefined),
+      ),
     },
     syscalls,
     risks,

@@ -1,5 +1,3 @@
-import { fewerText } from '../diff/headline.js';
-import { unlockText } from '../diff/markdown.js';
 import { errorsCell, UNKNOWN_ERRORS_NOTE } from '../recording/model.js';
 import {
   CHART_COLORS,
@@ -9,8 +7,12 @@ import {
   groupsChart,
   mostCalledChart,
 } from './charts.js';
+import { reportView, summaryTable } from './comparison.js';
 import type { AbiAgainstReference, ReportRisk, ReviewReport } from './model.js';
 import {
+  abiSuffix,
+  COLUMNS,
+  COMPARISON,
   codeSpans,
   hasUnknownErrors,
   hostsText,
@@ -20,10 +22,13 @@ import {
   profileText,
   referenceOrigin,
   referenceTarget,
+  refusalText,
   runsText,
+  seenText,
   sourcesText,
   subjectsText,
   totalsText,
+  unlockText,
   verdictText,
   warningLocation,
   whenText,
@@ -120,7 +125,7 @@ function headlineCards(report: ReviewReport, comparison: AbiAgainstReference): s
     ['primary', String(headline.workloadAllows), 'syscalls allowed by this profile'],
     ['', String(headline.referenceAllows), `allowed by ${label}`],
     ['good', percent, headline.fewer >= 0 ? `fewer: ${headline.fewer} removed` : 'more than the reference'],
-    [counts.denied > 0 ? 'warn' : '', String(counts.denied), `needed, denied by ${label}`],
+    [counts.denied > 0 ? 'warn' : '', String(counts.denied), COMPARISON.denied(label)],
     [
       report.risks.needed.length > 0 ? 'bad' : '',
       String(report.risks.needed.length),
@@ -192,14 +197,14 @@ function recordedSection(report: ReviewReport): string {
 }
 
 function riskTable(risks: readonly ReportRisk[], withCheck: boolean): string {
-  const head = withCheck
-    ? '<tr><th>Syscall</th><th>Why it is dangerous</th><th>What to check</th></tr>'
-    : '<tr><th>Syscall</th><th>Why it is dangerous</th></tr>';
+  const head = [COLUMNS.syscall, COLUMNS.why, ...(withCheck ? [COLUMNS.check] : [])];
   const rows = risks.map((risk) => {
-    const seen = withCheck ? `<br>${risk.observed ? tag('observed', 'bad') : tag('not observed')}` : '';
+    const seen = withCheck
+      ? `<br>${tag(`${COLUMNS.seen}: ${seenText(risk.observed)}`, risk.observed ? 'bad' : '')}`
+      : '';
     return `<tr><td><code>${esc(risk.name)}</code><br>${tag(risk.category)}${seen}</td><td>${esc(risk.risk)}</td>${withCheck ? `<td>${esc(risk.check)}</td>` : ''}</tr>`;
   });
-  return `<table>${head}${rows.join('')}</table>`;
+  return `<table><tr>${head.map((title) => `<th>${title}</th>`).join('')}</tr>${rows.join('')}</table>`;
 }
 
 function risksSection(report: ReviewReport): string {
@@ -207,40 +212,40 @@ function risksSection(report: ReviewReport): string {
   const label = esc(report.comparison.reference.label);
   const kept =
     needed.length === 0
-      ? '<p>The profile allows none of the syscalls on the review list.</p>'
-      : `<h3>Still allowed: review each (${needed.length})</h3>${riskTable(needed, true)}`;
-  const gone =
-    removed.length === 0
-      ? ''
-      : `<h3>Removed compared with ${label} (${removed.length})</h3>${riskTable(removed, false)}`;
-  return `<h2>Dangerous syscalls</h2>${kept}${gone}`;
+      ? `<p>${COMPARISON.noRiskKept}</p>`
+      : `<h3>${COMPARISON.riskKept(needed.length)}</h3>${riskTable(needed, true)}`;
+  const { lead, rest } = COMPARISON.riskRemoved(removed.length, label);
+  const gone = removed.length === 0 ? '' : `<h3>${lead} ${rest}</h3>${riskTable(removed, false)}`;
+  return `<h2>${COMPARISON.dangerous}</h2>${kept}${gone}`;
 }
 
 function comparisonSection(report: ReviewReport): string {
-  const { comparison } = report;
-  const label = esc(comparison.reference.label);
-  const summary = comparison.abis
-    .map(
-      (abi) =>
-        `<tr><td><code>${esc(abi.abi)}</code></td><td class="n">${abi.headline.workloadAllows}</td><td class="n">${abi.headline.referenceAllows}</td><td class="n">${esc(fewerText(abi.headline))}</td><td class="n">${abi.counts.denied}</td><td class="n">${abi.counts.conditional}</td></tr>`,
-    )
-    .join('');
+  const view = reportView(report);
+  const label = esc(view.label);
+  const summary = summaryTable(view);
+  // The ABI is a name, set as code; every other column is a number or a difference, set right.
+  const cell = (value: string, index: number, tag: 'td' | 'th'): string =>
+    index === 0
+      ? `<${tag}>${tag === 'td' ? `<code>${esc(value)}</code>` : esc(value)}</${tag}>`
+      : `<${tag} class="n">${esc(value)}</${tag}>`;
+  const row = (cells: string[], tag: 'td' | 'th'): string =>
+    `<tr>${cells.map((value, index) => cell(value, index, tag)).join('')}</tr>`;
   const parts = [
-    `<h2>Compared with ${label}</h2>`,
-    `<table><tr><th>ABI</th><th class="n">This profile</th><th class="n">${label}</th><th class="n">Difference</th><th class="n">Needed, denied there</th><th class="n">Argument-filtered there</th></tr>${summary}</table>`,
-    `<p class="note">${label} from <code>${esc(referenceOrigin(report))}</code>, evaluated ${esc(referenceTarget(report))}.</p>`,
+    `<h2>${COMPARISON.compared(label)}</h2>`,
+    `<table>${row(summary.head, 'th')}${summary.rows.map((cells) => row(cells, 'td')).join('')}</table>`,
+    `<p class="note">${COMPARISON.evaluated(label, `<code>${esc(referenceOrigin(report))}</code>`, esc(referenceTarget(report)))}</p>`,
   ];
-  for (const abi of comparison.abis) {
-    const suffix = comparison.abis.length > 1 ? ` (${esc(abi.abi)})` : '';
+  for (const abi of view.abis) {
+    const suffix = esc(abiSuffix(abi.abi, view.abis.length > 1));
     if (abi.denied.length > 0) {
       const rows = abi.denied
         .map(
           (denied) =>
-            `<tr><td><code>${esc(denied.name)}</code></td><td>${esc(denied.outcomeText)}</td><td>${esc(unlockText(denied))}</td><td>${denied.observed ? tag('observed', 'warn') : tag('not observed')}</td></tr>`,
+            `<tr><td><code>${esc(denied.name)}</code></td><td>${esc(refusalText(denied, view.detail))}</td><td>${esc(unlockText(denied))}</td><td>${tag(seenText(denied.observed), denied.observed ? 'warn' : '')}</td></tr>`,
         )
         .join('');
       parts.push(
-        `<h3>Allowed here, denied by ${label}${suffix}</h3><table><tr><th>Syscall</th><th>${label}</th><th>Allowed there with</th><th>Seen</th></tr>${rows}</table>`,
+        `<h3>${COMPARISON.denied(label)}${suffix}</h3><table><tr><th>${COLUMNS.syscall}</th><th>${label}</th><th>${COLUMNS.unlock}</th><th>${COLUMNS.seen}</th></tr>${rows}</table>`,
       );
     }
     if (abi.conditional.length > 0) {
@@ -248,12 +253,13 @@ function comparisonSection(report: ReviewReport): string {
         .map((entry) => `<tr><td><code>${esc(entry.name)}</code></td><td>${esc(entry.condition)}</td></tr>`)
         .join('');
       parts.push(
-        `<h3>Allowed by ${label} only for some arguments${suffix}</h3><table><tr><th>Syscall</th><th>Condition</th></tr>${rows}</table>`,
+        `<h3>${COMPARISON.conditional(label)}${suffix}</h3><table><tr><th>${COLUMNS.syscall}</th><th>${COLUMNS.condition}</th></tr>${rows}</table>`,
       );
     }
     if (abi.removed.length > 0) {
+      const { lead, rest } = COMPARISON.removed(abi.removed.length, label);
       parts.push(
-        `<h3>Removed: ${esc(plural(abi.removed.length, 'syscall'))} ${label} allows and this profile does not${suffix}</h3><div class="chips removed">${abi.removed.map((name) => `<code>${esc(name)}</code>`).join('')}</div>`,
+        `<h3>${lead} ${rest}${suffix}</h3><div class="chips removed">${abi.removed.map((name) => `<code>${esc(name)}</code>`).join('')}</div>`,
       );
     }
   }

@@ -1,13 +1,13 @@
-import { fewerText } from '../diff/headline.js';
-import { unlockText } from '../diff/markdown.js';
 import { errorsCell, UNKNOWN_ERRORS_NOTE } from '../recording/model.js';
 import { mdCode as code, mdFence, mdHtml, mdTable as table, mdText as text } from '../util/markdown.js';
-import type { ReportRisk, ReviewReport } from './model.js';
+import { reportView, summaryTable } from './comparison.js';
+import { comparedAbiMarkdown, details, headlineMarkdown, risksMarkdown } from './comparison-md.js';
+import type { ReviewReport } from './model.js';
 import {
   assumedByReason,
+  COMPARISON,
   codeSpans,
   hasUnknownErrors,
-  headlineText,
   hostsText,
   originText,
   plural,
@@ -36,11 +36,6 @@ function prose(sentence: string): string {
     .join('');
 }
 
-/** A folded block; `summary` is raw HTML (its input-derived parts go through mdHtml). */
-function details(summary: string, body: string[]): string[] {
-  return ['<details>', `<summary>${summary}</summary>`, '', ...body, '', '</details>', ''];
-}
-
 function recordedSection(report: ReviewReport): string[] {
   const { recorded } = report;
   if (!recorded) return ['No recording: this report describes the profile alone.', ''];
@@ -67,98 +62,22 @@ function warningsSection(report: ReviewReport): string[] {
 }
 
 function comparisonSection(report: ReviewReport): string[] {
-  const { comparison } = report;
-  const label = text(comparison.reference.label);
-  const lines = [
-    `### Compared with ${label}`,
+  const view = reportView(report);
+  const label = text(view.label);
+  const summary = summaryTable(view);
+  return [
+    `### ${COMPARISON.compared(label)}`,
     '',
-    ...table(
-      ['ABI', 'This profile', label, 'Difference', 'Needed but denied', 'Argument-filtered'],
-      comparison.abis.map((abi) => [
-        abi.abi,
-        String(abi.headline.workloadAllows),
-        String(abi.headline.referenceAllows),
-        fewerText(abi.headline),
-        String(abi.counts.denied),
-        String(abi.counts.conditional),
-      ]),
-      [1, 2, 4, 5],
-    ),
+    ...table(summary.head.map(text), summary.rows, summary.right),
     '',
-    `${label} from ${text(referenceOrigin(report))}, evaluated ${text(referenceTarget(report))}.`,
+    COMPARISON.evaluated(label, text(referenceOrigin(report)), text(referenceTarget(report))),
     '',
+    ...view.abis.flatMap((abi) => comparedAbiMarkdown(view, abi)),
   ];
-  for (const abi of comparison.abis) {
-    const suffix = comparison.abis.length > 1 ? ` (${abi.abi})` : '';
-    if (abi.denied.length > 0) {
-      lines.push(
-        `#### Allowed here, denied by ${label}${suffix}`,
-        '',
-        ...table(
-          ['Syscall', label, 'Allowed there with', 'Observed'],
-          abi.denied.map((denied) => [
-            code(denied.name),
-            text(denied.outcomeText),
-            text(unlockText(denied)),
-            denied.observed ? 'yes' : 'no',
-          ]),
-        ),
-        '',
-      );
-    }
-    if (abi.conditional.length > 0) {
-      lines.push(
-        `#### Allowed by ${label} only for some arguments${suffix}`,
-        '',
-        ...table(
-          ['Syscall', 'Condition'],
-          abi.conditional.map((entry) => [code(entry.name), text(entry.condition)]),
-        ),
-        '',
-      );
-    }
-    if (abi.removed.length > 0) {
-      lines.push(
-        ...details(
-          `<b>Removed:</b> ${plural(abi.removed.length, 'syscall')} ${mdHtml(comparison.reference.label)} allows and this profile does not${suffix}`,
-          [abi.removed.map(code).join(' ')],
-        ),
-      );
-    }
-  }
-  return lines;
-}
-
-function riskRows(risks: readonly ReportRisk[], withCheck: boolean): string[][] {
-  return risks.map((risk) => [
-    code(risk.name),
-    text(risk.category),
-    text(risk.risk),
-    ...(withCheck ? [text(risk.check), risk.observed ? 'observed' : 'not observed'] : []),
-  ]);
 }
 
 function risksSection(report: ReviewReport): string[] {
-  const { needed, removed } = report.risks;
-  const lines = ['### Dangerous syscalls', ''];
-  if (needed.length === 0) lines.push('The profile allows none of the syscalls on the review list.', '');
-  else {
-    lines.push(
-      `#### Still allowed: review each (${needed.length})`,
-      '',
-      ...table(['Syscall', 'Kind', 'Why it is dangerous', 'What to check', 'Seen'], riskRows(needed, true)),
-      '',
-    );
-  }
-  if (removed.length > 0) {
-    lines.push(
-      ...details(
-        `<b>Removed:</b> ${plural(removed.length, 'dangerous syscall')} ${mdHtml(report.comparison.reference.label)} allows and this profile does not`,
-        table(['Syscall', 'Kind', 'Why it is dangerous'], riskRows(removed, false)),
-      ),
-    );
-  }
-  return lines;
+  return risksMarkdown(report.risks.needed, report.risks.removed, report.comparison.reference.label, '###');
 }
 
 function syscallsSection(report: ReviewReport): string[] {
@@ -215,8 +134,8 @@ function applySection(report: ReviewReport): string[] {
 }
 
 export async function renderMarkdown(report: ReviewReport): Promise<string> {
-  const headlines = report.comparison.abis.map(
-    (abi) => `**${text(headlineText(report, abi))}** on ${abi.abi}`,
+  const headlines = report.comparison.abis.map((abi) =>
+    headlineMarkdown(abi, report.comparison.reference.label),
   );
   const lines = [
     `## Seccomp review: ${code(report.title)}`,

@@ -1,13 +1,13 @@
-import { fewerText } from '../diff/headline.js';
-import { unlockText } from '../diff/markdown.js';
 import { errorsCell, UNKNOWN_ERRORS_NOTE } from '../recording/model.js';
 import { style } from '../util/color.js';
 import { renderTable, type TableCell } from '../util/table.js';
 import { visible as t, visibleLines } from '../util/visible.js';
+import { reportView, summaryTable } from './comparison.js';
+import { comparedAbiLines, headlineLine, proseLines, riskLines } from './comparison-text.js';
 import type { ReviewReport } from './model.js';
 import {
+  COMPARISON,
   hasUnknownErrors,
-  headlineText,
   hostsText,
   originText,
   plural,
@@ -28,22 +28,6 @@ import {
  * The report for a terminal: cli-table3 tables, colour only where output.ts allows it (NO_COLOR).
  * Every string from an input goes through `t` (util/visible), so no control character reaches the terminal.
  */
-
-const WIDTH = 100;
-
-/** Words filled into lines of at most WIDTH columns, each line indented. */
-function wrap(words: readonly string[], indent = '  '): string[] {
-  const lines: string[] = [];
-  let line = '';
-  for (const word of words) {
-    if (line && indent.length + line.length + 1 + word.length > WIDTH) {
-      lines.push(indent + line);
-      line = word;
-    } else line = line ? `${line} ${word}` : word;
-  }
-  if (line) lines.push(indent + line);
-  return lines;
-}
 
 const heading = (title: string): string[] => ['', style.bold(title), style.dim('─'.repeat(title.length))];
 
@@ -77,94 +61,32 @@ function warningLines(report: ReviewReport): string[] {
       const where = warningLocation(warning);
       return [
         style.yellow(`! ${t(warning.code)}${where ? ` (${t(where)})` : ''}`),
-        ...wrap(t(warning.message).split(' '), '    '),
+        ...proseLines(t(warning.message), '    '),
       ];
     }),
   ];
 }
 
 function comparisonLines(report: ReviewReport): string[] {
-  const { comparison } = report;
-  const label = t(comparison.reference.label);
+  const view = reportView(report);
+  const label = t(view.label);
+  const summary = summaryTable(view);
   const table = renderTable({
-    head: ['ABI', 'this profile', label, 'difference', 'denied there', 'arg-filtered'],
-    alignRight: [1, 2, 4, 5],
-    rows: comparison.abis.map((abi) => [
-      abi.abi,
-      abi.headline.workloadAllows,
-      abi.headline.referenceAllows,
-      fewerText(abi.headline),
-      abi.counts.denied,
-      abi.counts.conditional,
-    ]),
+    head: summary.head,
+    alignRight: summary.right,
+    rows: summary.rows,
     large: 'all',
   });
-  const lines = [
-    ...heading(`Compared with ${label}`),
+  return [
+    ...heading(COMPARISON.compared(label)),
     table.toString(),
-    ...wrap(
-      `${label} from ${t(referenceOrigin(report))}, evaluated ${t(referenceTarget(report))}.`.split(' '),
-      '',
-    ),
+    ...proseLines(COMPARISON.evaluated(label, t(referenceOrigin(report)), t(referenceTarget(report)))),
+    ...view.abis.flatMap((abi) => comparedAbiLines(view, abi, 'all')),
   ];
-  for (const abi of comparison.abis) {
-    if (abi.denied.length > 0) {
-      const denied = renderTable({
-        head: ['syscall', label, 'allowed there with', 'observed'],
-        rows: abi.denied.map((entry) => [
-          entry.name,
-          entry.outcomeText,
-          unlockText(entry),
-          entry.observed ? 'yes' : 'no',
-        ]),
-        large: 'all',
-      });
-      lines.push('', style.bold(`Allowed here, denied by ${label} (${abi.abi})`), denied);
-    }
-    if (abi.conditional.length > 0) {
-      const conditional = renderTable({
-        head: ['syscall', 'condition'],
-        wrap: [null, 0.7],
-        rows: abi.conditional.map((entry) => [t(entry.name), t(entry.condition)]),
-        large: 'all',
-      });
-      lines.push('', style.bold(`Allowed by ${label} only for some arguments (${abi.abi})`), conditional);
-    }
-    if (abi.removed.length > 0) {
-      lines.push(
-        '',
-        style.bold(
-          `Removed: ${plural(abi.removed.length, 'syscall')} ${label} allows and this profile does not (${abi.abi})`,
-        ),
-        ...wrap(abi.removed.map(t)),
-      );
-    }
-  }
-  return lines;
 }
 
-function riskLines(report: ReviewReport): string[] {
-  const { needed, removed } = report.risks;
-  const lines = heading('Dangerous syscalls');
-  if (needed.length === 0) lines.push('The profile allows none of the syscalls on the review list.');
-  else {
-    lines.push(style.red(`Still allowed: review each (${needed.length})`));
-    for (const risk of needed) {
-      lines.push(
-        `${style.bold(t(risk.name))} ${style.dim(`[${t(risk.category)}${risk.observed ? ', observed' : ', not observed'}]`)}`,
-        ...wrap(`why: ${t(risk.risk)}`.split(' '), '    '),
-        ...wrap(`check: ${t(risk.check)}`.split(' '), '    '),
-      );
-    }
-  }
-  if (removed.length > 0) {
-    lines.push(
-      '',
-      style.green(`Removed compared with ${t(report.comparison.reference.label)} (${removed.length})`),
-      ...wrap(removed.map((risk) => t(risk.name))),
-    );
-  }
-  return lines;
+function riskLinesOf(report: ReviewReport): string[] {
+  return riskLines(report.risks.needed, report.risks.removed, report.comparison.reference.label, heading);
 }
 
 function syscallLines(report: ReviewReport): string[] {
@@ -200,7 +122,7 @@ function syscallLines(report: ReviewReport): string[] {
 async function profileLines(report: ReviewReport): Promise<string[]> {
   return [
     ...heading(`The profile (${t(report.profile.name)}.json, ${plural(report.profile.allowed, 'syscall')})`),
-    ...wrap(`${t(profileText(report))}.`.split(' '), ''),
+    ...proseLines(`${t(profileText(report))}.`),
     '',
     visibleLines(profileDocumentText(report).trimEnd()),
   ];
@@ -211,7 +133,7 @@ function applyLines(report: ReviewReport): string[] {
     ...heading('How to apply'),
     ...report.apply.flatMap((step) => [
       style.bold(step.target),
-      ...wrap(step.description.split(' ')),
+      ...proseLines(step.description, '  '),
       ...step.code.flatMap((block) => block.text.split('\n').map((line) => `    ${t(line)}`)),
       '',
     ]),
@@ -221,11 +143,11 @@ function applyLines(report: ReviewReport): string[] {
 export async function renderText(report: ReviewReport): Promise<string> {
   const lines = [
     style.bold(`Seccomp review: ${t(report.title)}`),
-    ...report.comparison.abis.map((abi) => `${abi.abi}: ${style.bold(t(headlineText(report, abi)))}`),
+    ...report.comparison.abis.map((abi) => headlineLine(abi, report.comparison.reference.label)),
     ...recordedLines(report),
     ...warningLines(report),
     ...comparisonLines(report),
-    ...riskLines(report),
+    ...riskLinesOf(report),
     ...syscallLines(report),
     ...(await profileLines(report)),
     ...applyLines(report),

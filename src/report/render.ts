@@ -1,4 +1,6 @@
 import { extname } from 'node:path';
+import type { ReferenceComparison } from '../diff/compare.js';
+import type { AllowlistDiff } from '../diff/diff.js';
 import { UserError } from '../errors.js';
 import { stringifyJson } from '../util/json-exact.js';
 import { inertJson } from '../util/visible.js';
@@ -47,8 +49,51 @@ export async function renderReport(report: ReviewReport, format: ReportFormat): 
     case 'html':
       return (await import('./render-html.js')).renderHtml(report);
     case 'json':
-      return `${inertJson(stringifyJson(report))}\n`;
+      return renderJson(report);
     case 'text':
       return (await import('./render-text.js')).renderText(report);
+  }
+}
+
+/**
+ * A model as JSON text: exact numbers, and the control characters JSON.stringify leaves raw (DEL,
+ * C1) written as \u escapes. `--json` and `--format json` print it.
+ */
+export function renderJson(model: unknown): string {
+  return `${inertJson(stringifyJson(model))}\n`;
+}
+
+export const COMPARISON_FORMATS = ['text', 'markdown', 'json'] as const;
+export type ComparisonFormat = (typeof COMPARISON_FORMATS)[number];
+
+/** `diff` against a reference in a format; the text is for a terminal (colour as util/color decides). */
+export async function renderReferenceComparison(
+  comparison: ReferenceComparison,
+  format: ComparisonFormat,
+): Promise<string> {
+  switch (format) {
+    case 'json':
+      return renderJson(comparison);
+    case 'markdown':
+      return (await import('./comparison-md.js')).comparisonMarkdown(comparison);
+    case 'text':
+      return (await import('./comparison-text.js')).comparisonText(comparison);
+  }
+}
+
+/** `diff` between two allowlists, `before` and `after` naming them, in a format. */
+export async function renderAllowlistDiff(
+  diff: AllowlistDiff,
+  before: string,
+  after: string,
+  format: ComparisonFormat,
+): Promise<string> {
+  switch (format) {
+    case 'json':
+      return renderJson(diff);
+    case 'markdown':
+      return (await import('./comparison-md.js')).allowlistDiffMarkdown(diff, before, after);
+    case 'text':
+      return (await import('./comparison-text.js')).allowlistDiffText(diff);
   }
 }

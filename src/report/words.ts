@@ -1,4 +1,4 @@
-import { headlineSentence } from '../diff/headline.js';
+import type { ReferenceDiff } from '../diff/diff.js';
 import type { Verdict } from '../profile/evaluate.js';
 import { profileJson } from '../profile/model.js';
 import { inertJson } from '../util/visible.js';
@@ -6,6 +6,7 @@ import type {
   AbiAgainstReference,
   AbiSyscalls,
   AssumedName,
+  DeniedByReference,
   RecordedSummary,
   ReportWarning,
   ReviewReport,
@@ -21,7 +22,21 @@ import type {
 export const plural = (count: number, one: string, many = `${one}s`): string =>
   `${count} ${count === 1 ? one : many}`;
 
-/** "69 allowed vs 309 in Docker's default, 240 fewer (77.7%)". */
+type Headline = ReferenceDiff['headline'];
+
+/** "240 fewer (77.7%)", or "12 more" when the profile is wider than the reference. */
+export function fewerText(headline: Headline): string {
+  return headline.fewer >= 0
+    ? `${headline.fewer} fewer (${headline.percentFewer}%)`
+    : `${-headline.fewer} more`;
+}
+
+/** "69 allowed vs 309 in Docker's default, 240 fewer (77.7%)": the one headline every output uses. */
+export function headlineSentence(headline: Headline, label: string): string {
+  return `${headline.workloadAllows} allowed vs ${headline.referenceAllows} in ${label}, ${fewerText(headline)}`;
+}
+
+/** The headline of one ABI of a report. */
 export function headlineText(report: ReviewReport, comparison: AbiAgainstReference): string {
   return headlineSentence(comparison.headline, report.comparison.reference.label);
 }
@@ -162,3 +177,101 @@ export function codeSpans(sentence: string): { code: boolean; text: string }[] {
       part.startsWith('`') ? { code: true, text: part.slice(1, -1) } : { code: false, text: part },
     );
 }
+
+// --- the comparison with a reference and between two allowlists, in diff and report alike ---
+
+const BOTH = 'Allowed by both';
+
+/** A title that opens with a word the renderer sets in bold ("Removed:"), then the sentence. */
+export interface LeadTitle {
+  lead: string;
+  rest: string;
+}
+
+/**
+ * Section titles of a comparison. Like every template below, they take their arguments already
+ * escaped for the format (visible, mdText or mdCode, escapeHtml): the words are ours, the
+ * arguments may come from an input. A renderer adds the ABI (abiSuffix) when several are compared.
+ */
+export const COMPARISON = {
+  title: (input: string, label: string) => `seccomp: ${input} against ${label}`,
+  denied: (label: string) => `Needed, denied by ${label}`,
+  conditional: (label: string) => `Allowed by ${label} only for some arguments`,
+  both: BOTH,
+  allowed: (count: number) => `${BOTH}: ${plural(count, 'syscall')}`,
+  /** In a chart's legend, beside `both` and `denied`. */
+  removedHere: 'Removed by this profile',
+  removed: (count: number, label: string): LeadTitle => ({
+    lead: 'Removed:',
+    rest: `${plural(count, 'syscall')} ${label} allows and this profile does not`,
+  }),
+  dangerous: 'Dangerous syscalls',
+  riskKept: (count: number) => `Still allowed: review each (${count})`,
+  noRiskKept: 'The profile allows none of the syscalls on the review list.',
+  riskRemoved: (count: number, label: string): LeadTitle => ({
+    lead: 'Removed:',
+    rest: `${plural(count, 'dangerous syscall')} ${label} allows and this profile does not`,
+  }),
+  compared: (label: string) => `Compared with ${label}`,
+  /** Where the reference came from and how it was evaluated, under the summary table. */
+  evaluated: (label: string, origin: string, target: string) =>
+    `${label} from ${origin}, evaluated ${target}.`,
+} as const;
+
+/** Column heads of the comparison tables. */
+export const COLUMNS = {
+  abi: 'ABI',
+  thisProfile: 'This profile',
+  difference: 'Difference',
+  deniedThere: 'Needed, denied there',
+  conditionalThere: 'Argument-filtered there',
+  syscall: 'Syscall',
+  calls: 'Calls',
+  unlock: 'Would be allowed by',
+  seen: 'Seen',
+  condition: 'Condition',
+  kind: 'Kind',
+  why: 'Why it is dangerous',
+  check: 'What to check',
+} as const;
+
+/** " (x86)" when a comparison covers several ABIs, so each section says which it is about. */
+export function abiSuffix(abi: string, several: boolean): string {
+  return several ? ` (${abi})` : '';
+}
+
+/** What would let a denied call through: capabilities, a newer kernel, or nothing. */
+export function unlockText(entry: DeniedByReference): string {
+  if (!entry.existsOnAbi) return 'no such syscall on this ABI';
+  const caps = entry.unlockedBy.map(
+    (unlock) =>
+      unlock.capabilities.join(' + ') + (unlock.verdict === 'conditional' ? ' (some arguments)' : ''),
+  );
+  const kernel = entry.minKernel ? `kernel ≥ ${entry.minKernel}` : undefined;
+  return [...caps, ...(kernel ? [kernel] : [])].join(' or ') || 'nothing: the reference never allows it';
+}
+
+/** Whether a run was seen calling a syscall, in a table cell. */
+export const seenText = (observed: boolean): string => (observed ? 'yes' : 'no');
+
+/**
+ * What the reference does to a denied call. `diff`'s tables are for people who write profiles and
+ * keep it to the errno or action ("EPERM") beside the call counts; the report is read by reviewers
+ * who may not know seccomp's vocabulary, so it says it as a sentence ("fails with EPERM(1)").
+ */
+export function refusalText(entry: DeniedByReference, detail: 'calls' | 'seen'): string {
+  return detail === 'calls' ? (entry.errnoName ?? entry.outcome.action) : entry.outcomeText;
+}
+
+/** The changes between two allowlists, one ABI at a time. */
+export const ALLOWLIST_DIFF = {
+  title: (before: string, after: string) => `seccomp: ${before} → ${after}`,
+  allowed: (before: number, after: number) => `${before} → ${after} allowed`,
+  added: (count: number) => `added (${count})`,
+  removed: (count: number) => `removed (${count})`,
+  changed: 'changed',
+  /** "SCMP_ACT_ERRNO → SCMP_ACT_KILL_PROCESS". */
+  change: (from: string, to: string) => `${from} → ${to}`,
+  none: 'no change',
+  defaultAction: 'Default action',
+} as const;

@@ -1,7 +1,7 @@
-import { stripVTControlCharacters } from 'node:util';
 import Table from 'cli-table3';
 import { style } from './color.js';
 import { visible } from './visible.js';
+import { visibleWidth, wrapText } from './wrap.js';
 
 export type TableCell = string | number;
 
@@ -80,38 +80,6 @@ function cliTable(spec: TableSpec, rows: readonly (readonly TableCell[])[]): str
   });
   if (spec.totals) table.push(ruled(spec.totals));
   return table.toString();
-}
-
-/** The width of text on a terminal: colour codes take none; one column per code point. */
-function visibleWidth(text: string): number {
-  let width = 0;
-  for (const _ of stripVTControlCharacters(text)) width++;
-  return width;
-}
-
-/** Greedy word wrap to `width` columns; a word longer than that is cut. */
-export function wrapText(text: string, width: number): string[] {
-  const lines: string[] = [];
-  for (const paragraph of text.split('\n')) {
-    let line = '';
-    for (let word of paragraph.split(' ')) {
-      while (visibleWidth(word) > width) {
-        if (line) lines.push(line);
-        line = '';
-        const chars = [...word];
-        lines.push(chars.slice(0, width).join(''));
-        word = chars.slice(width).join('');
-      }
-      if (!line) line = word;
-      else if (visibleWidth(line) + 1 + visibleWidth(word) <= width) line += ` ${word}`;
-      else {
-        lines.push(line);
-        line = word;
-      }
-    }
-    lines.push(line);
-  }
-  return lines;
 }
 
 /** cli-table3's look, in one pass over the cells: for tables past TABLE_ROW_LIMIT rows. */
