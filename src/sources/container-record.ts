@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { type ExecaError, execa } from 'execa';
 import { createAuditParser, type SeccompAuditRecord } from '../../parsers/audit.js';
 import { parseProcessExitRecord } from '../../parsers/audit-process.js';
+import { LineFeed } from '../../parsers/read-lines.js';
 import { UserError } from '../errors.js';
 import { logProfile } from '../profile/log-profile.js';
 import { RecordingBuilder } from '../recording/builder.js';
@@ -77,20 +78,14 @@ async function followAuditLog(
 
 function followDmesg(onLine: (line: string, lineNumber: number) => void): LineSource {
   const child = execa('dmesg', ['--follow-new'], { reject: false, buffer: false, stderr: 'ignore' });
-  let lineNumber = 0;
-  let partial = '';
-  child.stdout?.setEncoding('utf8');
-  child.stdout?.on('data', (text: string) => {
-    const lines = (partial + text).split('\n');
-    partial = lines.pop() ?? '';
-    for (const line of lines) onLine(line, ++lineNumber);
-  });
+  const lines = new LineFeed(onLine);
+  child.stdout?.on('data', (chunk: Buffer) => lines.write(chunk));
   return {
     name: 'dmesg',
     async stop() {
       child.kill('SIGTERM');
       await child;
-      if (partial !== '') onLine(partial, ++lineNumber);
+      await lines.end();
     },
   };
 }
