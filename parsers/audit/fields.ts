@@ -1,0 +1,150 @@
+/**
+ * Reading audit fields straight from bytes: keys, numbers, hex values and the end of a value, all
+ * bounded by the line's end (the bytes beyond are the chunk's next lines).
+ */
+
+export const SPACE = 0x20;
+export const QUOTE = 0x22;
+export const DOT = 0x2e;
+export const COLON = 0x3a;
+export const EQUALS = 0x3d;
+export const GROUP_SEPARATOR = 0x1d;
+
+export function startsWithAt(bytes: Buffer, at: number, word: string): boolean {
+  for (let i = 0; i < word.length; i++) if (bytes[at + i] !== word.charCodeAt(i)) return false;
+  return true;
+}
+
+/** Like indexOf, but never past `end`: the bytes beyond are the chunk's next lines. */
+export function indexOfAt(bytes: Buffer, from: number, end: number, word: string): number {
+  // Keys start with a space, which is everywhere; their first letter is a far rarer byte to look for.
+  const skip = word.length > 1 && word.charCodeAt(0) === SPACE ? 1 : 0;
+  const first = word.charCodeAt(skip);
+  for (let i = from + skip, last = end - word.length + skip; i <= last; i++) {
+    if (bytes[i] === first && startsWithAt(bytes, i - skip, word)) return i - skip;
+  }
+  return -1;
+}
+
+/** A key looked for in every record, with its Horspool shift table made once (never changed after). */
+export interface Key {
+  readonly text: string;
+  /** How far the window may move when its last byte is the index. */
+  readonly shift: Uint8Array;
+}
+
+export function key(text: string): Key {
+  const shift = new Uint8Array(256).fill(text.length);
+  for (let i = 0; i < text.length - 1; i++) shift[text.charCodeAt(i)] = text.length - 1 - i;
+  return { text, shift };
+}
+
+/**
+ * indexOfAt for a key, Boyer-Moore-Horspool: the window's last byte says how far it may move, so
+ * the digits and hex between keys are mostly stepped over, not read one by one.
+ */
+export function findKey(bytes: Buffer, from: number, end: number, key: Key): number {
+  const { text, shift } = key;
+  const lastOfKey = text.length - 1;
+  const lastByte = text.charCodeAt(lastOfKey);
+  for (let i = from + lastOfKey; i < end; ) {
+    const c = bytes[i] as number;
+    if (c === lastByte && startsWithAt(bytes, i - lastOfKey, text)) return i - lastOfKey;
+    i += shift[c] as number;
+  }
+  return -1;
+}
+
+/**
+ * Where `key` (" name=") is, at or after `from`. It is first looked for right at `from`, where the
+ * kernel's fixed layout puts it; there the name's first and third characters and the '=' tell
+ * every key read here from the others.
+ */
+export function fieldAt(bytes: Buffer, key: Key, from: number, end: number): number {
+  const text = key.text;
+  const last = from + text.length - 1;
+  if (
+    last < end &&
+    bytes[last] === EQUALS &&
+    bytes[from + 1] === text.charCodeAt(1) &&
+    bytes[from + 3] === text.charCodeAt(3) &&
+    bytes[from] === SPACE
+  ) {
+    return from;
+  }
+  return findKey(bytes, from, end, key);
+}
+
+export function hexDigit(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x61 && c <= 0x66) return c - 0x57;
+  if (c >= 0x41 && c <= 0x46) return c - 0x37;
+  return -1;
+}
+
+export function endsValue(bytes: Buffer, at: number, end: number): boolean {
+  return at >= end || bytes[at] === SPACE || bytes[at] === GROUP_SEPARATOR;
+}
+
+export function latin1(bytes: Buffer, start: number, end: number): string {
+  return bytes.toString('latin1', start, end);
+}
+
+export function isEvenHex(bytes: Buffer, start: number, end: number): boolean {
+  if (end <= start || (end - start) % 2 !== 0) return false;
+  for (let i = start; i < end; i++) if (hexDigit(bytes[i] as number) < 0) return false;
+  return true;
+}
+
+/**
+ * Reads values and remembers where the last one ended (`end`), which saves allocating a result per
+ * field. One per parser: nothing is shared between parsers.
+ */
+export class ValueScanner {
+  /** End of the last value scanned. */
+  end = 0;
+
+  digits(bytes: Buffer, at: number, end: number): number | undefined {
+    let value = 0;
+    let i = at;
+    for (; i < end; i++) {
+      const c = bytes[i] as number;
+      if (c < 0x30 || c > 0x39) break;
+      value = value * 10 + c - 0x30;
+    }
+    this.end = i;
+    return i === at ? undefined : value;
+  }
+
+  signed(bytes: Buffer, at: number, end: number): number | undefined {
+    if (bytes[at] !== 0x2d) return this.digits(bytes, at, end);
+    const value = this.digits(bytes, at + 1, end);
+    return value === undefined ? undefined : -value;
+  }
+
+  /**
+   * A value of 1 to 8 hex digits, or undefined when it is a name (`ausearch -i`). ENRICHED logs may
+   * glue `AUID="…"` straight onto the digits ("code=0x7ffc0000AUID="), so the digits stop there.
+   */
+  hex(bytes: Buffer, at: number, end: number): number | undefined {
+    let value = 0;
+    let i = at;
+    for (const last = Math.min(at + 8, end); i < last; i++) {
+      const c = bytes[i] as number;
+      const digit = hexDigit(c);
+      if (digit < 0 || (c === 0x41 && startsWithAt(bytes, i, 'AUID='))) break;
+      value = value * 16 + digit;
+    }
+    this.end = i;
+    if (i === at) return undefined;
+    return endsValue(bytes, i, end) || startsWithAt(bytes, i, 'AUID=') ? value : undefined;
+  }
+
+  /** Where the value that starts at `at` ends: at a space, the enriched separator or the line's end. */
+  tokenEnd(bytes: Buffer, at: number, end: number): number {
+    let i = at;
+    while (!endsValue(bytes, i, end)) i++;
+    this.end = i;
+    return i;
+  }
+}
