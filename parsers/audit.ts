@@ -11,7 +11,7 @@
  */
 
 export { type SeccompAction, seccompAction } from './audit/actions.js';
-export { feedAuditLines } from './audit/input.js';
+export { feedAuditLines, readAuditFile } from './audit/input.js';
 export { createAuditParser } from './audit/parser.js';
 export { type AuditStatus, parseAuditStatus } from './audit/status.js';
 export type { AuditLineParser, AuditParserOptions, SeccompAuditRecord } from './audit/types.js';

@@ -1,7 +1,11 @@
-import { createReadStream, readFileSync } from 'node:fs';
-import type { Readable } from 'node:stream';
+import { fstatSync, readFileSync } from 'node:fs';
 import { execa } from 'execa';
-import { createAuditParser, feedAuditLines } from '../../../parsers/audit.js';
+import {
+  type AuditLineParser,
+  createAuditParser,
+  feedAuditLines,
+  readAuditFile,
+} from '../../../parsers/audit.js';
 import { UserError } from '../../errors.js';
 import { RecordingBuilder } from '../../recording/builder.js';
 import { type ActionChoice, parseTimeBound, recordMatcher, refused } from '../../sources/audit-filter.js';
@@ -48,8 +52,8 @@ export function unloggedActionHint(action: ActionChoice): string {
 
 interface AuditInput {
   name: string;
-  stream: Readable;
-  done: Promise<unknown>;
+  /** Reads the whole input into `parser` and finishes it. */
+  read(parser: AuditLineParser): Promise<unknown>;
 }
 
 function commandInput(name: string, command: string, args: string[]): AuditInput {
@@ -57,7 +61,7 @@ function commandInput(name: string, command: string, args: string[]): AuditInput
   const done = child.catch((error: { shortMessage?: string; stderr?: string }) => {
     throw new UserError(`${name} failed: ${error.stderr?.trim() || error.shortMessage || 'unknown error'}`);
   });
-  return { name, stream: child.stdout, done };
+  return { name, read: (parser) => Promise.all([feedAuditLines(child.stdout, name, parser), done]) };
 }
 
 function openInput(file: string | undefined, flags: FromAuditFlags): AuditInput {
@@ -77,9 +81,13 @@ function openInput(file: string | undefined, flags: FromAuditFlags): AuditInput 
       '_TRANSPORT=kernel',
     ]);
   const path = file ?? DEFAULT_AUDIT_LOG;
-  if (path === '-') return { name: '<stdin>', stream: process.stdin, done: Promise.resolve() };
-  // Large reads: at 250 MB the default 64 KiB chunks cost a fifth of the run.
-  return { name: path, stream: createReadStream(path, { highWaterMark: 1 << 20 }), done: Promise.resolve() };
+  if (path === '-') {
+    const name = '<stdin>';
+    // A file on stdin is read like any file; a pipe is a stream.
+    if (fstatSync(0).isFile()) return { name, read: (parser) => readAuditFile('/dev/stdin', parser, name) };
+    return { name, read: (parser) => feedAuditLines(process.stdin, name, parser) };
+  }
+  return { name: path, read: (parser) => readAuditFile(path, parser) };
 }
 
 export async function runFromAudit(file: string | undefined, flags: FromAuditFlags): Promise<void> {
@@ -120,7 +128,7 @@ export async function runFromAudit(file: string | undefined, flags: FromAuditFla
       builder.notice(notice);
     },
   });
-  await Promise.all([feedAuditLines(input.stream, input.name, parser), input.done]);
+  await input.read(parser);
   if (matcher.undated > 0) {
     builder.notice({
       code: 'truncated-input',
