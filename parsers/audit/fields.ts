@@ -1,6 +1,6 @@
 /**
- * Reading audit fields straight from bytes: keys, numbers, hex values and the end of a value, all
- * bounded by the line's end (the bytes beyond are the chunk's next lines).
+ * Reading audit fields straight from bytes: words, keys, numbers, hex values and the end of a
+ * value, all bounded by the line's end (the bytes beyond are the chunk's next lines).
  */
 
 export const SPACE = 0x20;
@@ -10,46 +10,47 @@ export const COLON = 0x3a;
 export const EQUALS = 0x3d;
 export const GROUP_SEPARATOR = 0x1d;
 
-export function startsWithAt(bytes: Buffer, at: number, word: string): boolean {
-  for (let i = 0; i < word.length; i++) if (bytes[at + i] !== word.charCodeAt(i)) return false;
-  return true;
-}
-
-/** Like indexOf, but never past `end`: the bytes beyond are the chunk's next lines. */
-export function indexOfAt(bytes: Buffer, from: number, end: number, word: string): number {
-  // Keys start with a space, which is everywhere; their first letter is a far rarer byte to look for.
-  const skip = word.length > 1 && word.charCodeAt(0) === SPACE ? 1 : 0;
-  const first = word.charCodeAt(skip);
-  for (let i = from + skip, last = end - word.length + skip; i <= last; i++) {
-    if (bytes[i] === first && startsWithAt(bytes, i - skip, word)) return i - skip;
-  }
-  return -1;
-}
-
-/** A key looked for in every record, with its Horspool shift table made once (never changed after). */
-export interface Key {
+/**
+ * Text looked for in every line, made once: its bytes (comparing them costs less than reading a
+ * string's characters), and the Boyer-Moore-Horspool shift of each byte value.
+ */
+export interface Word {
   readonly text: string;
-  /** How far the window may move when its last byte is the index. */
+  readonly bytes: Uint8Array;
+  /** How far a search window may move when its last byte is the index. */
   readonly shift: Uint8Array;
 }
 
-export function key(text: string): Key {
-  const shift = new Uint8Array(256).fill(text.length);
-  for (let i = 0; i < text.length - 1; i++) shift[text.charCodeAt(i)] = text.length - 1 - i;
-  return { text, shift };
+export function word(text: string): Word {
+  const bytes = Uint8Array.from(Buffer.from(text, 'latin1'));
+  const shift = new Uint8Array(256).fill(bytes.length);
+  for (let i = 0; i < bytes.length - 1; i++) shift[bytes[i] as number] = bytes.length - 1 - i;
+  return { text, bytes, shift };
+}
+
+/** Whether `bytes` hold `w` at `at`, all of it before `end`. */
+export function startsWithAt(bytes: Buffer, at: number, end: number, w: Word): boolean {
+  const expected = w.bytes;
+  if (at + expected.length > end) return false;
+  for (let i = 0; i < expected.length; i++) if (bytes[at + i] !== expected[i]) return false;
+  return true;
 }
 
 /**
- * indexOfAt for a key, Boyer-Moore-Horspool: the window's last byte says how far it may move, so
- * the digits and hex between keys are mostly stepped over, not read one by one.
+ * Where `w` first is in bytes [from, end), or -1. Boyer-Moore-Horspool: the window's last byte
+ * says how far it may move, so the digits and hex between keys are mostly stepped over.
  */
-export function findKey(bytes: Buffer, from: number, end: number, key: Key): number {
-  const { text, shift } = key;
-  const lastOfKey = text.length - 1;
-  const lastByte = text.charCodeAt(lastOfKey);
-  for (let i = from + lastOfKey; i < end; ) {
+export function indexOfAt(bytes: Buffer, from: number, end: number, w: Word): number {
+  const { bytes: expected, shift } = w;
+  const lastOfWord = expected.length - 1;
+  const lastByte = expected[lastOfWord] as number;
+  for (let i = from + lastOfWord; i < end; ) {
     const c = bytes[i] as number;
-    if (c === lastByte && startsWithAt(bytes, i - lastOfKey, text)) return i - lastOfKey;
+    if (c === lastByte) {
+      let k = lastOfWord - 1;
+      while (k >= 0 && bytes[i - lastOfWord + k] === expected[k]) k--;
+      if (k < 0) return i - lastOfWord;
+    }
     i += shift[c] as number;
   }
   return -1;
@@ -60,19 +61,19 @@ export function findKey(bytes: Buffer, from: number, end: number, key: Key): num
  * kernel's fixed layout puts it; there the name's first and third characters and the '=' tell
  * every key read here from the others.
  */
-export function fieldAt(bytes: Buffer, key: Key, from: number, end: number): number {
-  const text = key.text;
-  const last = from + text.length - 1;
+export function fieldAt(bytes: Buffer, key: Word, from: number, end: number): number {
+  const expected = key.bytes;
+  const last = from + expected.length - 1;
   if (
     last < end &&
     bytes[last] === EQUALS &&
-    bytes[from + 1] === text.charCodeAt(1) &&
-    bytes[from + 3] === text.charCodeAt(3) &&
+    bytes[from + 1] === expected[1] &&
+    bytes[from + 3] === expected[3] &&
     bytes[from] === SPACE
   ) {
     return from;
   }
-  return findKey(bytes, from, end, key);
+  return indexOfAt(bytes, from, end, key);
 }
 
 export function hexDigit(c: number): number {
@@ -95,6 +96,9 @@ export function isEvenHex(bytes: Buffer, start: number, end: number): boolean {
   for (let i = start; i < end; i++) if (hexDigit(bytes[i] as number) < 0) return false;
   return true;
 }
+
+/** ENRICHED logs may glue `AUID="…"` straight onto a hex value ("code=0x7ffc0000AUID="). */
+const ENRICHED = word('AUID=');
 
 /**
  * Reads values and remembers where the last one ended (`end`), which saves allocating a result per
@@ -122,22 +126,19 @@ export class ValueScanner {
     return value === undefined ? undefined : -value;
   }
 
-  /**
-   * A value of 1 to 8 hex digits, or undefined when it is a name (`ausearch -i`). ENRICHED logs may
-   * glue `AUID="…"` straight onto the digits ("code=0x7ffc0000AUID="), so the digits stop there.
-   */
+  /** A value of 1 to 8 hex digits, or undefined when it is a name (`ausearch -i`). */
   hex(bytes: Buffer, at: number, end: number): number | undefined {
     let value = 0;
     let i = at;
     for (const last = Math.min(at + 8, end); i < last; i++) {
       const c = bytes[i] as number;
       const digit = hexDigit(c);
-      if (digit < 0 || (c === 0x41 && startsWithAt(bytes, i, 'AUID='))) break;
+      if (digit < 0 || (c === 0x41 && startsWithAt(bytes, i, end, ENRICHED))) break;
       value = value * 16 + digit;
     }
     this.end = i;
     if (i === at) return undefined;
-    return endsValue(bytes, i, end) || startsWithAt(bytes, i, 'AUID=') ? value : undefined;
+    return endsValue(bytes, i, end) || startsWithAt(bytes, i, end, ENRICHED) ? value : undefined;
   }
 
   /** Where the value that starts at `at` ends: at a space, the enriched separator or the line's end. */

@@ -1,7 +1,7 @@
 import { InputError } from '../../src/errors.js';
 import { abisOfHost } from '../../src/syscalls/abi.js';
 import type { NoticeCode } from '../observation.js';
-import { indexOfAt, SPACE, startsWithAt } from './fields.js';
+import { indexOfAt, SPACE, startsWithAt, type Word, word } from './fields.js';
 import { journalFields, journalNumber, journalText } from './journald.js';
 import { LossReader } from './loss.js';
 import { TransportPairing } from './pairing.js';
@@ -21,13 +21,22 @@ import {
  * auditd builds that predate the SECCOMP name), and the ANOM_ABEND that kernels before 3.x wrote
  * with reason="seccomp".
  */
-const SECCOMP_TYPES: readonly { token: string; via: number }[] = [
-  { token: 'SECCOMP ', via: VIA_AUDITD },
-  { token: '1326 ', via: VIA_AUDITD },
-  { token: 'UNKNOWN[1326] ', via: VIA_AUDITD },
-  { token: '1701 ', via: VIA_LEGACY },
-  { token: 'ANOM_ABEND ', via: VIA_LEGACY },
+const SECCOMP_TYPES: readonly { token: Word; via: number }[] = [
+  { token: word('SECCOMP '), via: VIA_AUDITD },
+  { token: word('1326 '), via: VIA_AUDITD },
+  { token: word('UNKNOWN[1326] '), via: VIA_AUDITD },
+  { token: word('1701 '), via: VIA_LEGACY },
+  { token: word('ANOM_ABEND '), via: VIA_LEGACY },
 ];
+/** The first bytes of the tokens above: any other type is told apart by one byte. */
+const TYPE_INITIALS = new Set(SECCOMP_TYPES.map(({ token }) => token.bytes[0]));
+
+const TYPE_KEY = word('type=');
+const SPACED_TYPE_KEY = word(' type=');
+const PRINTK_HEADER = word('audit(');
+const SECCOMP = word('SECCOMP');
+const AUDIT = word('audit');
+const JOURNAL_SHORT = word(': SECCOMP ');
 
 /** Per-line notices of one kind beyond this many are summed into one, so a flood cannot bury the rest. */
 const NOTICES_PER_CODE = 100;
@@ -133,12 +142,12 @@ export function createAuditParser(options: AuditParserOptions): AuditLineParser 
   };
 
   const readJournalEntry = (bytes: Buffer, start: number, end: number, line: number): void => {
-    if (indexOfAt(bytes, start, end, 'SECCOMP') < 0 && indexOfAt(bytes, start, end, 'audit') < 0) return;
+    if (indexOfAt(bytes, start, end, SECCOMP) < 0 && indexOfAt(bytes, start, end, AUDIT) < 0) return;
     let entry: unknown;
     try {
       entry = JSON.parse(bytes.toString('utf8', start, end));
     } catch {
-      if (indexOfAt(bytes, start, end, 'SECCOMP') >= 0) {
+      if (indexOfAt(bytes, start, end, SECCOMP) >= 0) {
         unreadable(line, 'a line that starts like journald JSON but is not JSON');
       }
       return;
@@ -170,25 +179,30 @@ export function createAuditParser(options: AuditParserOptions): AuditLineParser 
       readJournalEntry(bytes, start, end, line);
       return;
     }
-    const typeKey = startsWithAt(bytes, start, 'type=') ? start : indexOfAt(bytes, start, end, ' type=');
+    const typeKey = startsWithAt(bytes, start, end, TYPE_KEY)
+      ? start
+      : indexOfAt(bytes, start, end, SPACED_TYPE_KEY);
     if (typeKey >= 0) {
       const typeAt = typeKey + (bytes[typeKey] === SPACE ? 6 : 5);
+      // Most lines of an audit.log are of other types.
+      if (!TYPE_INITIALS.has(bytes[typeAt])) return;
       for (const { token, via } of SECCOMP_TYPES) {
-        if (!startsWithAt(bytes, typeAt, token)) continue;
+        if (!startsWithAt(bytes, typeAt, end, token)) continue;
         // printk writes "type=1326 audit(…)"; auditd and its relays write "msg=audit(…)".
-        const printk = via === VIA_AUDITD && startsWithAt(bytes, typeAt + token.length, 'audit(');
+        const printk =
+          via === VIA_AUDITD && startsWithAt(bytes, typeAt + token.bytes.length, end, PRINTK_HEADER);
         readRecord(bytes, start, end, line, typeAt, printk ? VIA_PRINTK : via);
         return;
       }
       return;
     }
     // journald short output of the audit transport: "audit[7053]: SECCOMP auid=…".
-    const journal = indexOfAt(bytes, start, end, ': SECCOMP ');
+    const journal = indexOfAt(bytes, start, end, JOURNAL_SHORT);
     if (journal >= 0) {
       readRecord(bytes, start, end, line, journal + 2, VIA_JOURNAL);
       return;
     }
-    if (indexOfAt(bytes, start, end, 'audit') >= 0) {
+    if (indexOfAt(bytes, start, end, AUDIT) >= 0) {
       const text = bytes.toString('utf8', start, end);
       loss.read(text, line, at ?? syslogTimestamp(text));
     }

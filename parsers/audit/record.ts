@@ -7,24 +7,27 @@ import {
 } from '../../src/syscalls/abi.js';
 import { libseccompNameOfAuditName } from '../../src/syscalls/audit-names.js';
 import { interpretedAction, type SeccompAction, seccompAction, signalNumber } from './actions.js';
-import { COLON, DOT, fieldAt, findKey, key, latin1, startsWithAt, ValueScanner } from './fields.js';
+import { COLON, DOT, fieldAt, indexOfAt, latin1, startsWithAt, ValueScanner, word } from './fields.js';
 import type { JournalFields } from './journald.js';
 import { StringReader } from './strings.js';
 import { DECIMAL_SCALE, INTERPRETED_STAMP, interpretedTimestamp, syslogTimestamp } from './timestamps.js';
 import { type SeccompAuditRecord, VIA_JOURNAL, VIA_LEGACY, VIA_PRINTK } from './types.js';
 
 /** The keys of a record, in the order the kernel prints them. */
-const AUDIT = key('audit(');
-const PID = key(' pid=');
-const COMM = key(' comm=');
-const EXE = key(' exe=');
-const REASON = key(' reason=');
-const SIG = key(' sig=');
-const ARCH = key(' arch=');
-const SYSCALL = key(' syscall=');
-const COMPAT = key(' compat=');
-const IP = key(' ip=');
-const CODE = key(' code=');
+const AUDIT = word('audit(');
+const PID = word(' pid=');
+const COMM = word(' comm=');
+const EXE = word(' exe=');
+const REASON = word(' reason=');
+const SIG = word(' sig=');
+const ARCH = word(' arch=');
+const SYSCALL = word(' syscall=');
+const COMPAT = word(' compat=');
+const IP = word(' ip=');
+const CODE = word(' code=');
+const SECCOMP_REASON = word('"seccomp"');
+const SECCOMP_WORD = word('seccomp ');
+const HEX_PREFIX = word('0x');
 
 /** What the record reader tells its parser besides the records. */
 export interface RecordProblems {
@@ -68,7 +71,7 @@ export class RecordReader {
     let serial: number | undefined;
     let interpreted = false;
     let next = typeAt;
-    const header = via === VIA_JOURNAL ? -1 : findKey(bytes, typeAt, end, AUDIT);
+    const header = via === VIA_JOURNAL ? -1 : indexOfAt(bytes, typeAt, end, AUDIT);
     if (header >= 0) {
       const stampAt = header + 6;
       const seconds = scan.digits(bytes, stampAt, end);
@@ -103,7 +106,7 @@ export class RecordReader {
     // nothing in subj= (which may hold spaces, parentheses and '=') is taken for a field. Raw
     // values end at a space; `ausearch -i` values may hold spaces and end where the next key is.
     let pid: number | undefined;
-    const pidAt = findKey(bytes, next, end, PID);
+    const pidAt = indexOfAt(bytes, next, end, PID);
     if (pidAt >= 0) {
       pid = scan.digits(bytes, pidAt + 5, end);
       next = scan.end;
@@ -130,7 +133,9 @@ export class RecordReader {
       const reasonAt = fieldAt(bytes, REASON, next, end);
       if (reasonAt < 0) return undefined;
       next = reasonAt + 8;
-      if (!startsWithAt(bytes, next, '"seccomp"') && !startsWithAt(bytes, next, 'seccomp ')) return undefined;
+      if (!startsWithAt(bytes, next, end, SECCOMP_REASON) && !startsWithAt(bytes, next, end, SECCOMP_WORD)) {
+        return undefined;
+      }
     }
     const sigAt = fieldAt(bytes, SIG, next, end);
     let sig: number | undefined;
@@ -220,7 +225,9 @@ export class RecordReader {
     let action: SeccompAction = 'unknown';
     if (codeAt >= 0) {
       const codeStart = codeAt + 6;
-      const code = startsWithAt(bytes, codeStart, '0x') ? scan.hex(bytes, codeStart + 2, end) : undefined;
+      const code = startsWithAt(bytes, codeStart, end, HEX_PREFIX)
+        ? scan.hex(bytes, codeStart + 2, end)
+        : undefined;
       action =
         code !== undefined
           ? seccompAction(code)

@@ -1,39 +1,32 @@
-import { isEvenHex, latin1, QUOTE, startsWithAt, type ValueScanner } from './fields.js';
+import { isEvenHex, latin1, QUOTE, startsWithAt, type ValueScanner, word } from './fields.js';
 
 /** comm/exe strings kept for reuse: a log names few programs, over and over. */
 const STRING_CACHE_SIZE = 4096;
-/** Strings kept per first two bytes; "/usr/…" paths share them. */
+/** Values kept per bucket (first byte and length modulo 32): "/usr/…" paths share a first byte. */
 const BUCKET_SIZE = 8;
+const BUCKETS = 256 * 32;
+const NULL_VALUE = word('(null)');
+
+interface Known {
+  readonly text: string;
+  readonly bytes: Uint8Array;
+}
 
 /** The comm= and exe= values of records, each string made once for all the records that repeat it. */
 export class StringReader {
-  /** Strings seen, by their first two bytes. */
-  private buckets: (string[] | undefined)[] = [];
+  /** Values seen, by bucket; a dense array, so that finding a bucket is one indexed load. */
+  private buckets: (Known[] | undefined)[] = new Array<Known[] | undefined>(BUCKETS).fill(undefined);
   private size = 0;
 
   constructor(private readonly scan: ValueScanner) {}
 
   /**
-   * The quoted value whose opening quote is at `at`. A string seen before is compared with the
-   * bytes as they are read, so a repeated value costs one pass and no allocation.
+   * The quoted value whose opening quote is at `at`. Finding the closing quote gives the length,
+   * which with the first byte picks the bucket; a value seen before is then one comparison of
+   * bytes, and no allocation.
    */
   quotedAt(bytes: Buffer, at: number, end: number): string {
     const start = at + 1;
-    const slot = (bytes[start] as number) | ((bytes[start + 1] as number) << 8);
-    const bucket = this.buckets[slot];
-    if (bucket !== undefined) {
-      for (let b = 0; b < bucket.length; b++) {
-        const cached = bucket[b] as string;
-        const close = start + cached.length;
-        if (close >= end || bytes[close] !== QUOTE) continue;
-        let k = 0;
-        while (k < cached.length && cached.charCodeAt(k) === bytes[start + k]) k++;
-        if (k === cached.length) {
-          this.scan.end = close + 1;
-          return cached;
-        }
-      }
-    }
     let high = 0;
     let i = start;
     for (; i < end; i++) {
@@ -42,18 +35,33 @@ export class StringReader {
       high |= c;
     }
     this.scan.end = i < end ? i + 1 : end;
-    if (high >= 0x80 || i >= end) return bytes.toString(high >= 0x80 ? 'utf8' : 'latin1', start, i);
-    const value = latin1(bytes, start, i);
+    if (high >= 0x80) return bytes.toString('utf8', start, i);
+    if (i >= end) return latin1(bytes, start, i);
+    const length = i - start;
+    const slot = ((bytes[start] as number) << 5) | (length & 31);
+    const bucket = this.buckets[slot];
+    if (bucket !== undefined) {
+      for (let b = 0; b < bucket.length; b++) {
+        const known = bucket[b] as Known;
+        const expected = known.bytes;
+        if (expected.length !== length) continue;
+        let k = 0;
+        while (k < length && expected[k] === bytes[start + k]) k++;
+        if (k === length) return known.text;
+      }
+    }
+    const text = latin1(bytes, start, i);
     if (this.size >= STRING_CACHE_SIZE) {
-      this.buckets = [];
+      this.buckets.fill(undefined);
       this.size = 0;
     }
+    const known = { text, bytes: Uint8Array.prototype.slice.call(bytes, start, i) };
     const kept = this.buckets[slot];
-    if (kept === undefined) this.buckets[slot] = [value];
-    else if (kept.length < BUCKET_SIZE) kept.push(value);
-    else kept[this.size % BUCKET_SIZE] = value;
+    if (kept === undefined) this.buckets[slot] = [known];
+    else if (kept.length < BUCKET_SIZE) kept.push(known);
+    else kept[this.size % BUCKET_SIZE] = known;
     this.size++;
-    return value;
+    return text;
   }
 
   /**
@@ -71,7 +79,8 @@ export class StringReader {
     if (bytes[at] === QUOTE) return this.quotedAt(bytes, at, end);
     const valueEnd = interpreted && nextField >= 0 ? nextField : this.scan.tokenEnd(bytes, at, end);
     this.scan.end = valueEnd;
-    if (valueEnd === at || (valueEnd - at === 6 && startsWithAt(bytes, at, '(null)'))) return undefined;
+    if (valueEnd === at || (valueEnd - at === 6 && startsWithAt(bytes, at, end, NULL_VALUE)))
+      return undefined;
     if (!interpreted && isEvenHex(bytes, at, valueEnd)) {
       return Buffer.from(latin1(bytes, at, valueEnd), 'hex').toString('utf8');
     }
