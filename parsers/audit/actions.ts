@@ -1,15 +1,18 @@
 import type { Abi } from '../../src/syscalls/abi.js';
 
-export type SeccompAction =
-  | 'kill-process'
-  | 'kill-thread'
-  | 'trap'
-  | 'errno'
-  | 'user-notif'
-  | 'trace'
-  | 'log'
-  | 'allow'
-  | 'unknown';
+export const SECCOMP_ACTIONS = [
+  'kill-process',
+  'kill-thread',
+  'trap',
+  'errno',
+  'user-notif',
+  'trace',
+  'log',
+  'allow',
+  'unknown',
+] as const;
+
+export type SeccompAction = (typeof SECCOMP_ACTIONS)[number];
 
 /** SECCOMP_RET_ACTION_FULL values (include/uapi/linux/seccomp.h); the data bits are masked off first. */
 export function seccompAction(code: number): SeccompAction {

@@ -2,9 +2,8 @@ import { isEvenHex, latin1, QUOTE, startsWithAt, type ValueScanner, word } from 
 
 /** comm/exe strings kept for reuse: a log names few programs, over and over. */
 const STRING_CACHE_SIZE = 4096;
-/** Values kept per bucket (first byte and length modulo 32): "/usr/…" paths share a first byte. */
-const BUCKET_SIZE = 8;
-const BUCKETS = 256 * 32;
+/** Values kept per first byte: "/usr/…" paths share one. */
+const BUCKET_SIZE = 16;
 const NULL_VALUE = word('(null)');
 
 interface Known {
@@ -14,19 +13,38 @@ interface Known {
 
 /** The comm= and exe= values of records, each string made once for all the records that repeat it. */
 export class StringReader {
-  /** Values seen, by bucket; a dense array, so that finding a bucket is one indexed load. */
-  private buckets: (Known[] | undefined)[] = new Array<Known[] | undefined>(BUCKETS).fill(undefined);
+  /** Values seen, by first byte, the last one found first; a dense array, so a bucket is one load. */
+  private buckets: (Known[] | undefined)[] = new Array<Known[] | undefined>(256).fill(undefined);
   private size = 0;
 
   constructor(private readonly scan: ValueScanner) {}
 
   /**
-   * The quoted value whose opening quote is at `at`. Finding the closing quote gives the length,
-   * which with the first byte picks the bucket; a value seen before is then one comparison of
-   * bytes, and no allocation.
+   * The quoted value whose opening quote is at `at`. The values seen before that start with the
+   * same byte are compared with the bytes first, the quote where each would end at the front, so a
+   * repeated value costs one pass and no allocation.
    */
   quotedAt(bytes: Buffer, at: number, end: number): string {
     const start = at + 1;
+    const bucket = this.buckets[bytes[start] as number];
+    if (bucket !== undefined) {
+      for (let b = 0; b < bucket.length; b++) {
+        const known = bucket[b] as Known;
+        const expected = known.bytes;
+        const close = start + expected.length;
+        if (close >= end || bytes[close] !== QUOTE) continue;
+        let k = 1;
+        while (k < expected.length && expected[k] === bytes[start + k]) k++;
+        if (k < expected.length) continue;
+        this.scan.end = close + 1;
+        if (b > 0) {
+          // Most recently found first: a log's records come in runs of one program.
+          bucket[b] = bucket[0] as Known;
+          bucket[0] = known;
+        }
+        return known.text;
+      }
+    }
     let high = 0;
     let i = start;
     for (; i < end; i++) {
@@ -36,30 +54,18 @@ export class StringReader {
     }
     this.scan.end = i < end ? i + 1 : end;
     if (high >= 0x80) return bytes.toString('utf8', start, i);
-    if (i >= end) return latin1(bytes, start, i);
-    const length = i - start;
-    const slot = ((bytes[start] as number) << 5) | (length & 31);
-    const bucket = this.buckets[slot];
-    if (bucket !== undefined) {
-      for (let b = 0; b < bucket.length; b++) {
-        const known = bucket[b] as Known;
-        const expected = known.bytes;
-        if (expected.length !== length) continue;
-        let k = 0;
-        while (k < length && expected[k] === bytes[start + k]) k++;
-        if (k === length) return known.text;
-      }
-    }
     const text = latin1(bytes, start, i);
+    // Neither an empty value nor one without its closing quote is kept: both end where no byte says so.
+    if (i >= end || i === start) return text;
     if (this.size >= STRING_CACHE_SIZE) {
       this.buckets.fill(undefined);
       this.size = 0;
     }
     const known = { text, bytes: Uint8Array.prototype.slice.call(bytes, start, i) };
-    const kept = this.buckets[slot];
-    if (kept === undefined) this.buckets[slot] = [known];
+    const kept = this.buckets[bytes[start] as number];
+    if (kept === undefined) this.buckets[bytes[start] as number] = [known];
     else if (kept.length < BUCKET_SIZE) kept.push(known);
-    else kept[this.size % BUCKET_SIZE] = known;
+    else kept[kept.length - 1] = known;
     this.size++;
     return text;
   }
