@@ -155,13 +155,12 @@ export class FileLines {
   ) {}
 
   /**
-   * Hands over the lines from `position` up to `to` (a line's start) or the end of the file; a last
-   * line without a newline only when `last` (the file is complete). Returns where the lines not
-   * handed over begin.
+   * Hands over the lines from `position` to the end of the file; a last line without a newline
+   * only when `last` (the file is complete). Returns where the lines not handed over begin.
    */
-  async read(position: number, last: boolean, to = Number.POSITIVE_INFINITY): Promise<number> {
+  async read(position: number, last: boolean): Promise<number> {
     let index: 0 | 1 = 0;
-    let chunk = await this.chunk(index, position, to);
+    let chunk = await this.chunk(index, position);
     while (chunk.length > 0) {
       const nul = chunk.indexOf(0);
       if (nul >= 0) throw new InputError(this.source, this.lineNumber + linesUpTo(chunk, nul), BINARY);
@@ -174,7 +173,7 @@ export class FileLines {
       }
       position += lastNewline + 1;
       index = index === 0 ? 1 : 0;
-      const next = this.chunk(index, position, to);
+      const next = this.chunk(index, position);
       try {
         this.lines(chunk, lastNewline + 1);
       } catch (error) {
@@ -186,12 +185,10 @@ export class FileLines {
     return position;
   }
 
-  private async chunk(index: 0 | 1, position: number, to: number): Promise<Buffer> {
+  private async chunk(index: 0 | 1, position: number): Promise<Buffer> {
     const buffer = this.buffers[index];
-    const length = Math.min(CHUNK_BYTES, to - position);
-    if (length <= 0) return buffer.subarray(0, 0);
     try {
-      const { bytesRead } = await this.handle.read(buffer, 0, length, position);
+      const { bytesRead } = await this.handle.read(buffer, 0, CHUNK_BYTES, position);
       return buffer.subarray(0, bytesRead);
     } catch (error) {
       throw new InputError(this.source, undefined, `cannot read: ${(error as Error).message}`);

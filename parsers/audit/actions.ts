@@ -1,18 +1,15 @@
 import type { Abi } from '../../src/syscalls/abi.js';
 
-export const SECCOMP_ACTIONS = [
-  'kill-process',
-  'kill-thread',
-  'trap',
-  'errno',
-  'user-notif',
-  'trace',
-  'log',
-  'allow',
-  'unknown',
-] as const;
-
-export type SeccompAction = (typeof SECCOMP_ACTIONS)[number];
+export type SeccompAction =
+  | 'kill-process'
+  | 'kill-thread'
+  | 'trap'
+  | 'errno'
+  | 'user-notif'
+  | 'trace'
+  | 'log'
+  | 'allow'
+  | 'unknown';
 
 /** SECCOMP_RET_ACTION_FULL values (include/uapi/linux/seccomp.h); the data bits are masked off first. */
 export function seccompAction(code: number): SeccompAction {

@@ -2,7 +2,6 @@ import { type FileHandle, open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { InputError } from '../../src/errors.js';
 import { FileLines, feedLines } from '../read-lines.js';
-import { helperThreads, readInRanges } from './ranges.js';
 import type { AuditLineParser } from './types.js';
 
 /**
@@ -26,14 +25,10 @@ export async function readAuditFile(path: string, parser: AuditLineParser, sourc
     throw new InputError(source, undefined, `cannot read: ${(error as Error).message}`);
   }
   try {
-    const { size } = await handle.stat();
     if ((await handle.stat()).isFile()) {
-      const lines = new FileLines(handle, source, (bytes, start, end, lineNumber) =>
+      await new FileLines(handle, source, (bytes, start, end, lineNumber) =>
         parser.pushBytes(bytes, start, end, lineNumber),
-      );
-      const threads = helperThreads(size);
-      if (threads > 0) await readInRanges(handle, size, lines, parser, { path, source }, threads);
-      else await lines.read(0, true);
+      ).read(0, true);
       parser.finish();
     } else {
       await feedAuditLines(handle.createReadStream({ autoClose: false }), source, parser);

@@ -10,7 +10,6 @@ import { syslogTimestamp } from './timestamps.js';
 import {
   type AuditLineParser,
   type AuditParserOptions,
-  type SeccompAuditRecord,
   VIA_AUDITD,
   VIA_JOURNAL,
   VIA_LEGACY,
@@ -65,8 +64,6 @@ export function createAuditParser(options: AuditParserOptions): AuditLineParser 
   // journald's own copy of every record is there too.
   const printkTimes: number[] = [];
   let journalRecords = 0;
-  // Whether every line so far was read without the state the lines before left (see `independent`).
-  let independent = true;
 
   const notice = (
     code: NoticeCode,
@@ -75,7 +72,6 @@ export function createAuditParser(options: AuditParserOptions): AuditLineParser 
     count?: number,
     timestamp?: number,
   ): void => {
-    independent = false;
     const sent = emitted.get(code) ?? 0;
     if (sent >= NOTICES_PER_CODE) {
       withheld.notices++;
@@ -103,13 +99,11 @@ export function createAuditParser(options: AuditParserOptions): AuditLineParser 
   const reader = new RecordReader(host, {
     unreadable,
     unknownArch(arch, line) {
-      independent = false;
       const seen = unknownArches.get(arch);
       if (seen) seen.count++;
       else unknownArches.set(arch, { count: 1, firstLine: line });
     },
     legacy(line, compat) {
-      independent = false;
       if (legacy.count === 0) legacy.firstLine = line;
       legacy.count++;
       if (compat) legacy.compat++;
@@ -129,7 +123,6 @@ export function createAuditParser(options: AuditParserOptions): AuditLineParser 
     via: number,
     journal?: ReturnType<typeof journalFields>,
   ): void => {
-    if (via !== VIA_AUDITD) independent = false;
     const record = reader.read(bytes, start, end, line, typeAt, via, journal);
     if (record === undefined) return;
     if (
@@ -149,7 +142,6 @@ export function createAuditParser(options: AuditParserOptions): AuditLineParser 
   };
 
   const readJournalEntry = (bytes: Buffer, start: number, end: number, line: number): void => {
-    independent = false;
     if (indexOfAt(bytes, start, end, SECCOMP) < 0 && indexOfAt(bytes, start, end, AUDIT) < 0) return;
     let entry: unknown;
     try {
@@ -211,7 +203,6 @@ export function createAuditParser(options: AuditParserOptions): AuditLineParser 
       return;
     }
     if (indexOfAt(bytes, start, end, AUDIT) >= 0) {
-      independent = false;
       const text = bytes.toString('utf8', start, end);
       loss.read(text, line, at ?? syslogTimestamp(text));
     }
@@ -292,13 +283,6 @@ export function createAuditParser(options: AuditParserOptions): AuditLineParser 
     },
     pushBytes(bytes: Buffer, start: number, end: number, lineNumber: number): void {
       readLine(bytes, start, end, lineNumber);
-    },
-    pushDecoded(record: SeccompAuditRecord): void {
-      records++;
-      onRecord(record);
-    },
-    get independent(): boolean {
-      return independent;
     },
     finish,
   };

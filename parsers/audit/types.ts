@@ -33,18 +33,6 @@ export interface AuditParserOptions {
 export interface AuditLineParser extends LineParser {
   /** The line in `bytes` from `start` to `end` (no newline), read without turning it into a string. */
   pushBytes(bytes: Buffer, start: number, end: number, lineNumber: number): void;
-  /**
-   * A record another parser with the same options read from lines that were `independent`: it is
-   * counted and handed on as if read here.
-   */
-  pushDecoded(record: SeccompAuditRecord): void;
-  /**
-   * True while every line read was read without the state the lines before it left, and left none
-   * for the lines after: a record of the auditd transport, or a line of another type. (Not so: the
-   * kernel's own copies of records, journald, legacy records, loss messages and any notice.) Lines
-   * read this way may be read by another parser and their records handed over with pushDecoded.
-   */
-  readonly independent: boolean;
 }
 
 /** How a record reached the text: journald and printk both carry every record when no auditd runs. */
