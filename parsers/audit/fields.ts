@@ -76,11 +76,16 @@ export function fieldAt(bytes: Buffer, key: Word, from: number, end: number): nu
   return indexOfAt(bytes, from, end, key);
 }
 
+/** The value of each byte as a hex digit, -1 for other bytes: one load instead of three ranges. */
+const HEX_DIGITS = new Int8Array(256).fill(-1);
+for (let c = 0; c < 256; c++) {
+  if (c >= 0x30 && c <= 0x39) HEX_DIGITS[c] = c - 0x30;
+  else if (c >= 0x61 && c <= 0x66) HEX_DIGITS[c] = c - 0x57;
+  else if (c >= 0x41 && c <= 0x46) HEX_DIGITS[c] = c - 0x37;
+}
+
 export function hexDigit(c: number): number {
-  if (c >= 0x30 && c <= 0x39) return c - 0x30;
-  if (c >= 0x61 && c <= 0x66) return c - 0x57;
-  if (c >= 0x41 && c <= 0x46) return c - 0x37;
-  return -1;
+  return HEX_DIGITS[c] ?? -1;
 }
 
 export function endsValue(bytes: Buffer, at: number, end: number): boolean {
@@ -132,7 +137,7 @@ export class ValueScanner {
     let i = at;
     for (const last = Math.min(at + 8, end); i < last; i++) {
       const c = bytes[i] as number;
-      const digit = hexDigit(c);
+      const digit = HEX_DIGITS[c] as number;
       if (digit < 0 || (c === 0x41 && startsWithAt(bytes, i, end, ENRICHED))) break;
       value = value * 16 + digit;
     }
