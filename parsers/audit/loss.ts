@@ -1,3 +1,4 @@
+import type { ParseNotice } from '../observation.js';
 import { syslogTimestamp } from './timestamps.js';
 
 /** Kernel messages that say audit records were dropped (kernel/audit.c audit_log_lost and callers). */
@@ -64,5 +65,55 @@ export class LossReader {
     if (rest.startsWith('audit_backlog=') || LOSS_PHRASES.some((phrase) => rest.includes(phrase))) {
       this.lost(line, `the kernel dropped audit records: "${rest}"`, undefined, at);
     }
+  }
+}
+
+/**
+ * The kernel prints audit records itself only at printk's default rate: a burst of 10 per 5 s
+ * (kauditd_printk_skb is ratelimited with DEFAULT_RATELIMIT_INTERVAL/BURST).
+ */
+const PRINTK_BURST = 10;
+const PRINTK_INTERVAL_S = 5;
+
+/**
+ * "N callbacks suppressed" is printed with the next message the kernel lets through, so a log
+ * that ends in a full burst of records the kernel printed itself may have lost what followed it
+ * without saying so. Watches the times of the last burst, and whether journald's own copy of every
+ * record is there too (then nothing was lost).
+ */
+export class PrintkTail {
+  private readonly times: number[] = [];
+  private journalRecords = 0;
+
+  printed(timestamp: number): void {
+    if (this.times.length === PRINTK_BURST) this.times.shift();
+    this.times.push(timestamp);
+  }
+
+  journal(): void {
+    this.journalRecords++;
+  }
+
+  /** The notice the end of the log calls for, if any. */
+  notice(file: string): ParseNotice | undefined {
+    const first = this.times[0];
+    const last = this.times[this.times.length - 1];
+    if (
+      this.journalRecords > 0 ||
+      this.times.length < PRINTK_BURST ||
+      first === undefined ||
+      last === undefined ||
+      last - first >= PRINTK_INTERVAL_S
+    ) {
+      return undefined;
+    }
+    return {
+      code: 'lost-records',
+      message:
+        `the log ends with ${PRINTK_BURST} records the kernel printed within ${PRINTK_INTERVAL_S} s, its printk rate limit: ` +
+        'records after them were probably suppressed, and the kernel reports that only with its next audit message. ' +
+        'Run auditd (auditd; auditctl -b 8192) to keep every record',
+      file,
+    };
   }
 }
