@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Benchmarks the audit parser on a generated audit.log of 1,000,000 SECCOMP records mixed with the
 // other record types auditd writes (~250 MB), against the shell pipeline people use for the same job.
-// Targets: at most 1.0 s wall and 150 MB peak RSS for the whole `seccomp-learn from-audit` command.
+// Targets, for the whole `seccomp-learn from-audit` command: at most 0.25x the pipeline's wall time in the
+// same run (the machine's load then weighs on both alike) and 150 MB peak RSS.
 // Needs the build: `npx tsc -p tsconfig.json`.
 import { spawn } from 'node:child_process';
 import {
@@ -22,7 +23,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BUILT_PARSER = join(ROOT, 'dist', 'parsers', 'audit.js');
 const BUILT_TABLE = join(ROOT, 'dist', 'src', 'syscalls', 'table.js');
 const RECORDS = 1_000_000;
-const WALL_TARGET_S = 1.0;
+const RATIO_TARGET = 0.25;
 const RSS_TARGET_MB = 150;
 
 /** Deterministic, so every run parses the same bytes. */
@@ -186,12 +187,18 @@ export async function run() {
     console.log(`audit.log: ${mb.toFixed(0)} MB, ${RECORDS} SECCOMP records (${expected.size} syscalls)`);
     console.log(`${'command'.padEnd(34)} ${'wall'.padStart(8)} ${'peak RSS'.padStart(9)}`);
     console.log(
-      row('seccomp-learn from-audit', ours, `target <= ${WALL_TARGET_S} s, <= ${RSS_TARGET_MB} MB`),
+      row(
+        'seccomp-learn from-audit',
+        ours,
+        `target <= ${RATIO_TARGET}x the pipeline, <= ${RSS_TARGET_MB} MB`,
+      ),
     );
     console.log(row('grep | grep -o | sort | uniq -c', shell, `(${shellTotal} records counted)`));
-    const met = ours.seconds <= WALL_TARGET_S && (ours.rssMb ?? 0) <= RSS_TARGET_MB;
+    const ratio = ours.seconds / shell.seconds;
+    console.log(`ratio from-audit / pipeline: ${ratio.toFixed(2)}x (target <= ${RATIO_TARGET}x)`);
+    const met = ratio <= RATIO_TARGET && (ours.rssMb ?? 0) <= RSS_TARGET_MB;
     console.log(met ? 'targets met' : 'TARGETS MISSED');
-    return { megabytes: mb, ours, shell, met };
+    return { megabytes: mb, ours, shell, ratio, met };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

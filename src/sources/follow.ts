@@ -1,5 +1,6 @@
 import { watch } from 'node:fs';
 import { type FileHandle, open, stat } from 'node:fs/promises';
+import { LineFeed } from '../../parsers/read-lines.js';
 
 /**
  * Follows a growing log file from `offset` the way `tail -F` does, handing complete lines to `onLine`.
@@ -10,11 +11,10 @@ import { type FileHandle, open, stat } from 'node:fs/promises';
  */
 export class FileFollower {
   private position: number;
-  private partial = '';
+  private readonly lines: LineFeed;
   private timer: NodeJS.Timeout | undefined;
   private watcher: ReturnType<typeof watch> | undefined;
   private reading: Promise<void> = Promise.resolve();
-  private lineNumber = 0;
   /** The first error of a read or of `onLine`; raised by stop() rather than lost in the polling loop. */
   private failure: unknown;
 
@@ -23,10 +23,11 @@ export class FileFollower {
     private handle: FileHandle,
     private inode: number,
     offset: number,
-    private readonly onLine: (line: string, lineNumber: number) => void,
+    onLine: (line: string, lineNumber: number) => void,
     private readonly intervalMs = 20,
   ) {
     this.position = offset;
+    this.lines = new LineFeed(onLine);
   }
 
   static async fromEnd(
@@ -75,7 +76,7 @@ export class FileFollower {
     } else if (current.size < this.position) {
       // Truncated in place (copytruncate): start again from the beginning.
       this.position = 0;
-      this.partial = '';
+      this.lines.discardPartial();
       await this.drain();
     }
   }
@@ -88,10 +89,7 @@ export class FileFollower {
       const { bytesRead } = await this.handle.read(buffer, 0, buffer.length, this.position);
       if (bytesRead === 0) return;
       this.position += bytesRead;
-      const text = this.partial + buffer.toString('utf8', 0, bytesRead);
-      const lines = text.split('\n');
-      this.partial = lines.pop() ?? '';
-      for (const line of lines) this.onLine(line, ++this.lineNumber);
+      this.lines.write(buffer.subarray(0, bytesRead));
     }
   }
 
@@ -103,6 +101,6 @@ export class FileFollower {
     await this.reading;
     await this.handle.close();
     if (this.failure !== undefined) throw this.failure;
-    if (this.partial !== '') this.onLine(this.partial, ++this.lineNumber);
+    await this.lines.end();
   }
 }
