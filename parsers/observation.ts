@@ -37,8 +37,3 @@ export interface ObservationSink {
 }
 
 /** A parser that is fed one line at a time; it throws InputError for lines it must reject. */
-export interface LineParser {
-  push(line: string, lineNumber: number): void;
-  /** Called once after the last line; throws if the input as a whole was not what the parser reads. */
-  finish(): void;
-}

@@ -1,6 +1,7 @@
 import { InputError } from '../src/errors.js';
+import type { LineParser } from '../src/sources/lines.js';
 import { type Abi, abiFromStracePersonality } from '../src/syscalls/abi.js';
-import type { LineParser, ObservationSink } from './observation.js';
+import type { ObservationSink } from './observation.js';
 
 export interface StraceParserOptions {
   /** Names the input in errors and notices. */

@@ -1,9 +1,10 @@
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { InputError } from '../src/errors.js';
+import type { LineParser } from '../src/sources/lines.js';
+import { feedLines } from '../src/sources/lines.js';
 import type { Abi } from '../src/syscalls/abi.js';
-import type { LineParser, ObservationSink } from './observation.js';
-import { feedLines } from './read-lines.js';
+import type { ObservationSink } from './observation.js';
 import { createStraceSummaryParser, excerpt, isSummaryHeader, summaryTitle } from './strace-summary.js';
 import { createStraceTraceParser, straceLineKind } from './strace-trace.js';
 

@@ -1,7 +1,7 @@
 import { type FileHandle, open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { InputError } from '../../src/errors.js';
-import { FileLines, feedLines } from '../read-lines.js';
+import { FileLines, feedLines } from '../../src/sources/lines.js';
 import type { AuditLineParser } from './types.js';
 
 /**

@@ -1,5 +1,6 @@
+import type { LineParser } from '../../src/sources/lines.js';
 import type { Abi } from '../../src/syscalls/abi.js';
-import type { LineParser, ParseNotice } from '../observation.js';
+import type { ParseNotice } from '../observation.js';
 import type { SeccompAction } from './actions.js';
 
 export interface SeccompAuditRecord {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createAuditParser, feedAuditLines } from '../../parsers/audit.js';
+import { createAuditParser, feedAuditLines, readAuditFile } from '../../parsers/audit.js';
 import { UserError } from '../errors.js';
 import { type ActionChoice, type AuditFilter, recordMatcher, refused } from '../recording/audit-filter.js';
 import { RecordingBuilder } from '../recording/builder.js';
@@ -78,7 +78,8 @@ export async function learnFromAudit(
       builder.notice(notice);
     },
   });
-  await Promise.all([feedAuditLines(input.stream, input.name, parser), input.done]);
+  if (input.kind === 'file') await readAuditFile(input.path, parser, input.name);
+  else await Promise.all([feedAuditLines(input.stream, input.name, parser), input.done]);
   if (matcher.undated > 0) {
     builder.notice({
       code: 'truncated-input',

@@ -1,16 +1,23 @@
-import { createReadStream } from 'node:fs';
+import { fstatSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { execa } from 'execa';
 import { UserError } from '../errors.js';
 import { FileFollower } from './follow.js';
+import { LineFeed } from './lines.js';
 
-/** Kernel log text to read to its end: a file, standard input, or what dmesg or journalctl print. */
-export interface AuditInput {
-  name: string;
-  stream: Readable;
-  /** Settles when the program producing the text has ended; rejects when it failed. */
-  done: Promise<unknown>;
-}
+/**
+ * Kernel log text to read to its end: a file (read in large chunks of whole lines), or a stream
+ * (a pipe on standard input, what dmesg or journalctl print).
+ */
+export type AuditInput =
+  | { kind: 'file'; name: string; path: string }
+  | {
+      kind: 'stream';
+      name: string;
+      stream: Readable;
+      /** Settles when the program producing the text has ended; rejects when it failed. */
+      done: Promise<unknown>;
+    };
 
 /** Where from-audit reads: a file (default auditd's log), `-` for stdin, or the kernel's own logs. */
 export type AuditOrigin = { file: string } | { dmesg: true } | { journal: true };
@@ -20,7 +27,7 @@ function commandInput(name: string, command: string, args: string[]): AuditInput
   const done = child.catch((error: { shortMessage?: string; stderr?: string }) => {
     throw new UserError(`${name} failed: ${error.stderr?.trim() || error.shortMessage || 'unknown error'}`);
   });
-  return { name, stream: child.stdout, done };
+  return { kind: 'stream', name, stream: child.stdout, done };
 }
 
 export function openAuditInput(origin: AuditOrigin): AuditInput {
@@ -35,13 +42,11 @@ export function openAuditInput(origin: AuditOrigin): AuditInput {
       '+',
       '_TRANSPORT=kernel',
     ]);
-  if (origin.file === '-') return { name: '<stdin>', stream: process.stdin, done: Promise.resolve() };
-  // Large reads: at 250 MB the default 64 KiB chunks cost a fifth of the run.
-  return {
-    name: origin.file,
-    stream: createReadStream(origin.file, { highWaterMark: 1 << 20 }),
-    done: Promise.resolve(),
-  };
+  if (origin.file !== '-') return { kind: 'file', name: origin.file, path: origin.file };
+  const name = '<stdin>';
+  // A file on stdin is read like any file; a pipe is a stream.
+  if (fstatSync(0).isFile()) return { kind: 'file', name, path: '/dev/stdin' };
+  return { kind: 'stream', name, stream: process.stdin, done: Promise.resolve() };
 }
 
 /** A source of kernel log lines, followed while a container runs and stopped once it is gone. */
@@ -69,20 +74,14 @@ export async function followAuditLog(path: string, onLine: LineHandler): Promise
 /** Follows the kernel's ring buffer, where SECCOMP records go when auditd is not running. */
 export function followDmesg(onLine: LineHandler): LineSource {
   const child = execa('dmesg', ['--follow-new'], { reject: false, buffer: false, stderr: 'ignore' });
-  let lineNumber = 0;
-  let partial = '';
-  child.stdout?.setEncoding('utf8');
-  child.stdout?.on('data', (text: string) => {
-    const lines = (partial + text).split('\n');
-    partial = lines.pop() ?? '';
-    for (const line of lines) onLine(line, ++lineNumber);
-  });
+  const lines = new LineFeed(onLine);
+  child.stdout?.on('data', (chunk: Buffer) => lines.write(chunk));
   return {
     name: 'dmesg',
     async stop() {
       child.kill('SIGTERM');
       await child;
-      if (partial !== '') onLine(partial, ++lineNumber);
+      await lines.end();
     },
   };
 }

@@ -1,6 +1,6 @@
 import { watch } from 'node:fs';
 import { type FileHandle, open, stat } from 'node:fs/promises';
-import { LineFeed } from '../../parsers/read-lines.js';
+import { LineFeed } from './lines.js';
 
 /**
  * Follows a growing log file from `offset` the way `tail -F` does, handing complete lines to `onLine`.

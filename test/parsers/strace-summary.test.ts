@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { feedLines } from '../../parsers/read-lines.js';
 import {
   createStraceSummaryParser,
   isSummaryHeader,
@@ -9,6 +8,7 @@ import {
   summaryTitle,
 } from '../../parsers/strace-summary.js';
 import { InputError } from '../../src/errors.js';
+import { feedLines } from '../../src/sources/lines.js';
 import type { Abi } from '../../src/syscalls/abi.js';
 import { CollectingSink } from '../helpers/collecting-sink.js';
 

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { feedLines } from '../../parsers/read-lines.js';
 import { createStraceSummaryParser } from '../../parsers/strace-summary.js';
 import { createStraceTraceParser, straceLineKind } from '../../parsers/strace-trace.js';
 import { InputError } from '../../src/errors.js';
+import { feedLines } from '../../src/sources/lines.js';
 import type { Abi } from '../../src/syscalls/abi.js';
 import { CollectingSink } from '../helpers/collecting-sink.js';
 

@@ -2,8 +2,14 @@ import type { FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import split2 from 'split2';
-import { InputError } from '../src/errors.js';
-import type { LineParser } from './observation.js';
+import { InputError } from '../errors.js';
+
+/** What consumes text a line at a time: every parser of the project's text inputs. */
+export interface LineParser {
+  push(line: string, lineNumber: number): void;
+  /** Called once after the last line; throws if the input as a whole was not what the parser reads. */
+  finish(): void;
+}
 
 /**
  * The one place where text is cut into lines, for the whole project: split2 does the cutting (a

@@ -3,9 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { LineParser } from '../../parsers/observation.js';
-import { FileLines, feedLines, LineFeed, MAX_LINE_BYTES } from '../../parsers/read-lines.js';
 import { InputError } from '../../src/errors.js';
+import { FileLines, feedLines, LineFeed, type LineParser, MAX_LINE_BYTES } from '../../src/sources/lines.js';
 
 const dir = await mkdtemp(join(tmpdir(), 'sl-read-lines-'));
 afterAll(() => rm(dir, { recursive: true, force: true }));
