@@ -5,12 +5,66 @@ import type { RecordProblems } from './record.js';
 /** Per-line notices of one kind beyond this many are summed into one, so a flood cannot bury the rest. */
 const NOTICES_PER_CODE = 100;
 
+/** Where an audit parser's notices go while it reads lines: AuditNotices, or a NoticeRecorder. */
+export interface NoticeSink extends RecordProblems {
+  line(code: NoticeCode, message: string, line: number, count?: number, timestamp?: number): void;
+}
+
+/**
+ * The notices of one range of a log, in order, as plain data: a worker thread reads a range of a
+ * large log and the reader of the whole log replays them after the ranges before it, so that the
+ * limits and sums come out as if one parser had read every line.
+ */
+export type NoticeEvent =
+  | { kind: 'line'; code: NoticeCode; message: string; line: number; count?: number; timestamp?: number }
+  | { kind: 'unreadable'; line: number; problem: string }
+  | { kind: 'unknownArch'; arch: string; line: number }
+  | { kind: 'legacy'; line: number; compat?: boolean };
+
+export class NoticeRecorder implements NoticeSink {
+  readonly events: NoticeEvent[] = [];
+
+  line(code: NoticeCode, message: string, line: number, count?: number, timestamp?: number): void {
+    this.events.push({
+      kind: 'line',
+      code,
+      message,
+      line,
+      ...(count === undefined ? {} : { count }),
+      ...(timestamp === undefined ? {} : { timestamp }),
+    });
+  }
+
+  unreadable(line: number, problem: string): void {
+    this.events.push({ kind: 'unreadable', line, problem });
+  }
+
+  unknownArch(arch: string, line: number): void {
+    this.events.push({ kind: 'unknownArch', arch, line });
+  }
+
+  legacy(line: number, compat: boolean | undefined): void {
+    this.events.push({ kind: 'legacy', line, ...(compat === undefined ? {} : { compat }) });
+  }
+}
+
+/** Replays a range's notices into `sink`, their line numbers moved past the lines before the range. */
+export function replayNotices(events: readonly NoticeEvent[], sink: NoticeSink, lineOffset: number): void {
+  for (const event of events) {
+    const line = event.line + lineOffset;
+    if (event.kind === 'line') sink.line(event.code, event.message, line, event.count, event.timestamp);
+    else if (event.kind === 'unreadable') sink.unreadable(line, event.problem);
+    else if (event.kind === 'unknownArch') sink.unknownArch(event.arch, line);
+    else sink.legacy(line, event.compat);
+  }
+}
+
 /**
  * What an audit parser tells about its input besides the records: notices about single lines, a
  * hundred of each kind at most, and after the last line the sums (legacy records, unknown
  * architectures, the notices not listed).
  */
-export class AuditNotices implements RecordProblems {
+export class AuditNotices implements NoticeSink {
   private readonly emitted = new Map<NoticeCode, number>();
   private readonly withheld = { notices: 0, suppressed: 0 };
   private readonly legacyRecords = { count: 0, firstLine: 0, compat: 0 };

@@ -2,13 +2,14 @@ import { InputError } from '../../src/errors.js';
 import { indexOfAt, SPACE, startsWithAt, type Word, word } from './fields.js';
 import { journalFields, journalNumber, journalText } from './journald.js';
 import { LossReader, PrintkTail } from './loss.js';
-import { AuditNotices } from './notices.js';
+import { AuditNotices, type NoticeSink, replayNotices } from './notices.js';
 import { TransportPairing } from './pairing.js';
 import { RecordReader } from './record.js';
 import { syslogTimestamp } from './timestamps.js';
 import {
   type AuditLineParser,
   type AuditParserOptions,
+  type RangeNotices,
   VIA_AUDITD,
   VIA_JOURNAL,
   VIA_LEGACY,
@@ -43,14 +44,15 @@ const JOURNAL_SHORT = word(': SECCOMP ');
  * records among the other lines, drops journald's second copy, and sums up what it could not read.
  */
 export function createAuditParser(options: AuditParserOptions): AuditLineParser {
-  const { file, host, onRecord, onNotice } = options;
+  const { file, host, onRecord, onNotice, range } = options;
   let records = 0;
   const notices = new AuditNotices(file, onNotice);
-  const reader = new RecordReader(host, notices);
+  const sink: NoticeSink = range?.notices ?? notices;
+  const reader = new RecordReader(host, sink, options.processNames ?? true);
   const pairing = new TransportPairing();
   const tail = new PrintkTail();
   const loss = new LossReader((line, message, count, timestamp) =>
-    notices.line('lost-records', message, line, count, timestamp),
+    sink.line('lost-records', message, line, count, timestamp),
   );
 
   const readRecord = (
@@ -83,7 +85,7 @@ export function createAuditParser(options: AuditParserOptions): AuditLineParser 
       entry = JSON.parse(bytes.toString('utf8', start, end));
     } catch {
       if (indexOfAt(bytes, start, end, SECCOMP) >= 0) {
-        notices.unreadable(line, 'a line that starts like journald JSON but is not JSON');
+        sink.unreadable(line, 'a line that starts like journald JSON but is not JSON');
       }
       return;
     }
@@ -94,7 +96,7 @@ export function createAuditParser(options: AuditParserOptions): AuditLineParser 
       const journal = journalFields(fields);
       const text = message?.includes(' syscall=') ? message : `SECCOMP${journal.fields}`;
       if (!text.includes(' syscall=')) {
-        notices.unreadable(line, 'journald entry with neither a readable MESSAGE nor _AUDIT_FIELD_SYSCALL');
+        sink.unreadable(line, 'journald entry with neither a readable MESSAGE nor _AUDIT_FIELD_SYSCALL');
         return;
       }
       const record = Buffer.from(text, 'utf8');
@@ -111,6 +113,7 @@ export function createAuditParser(options: AuditParserOptions): AuditLineParser 
 
   const readLine = (bytes: Buffer, start: number, end: number, line: number, at?: number): void => {
     if (bytes[start] === 0x7b) {
+      range?.onOrderedLine();
       readJournalEntry(bytes, start, end, line);
       return;
     }
@@ -126,6 +129,7 @@ export function createAuditParser(options: AuditParserOptions): AuditLineParser 
         // printk writes "type=1326 audit(…)"; auditd and its relays write "msg=audit(…)".
         const printk =
           via === VIA_AUDITD && startsWithAt(bytes, typeAt + token.bytes.length, end, PRINTK_HEADER);
+        if (printk) range?.onOrderedLine();
         readRecord(bytes, start, end, line, typeAt, printk ? VIA_PRINTK : via);
         return;
       }
@@ -134,10 +138,12 @@ export function createAuditParser(options: AuditParserOptions): AuditLineParser 
     // journald short output of the audit transport: "audit[7053]: SECCOMP auid=…".
     const journal = indexOfAt(bytes, start, end, JOURNAL_SHORT);
     if (journal >= 0) {
+      range?.onOrderedLine();
       readRecord(bytes, start, end, line, journal + 2, VIA_JOURNAL);
       return;
     }
     if (indexOfAt(bytes, start, end, AUDIT) >= 0) {
+      range?.onOrderedLine();
       const text = bytes.toString('utf8', start, end);
       loss.read(text, line, at ?? syslogTimestamp(text));
     }
@@ -163,6 +169,13 @@ export function createAuditParser(options: AuditParserOptions): AuditLineParser 
     },
     pushBytes(bytes: Buffer, start: number, end: number, lineNumber: number): void {
       readLine(bytes, start, end, lineNumber);
+    },
+    absorb(read: RangeNotices, lineOffset: number): void {
+      records += read.records;
+      replayNotices(read.events, notices, lineOffset);
+    },
+    get records() {
+      return records;
     },
     finish,
   };

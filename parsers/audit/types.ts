@@ -2,6 +2,7 @@ import type { LineParser } from '../../src/sources/lines.js';
 import type { Abi } from '../../src/syscalls/abi.js';
 import type { ParseNotice } from '../observation.js';
 import type { SeccompAction } from './actions.js';
+import type { NoticeEvent, NoticeRecorder } from './notices.js';
 
 export interface SeccompAuditRecord {
   line: number;
@@ -29,11 +30,29 @@ export interface AuditParserOptions {
   host: Abi;
   onRecord(record: SeccompAuditRecord): void;
   onNotice(notice: ParseNotice): void;
+  /** False when nothing reads a record's comm and exe: they are then left undefined, not decoded. */
+  processNames?: boolean;
+  /**
+   * For a worker reading one range of a log: its notices are recorded for the reader of the whole
+   * log to replay (replayNotices), and `onOrderedLine` hears of a line whose reading depends on the
+   * lines before it (journald and printk copies, loss messages): the range must then be read in order.
+   */
+  range?: { notices: NoticeRecorder; onOrderedLine(): void };
+}
+
+/** What a worker learned from one range of a log, for absorb(). */
+export interface RangeNotices {
+  records: number;
+  events: readonly NoticeEvent[];
 }
 
 export interface AuditLineParser extends LineParser {
   /** The line in `bytes` from `start` to `end` (no newline), read without turning it into a string. */
   pushBytes(bytes: Buffer, start: number, end: number, lineNumber: number): void;
+  /** Takes in a range another parser read, as if its lines had been pushed here next. */
+  absorb(range: RangeNotices, lineOffset: number): void;
+  /** The records read so far. */
+  readonly records: number;
 }
 
 /** How a record reached the text: journald and printk both carry every record when no auditd runs. */

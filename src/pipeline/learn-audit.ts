@@ -1,11 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { createAuditParser, feedAuditLines, readAuditFile } from '../../parsers/audit.js';
 import { UserError } from '../errors.js';
-import { type ActionChoice, type AuditFilter, recordMatcher, refused } from '../recording/audit-filter.js';
+import {
+  type ActionChoice,
+  type AuditFilter,
+  needsProcessNames,
+  recordMatcher,
+  refused,
+} from '../recording/audit-filter.js';
 import { RecordingBuilder } from '../recording/builder.js';
 import { type AuditOrigin, openAuditInput } from '../sources/audit-input.js';
 import { hostInfo } from '../sources/host.js';
 import { VERSION } from '../version.js';
+import { readAuditFileInRanges } from './audit-ranges.js';
 import {
   type GenerationChoices,
   type IncompletePolicy,
@@ -19,6 +26,8 @@ export interface LearnFromAuditOptions extends GenerationChoices, IncompletePoli
   filter: AuditFilter;
   /** The filters as the user wrote them, for the message when nothing matches. */
   filterText: string;
+  /** A log file at least this large is read in ranges, one per core (default PARALLEL_FROM_BYTES). */
+  parallelFromBytes?: number;
 }
 
 /**
@@ -60,6 +69,7 @@ export async function learnFromAudit(
   const parser = createAuditParser({
     file: input.name,
     host: host.arch,
+    processNames: needsProcessNames(filter),
     onRecord(record) {
       if (!matcher.matches(record)) return;
       matched++;
@@ -78,14 +88,27 @@ export async function learnFromAudit(
       builder.notice(notice);
     },
   });
-  if (input.kind === 'file') await readAuditFile(input.path, parser, input.name);
-  else await Promise.all([feedAuditLines(input.stream, input.name, parser), input.done]);
-  if (matcher.undated > 0) {
+  let undated = 0;
+  if (input.kind === 'file') {
+    const ranged = await readAuditFileInRanges(
+      { path: input.path, name: input.name, host: host.arch, filter },
+      parser,
+      builder,
+      options.parallelFromBytes,
+    );
+    if (ranged) {
+      parser.finish();
+      matched += ranged.matched;
+      undated += ranged.undated;
+    } else await readAuditFile(input.path, parser, input.name);
+  } else await Promise.all([feedAuditLines(input.stream, input.name, parser), input.done]);
+  undated += matcher.undated;
+  if (undated > 0) {
     builder.notice({
       code: 'truncated-input',
       file: input.name,
-      count: matcher.undated,
-      message: `${matcher.undated} record(s) carry no timestamp, so --since/--until could not place them: left out`,
+      count: undated,
+      message: `${undated} record(s) carry no timestamp, so --since/--until could not place them: left out`,
     });
   }
   if (matched === 0) {

@@ -81,6 +81,11 @@ export function recordMatcher(filter: AuditFilter): RecordMatcher {
   };
 }
 
+/** Whether the filter reads a record's comm or exe: the parser need not decode them otherwise. */
+export function needsProcessNames(filter: AuditFilter): boolean {
+  return filter.comm !== undefined || filter.exe !== undefined;
+}
+
 /** A refused call (errno, kill, trap) counts as an error; a logged one went through. */
 export function refused(record: SeccompAuditRecord): boolean {
   return record.action !== 'log' && record.action !== 'allow';

@@ -161,12 +161,13 @@ export class FileLines {
   ) {}
 
   /**
-   * Hands over the lines from `position` to the end of the file; a last line without a newline
-   * only when `last` (the file is complete). Returns where the lines not handed over begin.
+   * Hands over the lines from `position` to the end of the file, or to `end` (a position just
+   * after a newline, where a range of the file ends); a last line without a newline only when
+   * `last` (the file is complete). Returns where the lines not handed over begin.
    */
-  async read(position: number, last: boolean): Promise<number> {
+  async read(position: number, last: boolean, end = Number.POSITIVE_INFINITY): Promise<number> {
     let index: 0 | 1 = 0;
-    let chunk = await this.chunk(index, position);
+    let chunk = await this.chunk(index, position, end);
     while (chunk.length > 0) {
       const nul = chunk.indexOf(0);
       if (nul >= 0) throw new InputError(this.source, this.lineNumber + linesUpTo(chunk, nul), BINARY);
@@ -179,7 +180,7 @@ export class FileLines {
       }
       position += lastNewline + 1;
       index = index === 0 ? 1 : 0;
-      const next = this.chunk(index, position);
+      const next = this.chunk(index, position, end);
       try {
         this.lines(chunk, lastNewline + 1);
       } catch (error) {
@@ -191,10 +192,12 @@ export class FileLines {
     return position;
   }
 
-  private async chunk(index: 0 | 1, position: number): Promise<Buffer> {
+  private async chunk(index: 0 | 1, position: number, end: number): Promise<Buffer> {
     const buffer = this.buffers[index];
+    const length = Math.min(CHUNK_BYTES, end - position);
+    if (length <= 0) return buffer.subarray(0, 0);
     try {
-      const { bytesRead } = await this.handle.read(buffer, 0, CHUNK_BYTES, position);
+      const { bytesRead } = await this.handle.read(buffer, 0, length, position);
       return buffer.subarray(0, bytesRead);
     } catch (error) {
       throw new InputError(this.source, undefined, `cannot read: ${(error as Error).message}`);
