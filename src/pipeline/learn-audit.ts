@@ -63,7 +63,7 @@ export async function learnFromAudit(
   const read = 'file' in origin && origin.file !== '-' ? [origin.file] : [];
   const outputs = await planLearned(options.output, options.format, read);
   const host = hostInfo();
-  const input = openAuditInput(origin);
+  const input = await openAuditInput(origin);
   const builder = new RecordingBuilder();
   let matched = 0;
   const parser = createAuditParser({

@@ -228,7 +228,9 @@ export async function recordContainer(
     const lostBefore = statusBefore?.lost;
     const removeExitRules = await addProcessExitRules(harvest.processKey);
     if (removeExitRules) cleanups.push(removeExitRules);
-    const source = useAuditd ? await followAuditLog(auditLog, harvest.onLine) : followDmesg(harvest.onLine);
+    const source = useAuditd
+      ? await followAuditLog(auditLog, harvest.onLine)
+      : await followDmesg(harvest.onLine);
 
     const startedAt = new Date().toISOString();
     const child = execa(run.argv[0] as string, run.argv.slice(1), {

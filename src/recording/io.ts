@@ -1,10 +1,13 @@
 import { readJsonFile, writeFileAtomic } from '../util/files.js';
 import { stringifyJson } from '../util/json-exact.js';
 import type { Recording } from './model.js';
-import { validateRecording } from './schema.js';
 
-/** `warn` hears of entries the recording holds but that are ignored (see validateRecording). */
+/**
+ * `warn` hears of entries the recording holds but that are ignored (see validateRecording). The
+ * schema (zod, a fifth of a learning command's start-up) loads only when a recording is read.
+ */
 export async function readRecording(path: string, warn: (message: string) => void): Promise<Recording> {
+  const { validateRecording } = await import('./schema.js');
   return validateRecording(await readJsonFile(path), path, warn);
 }
 

@@ -1,6 +1,5 @@
 import { fstatSync } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { execa } from 'execa';
 import { UserError } from '../errors.js';
 import { FileFollower } from './follow.js';
 import { LineFeed } from './lines.js';
@@ -22,7 +21,9 @@ export type AuditInput =
 /** Where from-audit reads: a file (default auditd's log), `-` for stdin, or the kernel's own logs. */
 export type AuditOrigin = { file: string } | { dmesg: true } | { journal: true };
 
-function commandInput(name: string, command: string, args: string[]): AuditInput {
+/** execa loads only when a program is run: it is most of from-audit's start-up on a log file. */
+async function commandInput(name: string, command: string, args: string[]): Promise<AuditInput> {
+  const { execa } = await import('execa');
   const child = execa(command, args, { stdout: 'pipe', stderr: 'pipe', buffer: { stdout: false } });
   const done = child.catch((error: { shortMessage?: string; stderr?: string }) => {
     throw new UserError(`${name} failed: ${error.stderr?.trim() || error.shortMessage || 'unknown error'}`);
@@ -30,7 +31,7 @@ function commandInput(name: string, command: string, args: string[]): AuditInput
   return { kind: 'stream', name, stream: child.stdout, done };
 }
 
-export function openAuditInput(origin: AuditOrigin): AuditInput {
+export async function openAuditInput(origin: AuditOrigin): Promise<AuditInput> {
   if ('dmesg' in origin) return commandInput('dmesg', 'dmesg', []);
   // The kernel transport carries the rate-limit notices; the audit transport the records when auditd is absent.
   if ('journal' in origin)
@@ -72,7 +73,8 @@ export async function followAuditLog(path: string, onLine: LineHandler): Promise
 }
 
 /** Follows the kernel's ring buffer, where SECCOMP records go when auditd is not running. */
-export function followDmesg(onLine: LineHandler): LineSource {
+export async function followDmesg(onLine: LineHandler): Promise<LineSource> {
+  const { execa } = await import('execa');
   const child = execa('dmesg', ['--follow-new'], { reject: false, buffer: false, stderr: 'ignore' });
   const lines = new LineFeed(onLine);
   child.stdout?.on('data', (chunk: Buffer) => lines.write(chunk));
