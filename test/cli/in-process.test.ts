@@ -87,6 +87,47 @@ describe('main, in process', () => {
     expect(JSON.parse(result.stdout).syscalls[0].names.length).toBeLessThan(written.syscalls[0].names.length);
   });
 
+  it('diffs against Docker default as text, Markdown and JSON, and reports to stdout', async () => {
+    const prefix = join(dir, 'ref');
+    await run(['from-strace', join(SAMPLES, 'strace-c-busybox-sh.txt'), '-o', prefix]);
+    const text = await run(['diff', `${prefix}.profile.json`, '--kernel', '6.1']);
+    expect(text.status).toBe(0);
+    expect(text.stderr).toMatch(/allowed vs \d+ in Docker's default/);
+    const markdown = await run(['diff', `${prefix}.profile.json`, '--kernel', '6.1', '--markdown']);
+    expect(markdown.stdout).toMatch(/^#/m);
+    const json = await run(['diff', `${prefix}.recording.json`, '--kernel', '6.1', '--json']);
+    expect(JSON.parse(json.stdout).reference.label).toBe("Docker's default");
+    const report = await run(['report', `${prefix}.recording.json`, '--kernel', '6.1', '--format', 'json']);
+    expect(report.status).toBe(0);
+    expect(JSON.parse(report.stdout).format).toBe('seccomp-learn/report@1');
+  });
+
+  it('merges recordings and profiles, and prints the complain-mode profile', async () => {
+    const one = join(dir, 'one');
+    const two = join(dir, 'two');
+    await run(['from-strace', join(SAMPLES, 'strace-c-busybox-sh.txt'), '-o', one]);
+    await run(['from-strace', join(SAMPLES, 'strace-f-tt-T-yy-python-sockets.txt'), '-o', two]);
+    const recordings = await run([
+      'merge',
+      `${one}.recording.json`,
+      `${two}.recording.json`,
+      '-o',
+      join(dir, 'both.recording.json'),
+    ]);
+    expect(recordings.status).toBe(0);
+    expect(recordings.stderr).toMatch(/merged 2 recording\(s\), 2 run\(s\)/);
+    const profiles = await run([
+      'merge',
+      `${one}.profile.json`,
+      `${two}.profile.json`,
+      '-o',
+      join(dir, 'both.json'),
+    ]);
+    expect(profiles.stderr).toMatch(/merged 2 profile\(s\)/);
+    const log = await run(['log-profile']);
+    expect(JSON.parse(log.stdout).defaultAction).toBe('SCMP_ACT_LOG');
+  });
+
   it('returns 2 with one line for a usage error and for a user error, never a stack trace', async () => {
     const usage = await run(['generate', '--format', 'nope', 'x']);
     expect(usage.status).toBe(2);
