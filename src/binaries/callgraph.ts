@@ -6,27 +6,31 @@ import { syscallName } from '../syscalls/table.js';
  * The call graph of one x86_64 ELF file, from its disassembly down to its `syscall` instructions.
  *
  * Nodes are code regions that start at a known entry (a label objdump printed, an exported
- * function, the target of a direct call) and end where the next one starts. A stripped library such
+ * function, the target of a direct call, a code address loaded with `lea`) and end where the next
+ * one starts. A stripped library such
  * as Debian's libc.so.6 only names its exported functions, so its internal functions appear as
  * calls into the middle of an exported one's range: every call target starts a region of its own,
- * and a region that does not end in ret/jmp/ud2/hlt falls through into the next. Any direct jump
+ * and a region whose last instruction before the padding is not ret/jmp/ud2/hlt (or a call to a
+ * function that does not return) falls through into the next. Any direct jump
  * or call from one region into another (local labels, tail jumps, conditional tail jumps) is an
  * edge; jumps inside a region are not needed, since the whole region counts as reached. That also
  * covers a switch's jump table, whose targets lie inside its own function.
  *
  * SOUNDNESS: where this under-approximates (a syscall the code can make that no entry reaches here):
- * - indirect calls and jumps through function pointers (`call *%rax`, stdio's vtables: fclose
- *   reaches close only through _IO_file_jumps, qsort's and pthread_create's callbacks, atexit
- *   handlers, signal handlers). They are counted, not followed.
+ * - indirect calls and jumps through function pointers held in data (`call *0x38(%rax)`, stdio's
+ *   vtables: fclose reaches close only through _IO_file_jumps; atexit lists). They are counted,
+ *   not followed. Pointers the caller passes in (qsort's comparator, pthread_create's routine) are
+ *   the caller's code, which is taken whole.
  * - constructors (DT_INIT, .init_array) of a library analysed per export: they run at load, so every
  *   recording sees their calls.
- * - a `syscall` whose number is computed (glibc's syscall(2), a number passed in a register from
- *   another block): recorded as an unknown site, reported, never guessed.
+ * - a `syscall` whose number is computed (glibc's syscall(2) takes it as an argument, the setxid
+ *   broadcast loads it from memory): recorded as an unknown site, reported, never guessed.
  * What is over-approximated (more than the code can do): a region reached reaches all of itself,
- * every branch of every condition; IFUNCs reach every variant their resolver can pick: a region
- * that is an IFUNC resolver (an exported IFUNC symbol, or the `*ABS*+0xADDR@plt` slot of an
- * R_X86_64_IRELATIVE relocation that libc calls internally) gets an edge to every code address it
- * loads with `lea`.
+ * every branch of every condition. A region that loads a code address with `lea` (a function
+ * pointer taken: sigaction's signal trampoline, pthread_once's routine, an IFUNC resolver choosing
+ * a variant) gets an edge to it, as if it called it: so an IFUNC reaches every variant its resolver
+ * can pick, whether it is an exported IFUNC symbol or the `*ABS*+0xADDR@plt` slot of an
+ * R_X86_64_IRELATIVE relocation through which libc calls its own memcpy.
  */
 
 export interface Reach {
@@ -229,20 +233,21 @@ export function buildCallGraph(
 ): CallGraphSummary {
   const instructions = inAddressOrder(listing.instructions);
   const exportedFunctions = elf.exports.filter((s) => s.type === 'func' || s.type === 'ifunc');
-  const resolverAddresses = new Set(
-    exportedFunctions.filter((s) => s.type === 'ifunc').map((s) => s.address),
-  );
 
   const starts = new Set<number>(listing.labels.map((label) => label.address));
   for (const symbol of exportedFunctions) starts.add(symbol.address);
   const jumpSources = new Map<number, number[]>();
   instructions.forEach((instruction, index) => {
+    if (
+      instruction.mnemonic === 'lea' &&
+      instruction.reference !== undefined &&
+      inCode(elf, instruction.reference)
+    ) {
+      starts.add(instruction.reference);
+    }
     if (instruction.target === undefined) return;
     const plt = pltTarget(instruction.targetSymbol);
-    if (plt && 'resolver' in plt) {
-      starts.add(plt.resolver);
-      resolverAddresses.add(plt.resolver);
-    }
+    if (plt && 'resolver' in plt) starts.add(plt.resolver);
     if (instruction.mnemonic.startsWith('call')) {
       starts.add(instruction.target);
       return;
@@ -293,7 +298,6 @@ export function buildCallGraph(
   const unknownSites: number[] = [];
   let indirectCalls = 0;
   regions.forEach((region, index) => {
-    const isResolver = resolverAddresses.has(regionStarts[index] as number);
     for (let i = region.first; i <= region.last; i++) {
       const instruction = instructions[i] as ObjdumpInstruction;
       const { mnemonic } = instruction;
@@ -323,7 +327,7 @@ export function buildCallGraph(
         if (to >= 0 && to !== index) region.successors.add(to);
       } else if (/^(call|jmp)/.test(mnemonic) && instruction.operands.startsWith('*')) {
         indirectCalls++;
-      } else if (isResolver && mnemonic === 'lea' && instruction.reference !== undefined) {
+      } else if (mnemonic === 'lea' && instruction.reference !== undefined) {
         if (inCode(elf, instruction.reference)) {
           const to = regionOf(instruction.reference);
           if (to >= 0 && to !== index) region.successors.add(to);

@@ -1,5 +1,6 @@
 import { readFile, realpath } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
+import { basename } from 'node:path';
 import { type ElfInfo, parseElf } from '../../parsers/elf.js';
 import { InputError } from '../errors.js';
 import { cacheKey, defaultCacheDirectory, readCached, writeCached } from './cache.js';
@@ -12,7 +13,8 @@ import { disassemble } from './disassemble.js';
  *
  * The C runtime (glibc's libc.so.6 and its old satellites libpthread, librt, libdl, libm, the
  * dynamic linker; musl's libc.so) is analysed per exported function: a program that imports fsync
- * gets what fsync reaches, not all of libc. Every other file is taken whole: each of its
+ * gets what fsync reaches, not all of libc; the dynamic linker named as a program's interpreter is
+ * taken whole, since its start code runs in every process. Every other file is taken whole: each of its
  * `syscall` instructions and each function it imports, since any of its code may run (we do not
  * know which of libz's exports python3 calls, or what a callback leads to).
  *
@@ -126,6 +128,9 @@ async function mapLimited<T, R>(
 
 const CALLABLE = new Set(['func', 'ifunc', 'other']);
 
+/** glibc's initialisation, which ld.so looks up and calls in every process (elf/libc_early_init.c). */
+const RUNTIME_START = ['__libc_early_init'];
+
 /**
  * The syscalls that the given files (an executable first, then the libraries and modules it mapped)
  * can reach. When the first file is itself part of the C runtime (libc run as a program, or asked
@@ -178,16 +183,24 @@ export async function reachableSyscalls(
     }
   };
 
+  // The program interpreter runs its own start code in every dynamic process: it is taken whole.
+  const interpreters = new Set(
+    binaries.flatMap((binary) => (binary.elf.interpreter ? [basename(binary.elf.interpreter)] : [])),
+  );
   const [first] = binaries;
   for (const binary of binaries) {
-    const entryPointsAreExports = binary.runtime && binary === first;
-    if (binary.runtime && !entryPointsAreExports) continue;
-    if (entryPointsAreExports) {
+    const whole = !binary.runtime || interpreters.has(binary.elf.soname ?? '');
+    if (binary.runtime && binary === first) {
       for (const name of Object.keys(binary.summary.exports).sort()) {
         follow(name, { function: name, binary: binary.path }, new Set());
       }
-      continue;
+    } else if (binary.runtime) {
+      // Called by the dynamic linker by name at start, never imported.
+      for (const name of RUNTIME_START.filter((start) => start in binary.summary.exports)) {
+        follow(name, { function: name, binary: binary.path }, new Set());
+      }
     }
+    if (!whole) continue;
     add({ ...binary.summary.whole, imports: [] }, { binary: binary.path });
     const imported = binary.elf.imports.filter((symbol) => CALLABLE.has(symbol.type));
     const weak = new Set(imported.filter((symbol) => symbol.bind === 'weak').map((symbol) => symbol.name));
