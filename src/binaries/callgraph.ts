@@ -325,7 +325,12 @@ export function buildCallGraph(
         }
         const to = regionOf(plt ? plt.resolver : instruction.target);
         if (to >= 0 && to !== index) region.successors.add(to);
-      } else if (/^(call|jmp)/.test(mnemonic) && instruction.operands.startsWith('*')) {
+      } else if (
+        /^(call|jmp)/.test(mnemonic) &&
+        instruction.operands.startsWith('*') &&
+        // Through the GOT (PLT stubs, -fno-plt calls): an import, not a function pointer.
+        !instruction.operands.endsWith('(%rip)')
+      ) {
         indirectCalls++;
       } else if (mnemonic === 'lea' && instruction.reference !== undefined) {
         if (inCode(elf, instruction.reference)) {
