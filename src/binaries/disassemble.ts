@@ -1,34 +1,32 @@
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { execa } from 'execa';
-import { type ObjdumpListing, ObjdumpParser } from '../../parsers/objdump.js';
+import { type ObjdumpListing, parseObjdump } from '../../parsers/objdump.js';
 import { EnvironmentError, InputError } from '../errors.js';
+import { makePrivateDirectory } from '../util/files.js';
+
+export interface DisassembleOptions {
+  /**
+   * Only the `syscall` instructions of the file matter (a file taken whole): when it has none, as
+   * python3 has none, the listing is empty rather than parsed, which costs as much as objdump.
+   */
+  syscallsOnly?: boolean;
+}
 
 /**
- * Disassembles the executable sections of `path` with binutils' objdump (AT&T syntax). The listing
- * (12 MB for libc, 30 MB for python3) is parsed as it streams in, so that parsing runs while
- * objdump is still decoding: on a cold cache the two together are most of the time taken.
+ * Disassembles the executable sections of `path` with binutils' objdump (AT&T syntax). objdump
+ * writes to a private temporary file, not a pipe: while this process parses one listing (12 MB for
+ * libc, 30 MB for python3), a pipe would fill and stop the objdump of the next file, and the
+ * objdumps could not run beside the parsing.
  */
-export async function disassemble(path: string): Promise<ObjdumpListing> {
-  const parser = new ObjdumpParser();
-  const child = execa('objdump', ['-d', '--no-show-raw-insn', path], { buffer: { stdout: false } });
-  // Chunks are split here rather than through a line stream: an event per line costs as much as
-  // parsing it, at 700,000 lines.
-  let rest = '';
-  child.stdout.setEncoding('latin1');
-  child.stdout.on('data', (chunk: string) => {
-    const lines = (rest + chunk).split('\n');
-    rest = lines.pop() ?? '';
-    for (const line of lines) parser.push(line);
-  });
-  const drained = new Promise<void>((resolve, reject) => {
-    child.stdout.on('end', () => {
-      parser.push(rest);
-      resolve();
-    });
-    child.stdout.on('error', reject);
-  });
+export async function disassemble(path: string, options: DisassembleOptions = {}): Promise<ObjdumpListing> {
+  const directory = await makePrivateDirectory();
+  const listingFile = join(directory, 'listing.txt');
   try {
-    await child;
-    await drained;
+    await execa('objdump', ['-d', '--no-show-raw-insn', path], { stdout: { file: listingFile } });
+    const text = await readFile(listingFile, 'latin1');
+    if (options.syscallsOnly && !text.includes('\tsyscall')) return { labels: [], instructions: [] };
+    return parseObjdump(text.split('\n'));
   } catch (error) {
     const failure = error as { code?: string; stderr?: string; shortMessage?: string };
     if (failure.code === 'ENOENT') {
@@ -36,8 +34,10 @@ export async function disassemble(path: string): Promise<ObjdumpListing> {
         'objdump is not installed: reachability disassembles binaries with it (Debian/Ubuntu: apt-get install binutils)',
       );
     }
-    const said = failure.stderr?.trim().split('\n').at(-1) || failure.shortMessage || String(error);
+    if (failure.stderr === undefined) throw error;
+    const said = failure.stderr.trim().split('\n').at(-1) || failure.shortMessage || String(error);
     throw new InputError(path, undefined, `objdump cannot disassemble it: ${said}`);
+  } finally {
+    await rm(directory, { recursive: true, force: true });
   }
-  return parser.listing();
 }

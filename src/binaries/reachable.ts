@@ -1,4 +1,4 @@
-import { readFile, realpath } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
 import { type ElfInfo, parseElf } from '../../parsers/elf.js';
@@ -11,7 +11,7 @@ import { disassemble } from './disassemble.js';
  * What the ELF files a workload ran can call: the union, over the programs and libraries it mapped,
  * of the syscalls their own code makes and of those the C runtime functions they import can reach.
  *
- * The C runtime (glibc's libc.so.6 and its old satellites libpthread, librt, libdl, libm, the
+ * The C runtime (glibc's libc.so.6 and its old satellites libpthread, librt, libdl, libresolv, the
  * dynamic linker; musl's libc.so) is analysed per exported function: a program that imports fsync
  * gets what fsync reaches, not all of libc; the dynamic linker named as a program's interpreter is
  * taken whole, since its start code runs in every process. Every other file is taken whole: each of its
@@ -72,9 +72,13 @@ export function describeWitness(witness: Witness): string {
 }
 
 const RUNTIME_SONAME =
-  /^(libc\.so(\.\d+)?|libpthread\.so\.\d+|librt\.so\.\d+|libdl\.so\.\d+|libm\.so\.\d+|libresolv\.so\.\d+|libutil\.so\.\d+|ld-linux[\w.-]*\.so\.\d+|ld-musl-[\w]+\.so\.\d+)$/;
+  /^(libc\.so(\.\d+)?|libpthread\.so\.\d+|librt\.so\.\d+|libdl\.so\.\d+|libresolv\.so\.\d+|libutil\.so\.\d+|ld-linux[\w.-]*\.so\.\d+|ld-musl-[\w]+\.so\.\d+)$/;
 
-/** glibc's and musl's own libraries, whose exports are entry points analysed one by one. */
+/**
+ * glibc's and musl's own libraries, whose exports are entry points analysed one by one. Not libm:
+ * it makes no syscalls and imports a few stdio functions, so taking it whole is as precise and
+ * spares disassembling 900 KB into a call graph.
+ */
 export function isCRuntime(elf: ElfInfo): boolean {
   return elf.soname !== undefined && RUNTIME_SONAME.test(elf.soname);
 }
@@ -104,21 +108,28 @@ export async function analyseBinary(path: string, options: ReachOptions = {}): P
   const key = cacheKey(elf.buildId, () => bytes);
   const cached = directory === false ? undefined : await readCached(directory, key);
   if (cached) return { path, elf, summary: cached, runtime, fromCache: true };
-  const summary = buildCallGraph(elf, await disassemble(path), { perExport: runtime });
+  const summary = buildCallGraph(elf, await disassemble(path, { syscallsOnly: !runtime }), {
+    perExport: runtime,
+  });
   if (directory !== false) await writeCached(directory, key, elf.machine, summary);
   return { path, elf, summary, runtime, fromCache: false };
 }
 
+/**
+ * `work` on every item, at most `limit` at a time, results in the items' order; items are started
+ * in `startOrder` (indices), so that the longest jobs do not start last and run alone.
+ */
 async function mapLimited<T, R>(
   items: readonly T[],
   limit: number,
+  startOrder: readonly number[],
   work: (item: T) => Promise<R>,
 ): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
   const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
+    while (next < startOrder.length) {
+      const index = startOrder[next++] as number;
       results[index] = await work(items[index] as T);
     }
   };
@@ -143,8 +154,23 @@ export async function reachableSyscalls(
   // /lib64/ld-linux-x86-64.so.2 and /lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 are one file.
   const real = await Promise.all(files.map((file) => realpath(file).catch(() => file)));
   const unique = files.filter((_, index) => real.indexOf(real[index] as string) === index);
-  const binaries = await mapLimited(unique, options.concurrency ?? availableParallelism(), (file) =>
-    analyseBinary(file, options),
+  // Disassembly time grows with size: the largest files (python3, libc) start first.
+  const sizes = await Promise.all(
+    unique.map((file) =>
+      stat(file).then(
+        (info) => info.size,
+        () => 0,
+      ),
+    ),
+  );
+  const largestFirst = unique
+    .map((_, index) => index)
+    .sort((a, b) => (sizes[b] as number) - (sizes[a] as number));
+  const binaries = await mapLimited(
+    unique,
+    options.concurrency ?? availableParallelism(),
+    largestFirst,
+    (file) => analyseBinary(file, options),
   );
   const syscalls = new Map<string, Witness>();
   const unknownNumber: Witness[] = [];
