@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { InputError } from '../src/errors.js';
+import { readBinaryFile } from '../src/util/files.js';
 
 /**
  * Bytes of an ELF file to the facts reachability needs: what it is (class, machine, static or
@@ -385,15 +385,5 @@ export function parseElf(bytes: Uint8Array, file: string): ElfInfo {
 
 /** Reads and parses `path`; a file that cannot be read is an input error naming it. */
 export async function readElf(path: string): Promise<ElfInfo> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (error) {
-    throw new InputError(
-      path,
-      undefined,
-      `cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-    );
-  }
-  return parseElf(bytes, path);
+  return parseElf(await readBinaryFile(path), path);
 }

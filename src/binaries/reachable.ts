@@ -1,8 +1,9 @@
-import { readFile, realpath, stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
 import { type ElfInfo, parseElf } from '../../parsers/elf.js';
 import { InputError } from '../errors.js';
+import { readBinaryFile } from '../util/files.js';
 import { cacheKey, defaultCacheDirectory, readCached, writeCached } from './cache.js';
 import { buildCallGraph, type CallGraphSummary, type Reach } from './callgraph.js';
 import { disassemble } from './disassemble.js';
@@ -85,16 +86,7 @@ export function isCRuntime(elf: ElfInfo): boolean {
 
 /** Reads, disassembles (or finds in the cache) and summarises one x86_64 ELF file. */
 export async function analyseBinary(path: string, options: ReachOptions = {}): Promise<AnalysedBinary> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (error) {
-    throw new InputError(
-      path,
-      undefined,
-      `cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
-    );
-  }
+  const bytes = await readBinaryFile(path);
   const elf = parseElf(bytes, path);
   if (elf.machine !== 'x86_64') {
     throw new InputError(
