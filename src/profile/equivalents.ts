@@ -68,7 +68,7 @@ export const EQUIVALENCE_GROUPS: readonly EquivalenceGroup[] = [
   same(['epoll_create', 'epoll_create1'], 'epoll_create(n) is epoll_create1(0)'),
   same(
     ['rename', 'renameat', 'renameat2'],
-    'rename(a, b) is renameat(AT_FDCWD, a, AT_FDCWD, b), which glibc implements with renameat2 where it lacks renameat (aarch64, riscv64)',
+    'rename(a, b) is renameat(AT_FDCWD, a, AT_FDCWD, b), which glibc implements with renameat2 where the kernel lacks renameat (riscv64, loongarch64)',
   ),
   same(['unlink', 'unlinkat'], 'unlink(p) is unlinkat(AT_FDCWD, p, 0)'),
   same(['rmdir', 'unlinkat'], 'rmdir(p) is unlinkat(AT_FDCWD, p, AT_REMOVEDIR)'),
@@ -88,7 +88,7 @@ export const EQUIVALENCE_GROUPS: readonly EquivalenceGroup[] = [
   ),
   same(
     ['wait4', 'waitid', 'waitpid'],
-    'waitpid and wait are wait4 in glibc and waitid where wait4 is missing (riscv32, loongarch64)',
+    'waitpid() and wait() are wait4 in glibc; waitid waits for the same children through another interface (Go, os.waitid)',
   ),
   same(
     ['rt_sigsuspend', 'sigsuspend'],
@@ -96,7 +96,7 @@ export const EQUIVALENCE_GROUPS: readonly EquivalenceGroup[] = [
   ),
   same(
     ['pause', 'rt_sigsuspend'],
-    'pause() waits for a signal like sigsuspend with the current mask; aarch64 has no pause and glibc uses ppoll there',
+    'pause() waits for a signal like sigsuspend with the current mask; aarch64 has no pause and glibc uses rt_sigsuspend there',
   ),
   same(['rt_sigaction', 'sigaction'], 'sigaction() is rt_sigaction on every 64-bit ABI'),
   same(['rt_sigprocmask', 'sigprocmask'], 'sigprocmask() is rt_sigprocmask on every 64-bit ABI'),
@@ -105,11 +105,11 @@ export const EQUIVALENCE_GROUPS: readonly EquivalenceGroup[] = [
   same(['signalfd', 'signalfd4'], 'signalfd is signalfd4 without flags'),
   same(['eventfd', 'eventfd2'], 'eventfd is eventfd2 without flags'),
   same(['inotify_init', 'inotify_init1'], 'inotify_init is inotify_init1(0)'),
+  same(['accept', 'accept4'], 'accept is accept4 without flags'),
   same(
-    ['accept', 'accept4'],
-    'accept is accept4 without flags; glibc implements accept with accept4 on some ABIs',
+    ['getrlimit', 'setrlimit', 'prlimit64'],
+    'glibc implements getrlimit and setrlimit with prlimit64; loongarch64 has only prlimit64',
   ),
-  same(['getrlimit', 'setrlimit', 'prlimit64'], 'glibc implements getrlimit and setrlimit with prlimit64'),
   same(
     ['fork', 'vfork', 'clone'],
     'fork() and vfork() are clone with SIGCHLD (and CLONE_VFORK|CLONE_VM) in glibc; aarch64 has only clone',
