@@ -34,6 +34,10 @@ const busyboxSkip =
   skip ??
   (await e2eSkipReason('a static /bin/busybox (busybox-static)', () => available('/bin/busybox', ['true'])));
 
+/** The distribution's python3, not a shim on PATH (pyenv's is a shell script). */
+const PYTHON = '/usr/bin/python3';
+const pythonSkip = skip ?? (await e2eSkipReason('/usr/bin/python3', () => available(PYTHON, ['-c', 'pass'])));
+
 const FUNCTIONS = ['fsync', 'realloc', 'sleep', 'sigsuspend'] as const;
 
 /** Syscall names in a `strace -f -o` trace (`PID  name(args) = …`), in order, with their line. */
@@ -137,4 +141,36 @@ describe.skipIf(skip)(`libc's call graph against strace${skip ? ` (skipped: ${sk
     expect(reach.syscalls.get('fsync')).toEqual({ binary: '/bin/busybox' });
     expect(reach.syscalls.size).toBeGreaterThan(100);
   });
+
+  it.skipIf(pythonSkip)(
+    'covers every call of a python3 run, given the extension modules it loaded',
+    async () => {
+      const trace = join(dir, 'python.strace');
+      const python = (await execa('sh', ['-c', 'command -v python3'])).stdout.trim();
+      await execa('strace', [
+        '-f',
+        '-qq',
+        '-o',
+        trace,
+        python,
+        join(ROOT, 'test/fixtures/reach/workload.py'),
+      ]);
+      const text = await readFile(trace, 'utf8');
+      // The modules python3 mapped: the shared objects it opened (/proc/PID/maps would say the same).
+      const modules = [
+        ...text.matchAll(/openat\(AT_FDCWD, "([^"]+\.so(?:\.\d+)*)", O_RDONLY\|O_CLOEXEC\) = \d+/g),
+      ].map((match) => match[1] as string);
+      // Only python3's own processes: the child `true` is another program with its own binaries.
+      const calls = new Set(
+        traced(text.slice(0, text.search(/execve\("[^"]*\/true"/))).filter((call) => call !== 'execve'),
+      );
+      const reach = await reachableSyscalls([...(await loadedFiles(PYTHON)).files, ...modules], {
+        cacheDirectory: join(dir, 'cache'),
+      });
+      expect(modules.length).toBeGreaterThan(3);
+      expect(calls.size).toBeGreaterThan(40);
+      expect([...calls].filter((call) => !reach.syscalls.has(call))).toEqual([]);
+    },
+    60_000,
+  );
 });
