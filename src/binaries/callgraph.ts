@@ -6,8 +6,8 @@ import { syscallName } from '../syscalls/table.js';
  * The call graph of one x86_64 ELF file, from its disassembly down to its `syscall` instructions.
  *
  * Nodes are code regions that start at a known entry (a label objdump printed, an exported
- * function, the target of a direct call, a code address loaded with `lea`) and end where the next
- * one starts. A stripped library such
+ * function, the target of a direct call, a code address loaded with `lea`, a place another region
+ * jumps into) and end where the next one starts. A stripped library such
  * as Debian's libc.so.6 only names its exported functions, so its internal functions appear as
  * calls into the middle of an exported one's range: every call target starts a region of its own,
  * and a region whose last instruction before the padding is not ret/jmp/ud2/hlt (or a call to a
@@ -222,42 +222,11 @@ function inCode(elf: ElfInfo, address: number): boolean {
   return elf.executableSegments.some((s) => address >= s.address && address < s.address + s.size);
 }
 
-/**
- * `perExport` false skips what each export reaches (the component analysis): a program's or an
- * ordinary library's code is taken whole, and python3 alone has 1,700 exports.
- */
-export function buildCallGraph(
-  elf: ElfInfo,
-  listing: ObjdumpListing,
-  options: { perExport: boolean } = { perExport: true },
-): CallGraphSummary {
-  const instructions = inAddressOrder(listing.instructions);
-  const exportedFunctions = elf.exports.filter((s) => s.type === 'func' || s.type === 'ifunc');
-
-  const starts = new Set<number>(listing.labels.map((label) => label.address));
-  for (const symbol of exportedFunctions) starts.add(symbol.address);
-  const jumpSources = new Map<number, number[]>();
-  instructions.forEach((instruction, index) => {
-    if (
-      instruction.mnemonic === 'lea' &&
-      instruction.reference !== undefined &&
-      inCode(elf, instruction.reference)
-    ) {
-      starts.add(instruction.reference);
-    }
-    if (instruction.target === undefined) return;
-    const plt = pltTarget(instruction.targetSymbol);
-    if (plt && 'resolver' in plt) starts.add(plt.resolver);
-    if (instruction.mnemonic.startsWith('call')) {
-      starts.add(instruction.target);
-      return;
-    }
-    const sources = jumpSources.get(instruction.target);
-    if (sources) sources.push(index);
-    else jumpSources.set(instruction.target, [index]);
-  });
-
-  // Regions in address order; starts with no instruction (data symbols, gaps) are dropped.
+/** Regions in address order, one per start that has instructions (data symbols and gaps have none). */
+function regionsFrom(
+  instructions: readonly ObjdumpInstruction[],
+  starts: ReadonlySet<number>,
+): { regions: Region[]; regionStarts: number[]; regionOf: (address: number) => number } {
   const regions: Region[] = [];
   const regionStarts: number[] = [];
   const sortedStarts = [...starts].sort((a, b) => a - b);
@@ -293,6 +262,58 @@ export function buildCallGraph(
     // Past the region's last instruction by more than an instruction's length: not code we saw.
     return address <= last.address + 15 ? index : -1;
   };
+  return { regions, regionStarts, regionOf };
+}
+
+/**
+ * `perExport` false skips what each export reaches (the component analysis): a program's or an
+ * ordinary library's code is taken whole, and python3 alone has 1,700 exports.
+ */
+export function buildCallGraph(
+  elf: ElfInfo,
+  listing: ObjdumpListing,
+  options: { perExport: boolean } = { perExport: true },
+): CallGraphSummary {
+  const instructions = inAddressOrder(listing.instructions);
+  const exportedFunctions = elf.exports.filter((s) => s.type === 'func' || s.type === 'ifunc');
+
+  const starts = new Set<number>(listing.labels.map((label) => label.address));
+  for (const symbol of exportedFunctions) starts.add(symbol.address);
+  const jumpSources = new Map<number, number[]>();
+  instructions.forEach((instruction, index) => {
+    if (
+      instruction.mnemonic === 'lea' &&
+      instruction.reference !== undefined &&
+      inCode(elf, instruction.reference)
+    ) {
+      starts.add(instruction.reference);
+    }
+    if (instruction.target === undefined) return;
+    const plt = pltTarget(instruction.targetSymbol);
+    if (plt && 'resolver' in plt) starts.add(plt.resolver);
+    if (instruction.mnemonic.startsWith('call')) {
+      starts.add(instruction.target);
+      return;
+    }
+    const sources = jumpSources.get(instruction.target);
+    if (sources) sources.push(index);
+    else jumpSources.set(instruction.target, [index]);
+  });
+
+  // First the regions the entries make; then every jump from one of them into the middle of
+  // another starts a region of its own. That separates the cold fragments GCC moves out of line
+  // (`fsync.cold`, entered and left by jumps), which glibc keeps together in front of .text: as
+  // one region they tied every function with a cold path to every other (abort's neighbours).
+  const first = regionsFrom(instructions, starts);
+  for (const instruction of instructions) {
+    if (instruction.target === undefined || instruction.mnemonic.startsWith('call')) continue;
+    const to = first.regionOf(instruction.target);
+    if (to >= 0 && to !== first.regionOf(instruction.address)) starts.add(instruction.target);
+  }
+  const { regions, regionStarts, regionOf } = regionsFrom(instructions, starts);
+  // A jump table (`notrack jmp *%rax`) goes to places inside its function that no direct jump may
+  // name: a region holding one keeps an edge to every region split off the same first region.
+  const firstOf = regionStarts.map((address) => first.regionOf(address));
 
   let syscallSites = 0;
   const unknownSites: number[] = [];
@@ -332,6 +353,11 @@ export function buildCallGraph(
         !instruction.operands.endsWith('(%rip)')
       ) {
         indirectCalls++;
+        if (mnemonic.startsWith('jmp')) {
+          firstOf.forEach((group, other) => {
+            if (group === firstOf[index] && other !== index) region.successors.add(other);
+          });
+        }
       } else if (mnemonic === 'lea' && instruction.reference !== undefined) {
         if (inCode(elf, instruction.reference)) {
           const to = regionOf(instruction.reference);

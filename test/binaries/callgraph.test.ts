@@ -136,4 +136,42 @@ describe('buildCallGraph', () => {
     expect(whole.exports).toEqual({});
     expect(whole.whole).toEqual(graph.whole);
   });
+
+  it('splits a cold fragment off the function before it, and keeps a jump table’s split-off cases', () => {
+    const cold = `
+Disassembly of section .text:
+
+0000000000001000 <dies@@V1>:
+    1000:\tmov    $0x3e,%eax
+    1005:\tsyscall
+    1007:\thlt
+    1008:\tmov    $0x27,%eax
+    100d:\tsyscall
+    100f:\tjmp    2008 <hot@@V1+0x8>
+0000000000002000 <hot@@V1>:
+    2000:\ttest   %edi,%edi
+    2002:\tjne    1008 <dies@@V1+0x8>
+    2008:\tret
+0000000000003000 <switch@@V1>:
+    3000:\tnotrack jmp *%rax
+    3003:\txor    %eax,%eax
+    3005:\tsyscall
+    3007:\tret
+    3010:\tmov    $0x1,%eax
+    3015:\tsyscall
+    3017:\tret
+0000000000004000 <shares_a_case@@V1>:
+    4000:\tjmp    3010 <switch@@V1+0x10>
+`.split('\n');
+    const elf: ElfInfo = {
+      ...ELF,
+      exports: [fn('dies', 0x1000), fn('hot', 0x2000), fn('switch', 0x3000), fn('shares_a_case', 0x4000)],
+    };
+    const split = buildCallGraph(elf, parseObjdump(cold));
+    // hot.cold (at 0x1008) belongs to hot, which jumps into it; dies does not run on into it.
+    expect(split.exports.dies?.syscalls).toEqual(['kill']);
+    expect(split.exports.hot?.syscalls).toEqual(['getpid']);
+    expect(split.exports.switch?.syscalls).toEqual(['read', 'write']);
+    expect(split.exports.shares_a_case?.syscalls).toEqual(['write']);
+  });
 });
