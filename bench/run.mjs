@@ -2,6 +2,7 @@
 import { run as audit } from './audit.mjs';
 import { run as fullTrace, TARGET_MB_PER_S } from './full-trace.mjs';
 import { run as merge } from './merge.mjs';
+import { run as reachable } from './reachable.mjs';
 import { run as scale } from './scale.mjs';
 import { run as startup } from './startup.mjs';
 
@@ -16,6 +17,7 @@ const benches = [
       results.at(-1).peakRssMb <= results[0].peakRssMb * 1.5,
   ],
   ['from-audit: 1,000,000 records, <= 0.25x the grep pipeline', audit, (result) => result.met],
+  ['reachable: python3 and its libraries, < 5 s cold, < 0.5 s cached', reachable, (result) => result.ok],
   [
     'scale: 100,000 distinct syscalls through merge, report, diff, merge --check',
     scale,

@@ -54,6 +54,7 @@ describe('the layer order of the README layout table', () => {
       'src/syscalls',
       'src/sources',
       'parsers',
+      'src/binaries',
       'src/recording',
       'src/merge',
       'src/profile',

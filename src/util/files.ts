@@ -347,8 +347,17 @@ export async function makePrivateDirectory(parent: string = tmpdir()): Promise<s
 }
 
 export async function readTextFile(path: string): Promise<string> {
+  return readInput(path, () => readFile(path, 'utf8'));
+}
+
+/** The bytes of an input file (an ELF binary), with the same error as readTextFile. */
+export async function readBinaryFile(path: string): Promise<Buffer> {
+  return readInput(path, () => readFile(path));
+}
+
+async function readInput<T>(path: string, read: () => Promise<T>): Promise<T> {
   try {
-    return await readFile(path, 'utf8');
+    return await read();
   } catch (error) {
     throw new InputError(
       path,

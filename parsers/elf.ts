@@ -1,0 +1,389 @@
+import { InputError } from '../src/errors.js';
+import { readBinaryFile } from '../src/util/files.js';
+
+/**
+ * Bytes of an ELF file to the facts reachability needs: what it is (class, machine, static or
+ * dynamic), which build it is (NT_GNU_BUILD_ID), what it links against (DT_NEEDED, DT_SONAME,
+ * PT_INTERP) and which functions it imports and exports (the dynamic symbol table).
+ * Layout per the System V gABI and the LSB (`elf.h`): every offset read is bounds-checked, so a
+ * truncated or corrupt file is an InputError naming the file and the structure that is cut short,
+ * never a RangeError.
+ */
+
+export type ElfSymbolType = 'func' | 'ifunc' | 'object' | 'tls' | 'other';
+export type ElfSymbolBind = 'local' | 'global' | 'weak' | 'unique';
+
+export interface ElfSymbol {
+  name: string;
+  type: ElfSymbolType;
+  bind: ElfSymbolBind;
+  /** The symbol's value: the entry address of a function (the resolver for an IFUNC), 0 when imported. */
+  address: number;
+  size: number;
+}
+
+export interface ElfSegment {
+  /** Virtual address and size in memory, and where the bytes are in the file. */
+  address: number;
+  size: number;
+  fileOffset: number;
+  fileSize: number;
+}
+
+export interface ElfInfo {
+  file: string;
+  elfClass: 32 | 64;
+  endian: 'little' | 'big';
+  type: 'relocatable' | 'executable' | 'shared' | 'core' | 'other';
+  /** `x86_64`, `aarch64`, … (the libseccomp ABI name where there is one), else `machine-N`. */
+  machine: string;
+  interpreter?: string;
+  /** No program interpreter, no DT_NEEDED and no soname: the kernel runs it as it is. */
+  staticallyLinked: boolean;
+  /** NT_GNU_BUILD_ID as lowercase hex. */
+  buildId?: string;
+  needed: string[];
+  soname?: string;
+  /** Undefined dynamic symbols: what the dynamic linker must find in another file. */
+  imports: ElfSymbol[];
+  /** Defined global, weak and unique dynamic symbols with default or protected visibility. */
+  exports: ElfSymbol[];
+  /** PT_LOAD segments mapped executable: where code can be. */
+  executableSegments: ElfSegment[];
+}
+
+const MACHINES: Readonly<Record<number, string>> = {
+  3: 'x86',
+  8: 'mips',
+  20: 'ppc',
+  21: 'ppc64',
+  22: 's390x',
+  40: 'arm',
+  62: 'x86_64',
+  183: 'aarch64',
+  243: 'riscv64',
+  258: 'loongarch64',
+};
+
+const ET_TYPES: Readonly<Record<number, ElfInfo['type']>> = {
+  1: 'relocatable',
+  2: 'executable',
+  3: 'shared',
+  4: 'core',
+};
+
+const PT_LOAD = 1;
+const PT_DYNAMIC = 2;
+const PT_INTERP = 3;
+const PT_NOTE = 4;
+const PF_X = 1;
+const SHT_DYNSYM = 11;
+const DT_NULL = 0;
+const DT_NEEDED = 1;
+const DT_STRTAB = 5;
+const DT_SONAME = 14;
+const NT_GNU_BUILD_ID = 3;
+const SHN_UNDEF = 0;
+const STV_HIDDEN = 2;
+const STV_INTERNAL = 1;
+
+/** Bounds-checked reads in the file's byte order; `what` names the structure for the error. */
+class Reader {
+  private readonly view: DataView;
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly file: string,
+    readonly little: boolean,
+    readonly wide: boolean,
+  ) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  check(offset: number, length: number, what: string): void {
+    if (offset < 0 || length < 0 || offset + length > this.bytes.length) {
+      throw new InputError(
+        this.file,
+        undefined,
+        `truncated ELF file: ${what} at byte ${offset} (+${length}) is past the end (${this.bytes.length} bytes)`,
+      );
+    }
+  }
+  u8(offset: number, what: string): number {
+    this.check(offset, 1, what);
+    return this.view.getUint8(offset);
+  }
+  u16(offset: number, what: string): number {
+    this.check(offset, 2, what);
+    return this.view.getUint16(offset, this.little);
+  }
+  u32(offset: number, what: string): number {
+    this.check(offset, 4, what);
+    return this.view.getUint32(offset, this.little);
+  }
+  /** A 64-bit field as a number: addresses and sizes of real files stay below 2^53. */
+  u64(offset: number, what: string): number {
+    this.check(offset, 8, what);
+    const value = this.view.getBigUint64(offset, this.little);
+    if (value > BigInt(Number.MAX_SAFE_INTEGER)) {
+      throw new InputError(this.file, undefined, `corrupt ELF file: ${what} holds ${value}, too large`);
+    }
+    return Number(value);
+  }
+  /** A word: 4 bytes in a 32-bit file, 8 in a 64-bit one. */
+  word(offset: number, what: string): number {
+    return this.wide ? this.u64(offset, what) : this.u32(offset, what);
+  }
+  /** A NUL-terminated string starting at `offset`. */
+  string(offset: number, what: string): string {
+    this.check(offset, 1, what);
+    const end = this.bytes.indexOf(0, offset);
+    if (end < 0) throw new InputError(this.file, undefined, `truncated ELF file: ${what} has no end`);
+    return Buffer.from(this.bytes.buffer, this.bytes.byteOffset + offset, end - offset).toString('latin1');
+  }
+}
+
+interface ProgramHeader {
+  type: number;
+  flags: number;
+  offset: number;
+  address: number;
+  fileSize: number;
+  memSize: number;
+  align: number;
+}
+
+interface SectionHeader {
+  type: number;
+  offset: number;
+  size: number;
+  link: number;
+  entrySize: number;
+}
+
+function programHeaders(r: Reader): ProgramHeader[] {
+  const phoff = r.word(r.wide ? 32 : 28, 'e_phoff');
+  const entrySize = r.u16(r.wide ? 54 : 42, 'e_phentsize');
+  const count = r.u16(r.wide ? 56 : 44, 'e_phnum');
+  const headers: ProgramHeader[] = [];
+  for (let i = 0; i < count; i++) {
+    const at = phoff + i * entrySize;
+    const what = `program header ${i}`;
+    r.check(at, r.wide ? 56 : 32, what);
+    headers.push(
+      r.wide
+        ? {
+            type: r.u32(at, what),
+            flags: r.u32(at + 4, what),
+            offset: r.u64(at + 8, what),
+            address: r.u64(at + 16, what),
+            fileSize: r.u64(at + 32, what),
+            memSize: r.u64(at + 40, what),
+            align: r.u64(at + 48, what),
+          }
+        : {
+            type: r.u32(at, what),
+            offset: r.u32(at + 4, what),
+            address: r.u32(at + 8, what),
+            fileSize: r.u32(at + 16, what),
+            memSize: r.u32(at + 20, what),
+            flags: r.u32(at + 24, what),
+            align: r.u32(at + 28, what),
+          },
+    );
+  }
+  return headers;
+}
+
+function sectionHeaders(r: Reader): SectionHeader[] {
+  const shoff = r.word(r.wide ? 40 : 32, 'e_shoff');
+  const entrySize = r.u16(r.wide ? 58 : 46, 'e_shentsize');
+  const count = r.u16(r.wide ? 60 : 48, 'e_shnum');
+  if (shoff === 0) return [];
+  const headers: SectionHeader[] = [];
+  for (let i = 0; i < count; i++) {
+    const at = shoff + i * entrySize;
+    const what = `section header ${i}`;
+    r.check(at, r.wide ? 64 : 40, what);
+    headers.push({
+      type: r.u32(at + 4, what),
+      offset: r.word(at + (r.wide ? 24 : 16), what),
+      size: r.word(at + (r.wide ? 32 : 20), what),
+      link: r.u32(at + (r.wide ? 40 : 24), what),
+      entrySize: r.word(at + (r.wide ? 56 : 36), what),
+    });
+  }
+  return headers;
+}
+
+/** The file offset of virtual address `address`, through the PT_LOAD segment that maps it. */
+function fileOffsetOf(r: Reader, loads: readonly ProgramHeader[], address: number, what: string): number {
+  const segment = loads.find((p) => address >= p.address && address < p.address + p.fileSize);
+  if (!segment) throw new InputError(r.file, undefined, `corrupt ELF file: ${what} is in no loaded segment`);
+  return segment.offset + (address - segment.address);
+}
+
+function buildIdOf(r: Reader, notes: readonly ProgramHeader[]): string | undefined {
+  for (const note of notes) {
+    const align = note.align === 8 ? 8 : 4;
+    const pad = (n: number) => Math.ceil(n / align) * align;
+    let at = note.offset;
+    const end = note.offset + note.fileSize;
+    while (at + 12 <= end) {
+      const nameSize = r.u32(at, 'note header');
+      const descSize = r.u32(at + 4, 'note header');
+      const type = r.u32(at + 8, 'note header');
+      const nameAt = at + 12;
+      const descAt = nameAt + pad(nameSize);
+      r.check(descAt, descSize, 'note');
+      if (type === NT_GNU_BUILD_ID && nameSize === 4 && r.string(nameAt, 'note name') === 'GNU') {
+        return Buffer.from(r.bytes.subarray(descAt, descAt + descSize)).toString('hex');
+      }
+      at = descAt + pad(descSize);
+    }
+  }
+  return undefined;
+}
+
+interface DynamicFacts {
+  needed: string[];
+  soname?: string;
+}
+
+function dynamicOf(
+  r: Reader,
+  dynamic: ProgramHeader | undefined,
+  loads: readonly ProgramHeader[],
+): DynamicFacts {
+  if (!dynamic) return { needed: [] };
+  const entrySize = r.wide ? 16 : 8;
+  const neededOffsets: number[] = [];
+  let sonameOffset: number | undefined;
+  let strtab: number | undefined;
+  for (let at = dynamic.offset; at + entrySize <= dynamic.offset + dynamic.fileSize; at += entrySize) {
+    const tag = r.word(at, 'dynamic entry');
+    const value = r.word(at + entrySize / 2, 'dynamic entry');
+    if (tag === DT_NULL) break;
+    if (tag === DT_NEEDED) neededOffsets.push(value);
+    else if (tag === DT_SONAME) sonameOffset = value;
+    else if (tag === DT_STRTAB) strtab = value;
+  }
+  if (neededOffsets.length === 0 && sonameOffset === undefined) return { needed: [] };
+  if (strtab === undefined)
+    throw new InputError(r.file, undefined, 'corrupt ELF file: DT_NEEDED without DT_STRTAB');
+  const base = fileOffsetOf(r, loads, strtab, 'DT_STRTAB');
+  const facts: DynamicFacts = {
+    needed: neededOffsets.map((offset) => r.string(base + offset, 'DT_NEEDED name')),
+  };
+  if (sonameOffset !== undefined) facts.soname = r.string(base + sonameOffset, 'DT_SONAME');
+  return facts;
+}
+
+const SYMBOL_TYPES: Readonly<Record<number, ElfSymbolType>> = {
+  1: 'object',
+  2: 'func',
+  6: 'tls',
+  10: 'ifunc',
+};
+const SYMBOL_BINDS: Readonly<Record<number, ElfSymbolBind>> = {
+  0: 'local',
+  1: 'global',
+  2: 'weak',
+  10: 'unique',
+};
+
+function dynamicSymbols(
+  r: Reader,
+  sections: readonly SectionHeader[],
+): { imports: ElfSymbol[]; exports: ElfSymbol[] } {
+  const imports: ElfSymbol[] = [];
+  const exports: ElfSymbol[] = [];
+  const dynsym = sections.find((s) => s.type === SHT_DYNSYM);
+  if (!dynsym) return { imports, exports };
+  const strings = sections[dynsym.link];
+  if (!strings) throw new InputError(r.file, undefined, 'corrupt ELF file: .dynsym links to no string table');
+  const entrySize = dynsym.entrySize || (r.wide ? 24 : 16);
+  r.check(dynsym.offset, dynsym.size, '.dynsym');
+  // Entry 0 is the reserved null symbol.
+  for (let at = dynsym.offset + entrySize; at + entrySize <= dynsym.offset + dynsym.size; at += entrySize) {
+    const nameOffset = r.u32(at, 'symbol');
+    const info = r.u8(at + (r.wide ? 4 : 12), 'symbol');
+    const other = r.u8(at + (r.wide ? 5 : 13), 'symbol');
+    const section = r.u16(at + (r.wide ? 6 : 14), 'symbol');
+    const address = r.wide ? r.u64(at + 8, 'symbol') : r.u32(at + 4, 'symbol');
+    const size = r.wide ? r.u64(at + 16, 'symbol') : r.u32(at + 8, 'symbol');
+    const bind = SYMBOL_BINDS[info >> 4];
+    if (nameOffset === 0 || bind === undefined || bind === 'local') continue;
+    const symbol: ElfSymbol = {
+      name: r.string(strings.offset + nameOffset, 'symbol name'),
+      type: SYMBOL_TYPES[info & 0xf] ?? 'other',
+      bind,
+      address,
+      size,
+    };
+    const visibility = other & 3;
+    if (section === SHN_UNDEF) imports.push(symbol);
+    else if (visibility !== STV_HIDDEN && visibility !== STV_INTERNAL) exports.push(symbol);
+  }
+  return { imports, exports };
+}
+
+export function parseElf(bytes: Uint8Array, file: string): ElfInfo {
+  if (bytes.length < 4 || bytes[0] !== 0x7f || bytes[1] !== 0x45 || bytes[2] !== 0x4c || bytes[3] !== 0x46) {
+    throw new InputError(file, undefined, 'not an ELF file (it does not start with \\x7fELF)');
+  }
+  if (bytes.length < 16)
+    throw new InputError(file, undefined, 'truncated ELF file: the identification is cut short');
+  const elfClass = bytes[4];
+  const data = bytes[5];
+  if (elfClass !== 1 && elfClass !== 2) {
+    throw new InputError(file, undefined, `corrupt ELF file: class ${elfClass} is neither 32- nor 64-bit`);
+  }
+  if (data !== 1 && data !== 2) {
+    throw new InputError(
+      file,
+      undefined,
+      `corrupt ELF file: data encoding ${data} is neither little- nor big-endian`,
+    );
+  }
+  const r = new Reader(bytes, file, data === 1, elfClass === 2);
+  r.check(0, r.wide ? 64 : 52, 'ELF header');
+  const machineCode = r.u16(18, 'e_machine');
+  const phdrs = programHeaders(r);
+  const loads = phdrs.filter((p) => p.type === PT_LOAD);
+  const interp = phdrs.find((p) => p.type === PT_INTERP);
+  const interpreter = interp ? r.string(interp.offset, 'PT_INTERP') : undefined;
+  const dynamic = dynamicOf(
+    r,
+    phdrs.find((p) => p.type === PT_DYNAMIC),
+    loads,
+  );
+  const { imports, exports } = dynamicSymbols(r, sectionHeaders(r));
+  const buildId = buildIdOf(
+    r,
+    phdrs.filter((p) => p.type === PT_NOTE),
+  );
+  const info: ElfInfo = {
+    file,
+    elfClass: r.wide ? 64 : 32,
+    endian: r.little ? 'little' : 'big',
+    type: ET_TYPES[r.u16(16, 'e_type')] ?? 'other',
+    machine: MACHINES[machineCode] ?? `machine-${machineCode}`,
+    staticallyLinked:
+      interpreter === undefined && dynamic.needed.length === 0 && dynamic.soname === undefined,
+    needed: dynamic.needed,
+    imports,
+    exports,
+    executableSegments: loads
+      .filter((p) => (p.flags & PF_X) !== 0)
+      .map((p) => ({ address: p.address, size: p.memSize, fileOffset: p.offset, fileSize: p.fileSize })),
+  };
+  if (interpreter !== undefined) info.interpreter = interpreter;
+  if (buildId !== undefined) info.buildId = buildId;
+  if (dynamic.soname !== undefined) info.soname = dynamic.soname;
+  return info;
+}
+
+/** Reads and parses `path`; a file that cannot be read is an input error naming it. */
+export async function readElf(path: string): Promise<ElfInfo> {
+  return parseElf(await readBinaryFile(path), path);
+}

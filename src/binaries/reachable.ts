@@ -1,0 +1,237 @@
+import { realpath, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { basename } from 'node:path';
+import { type ElfInfo, parseElf } from '../../parsers/elf.js';
+import { InputError } from '../errors.js';
+import { readBinaryFile } from '../util/files.js';
+import { cacheKey, defaultCacheDirectory, readCached, writeCached } from './cache.js';
+import { buildCallGraph, type CallGraphSummary, type Reach } from './callgraph.js';
+import { disassemble } from './disassemble.js';
+
+/**
+ * What the ELF files a workload ran can call: the union, over the programs and libraries it mapped,
+ * of the syscalls their own code makes and of those the C runtime functions they import can reach.
+ *
+ * The C runtime (glibc's libc.so.6 and its old satellites libpthread, librt, libdl, libresolv, the
+ * dynamic linker; musl's libc.so) is analysed per exported function: a program that imports fsync
+ * gets what fsync reaches, not all of libc; the dynamic linker named as a program's interpreter is
+ * taken whole, since its start code runs in every process. Every other file is taken whole: each of its
+ * `syscall` instructions and each function it imports, since any of its code may run (we do not
+ * know which of libz's exports python3 calls, or what a callback leads to).
+ *
+ * SOUNDNESS (see docs/reachability.md for the whole argument):
+ * - Within the C runtime, only direct calls are followed (callgraph.ts): a function reached only
+ *   through a function pointer is missed unless it is imported or reached directly elsewhere.
+ * - A syscall whose number is computed at run time (syscall(2), numbers loaded from memory) cannot
+ *   be named: the entry points that reach one are listed in `unknownNumber`.
+ * - A statically linked program has no imports: the whole binary is the graph, which is sound
+ *   and coarse (every syscall its copy of libc can make).
+ * - Files loaded with dlopen (python's extension modules, NSS modules, iconv's gconv modules) are
+ *   mapped files like the rest: the caller must pass them (from /proc/PID/maps); what is not
+ *   passed is not analysed. Imports that no given file provides are listed in `unresolved`.
+ * - x86_64 only: another machine's file is refused with an input error naming it.
+ */
+
+export interface Witness {
+  /** The imported function through which the call is reached; absent when the file's own code makes it. */
+  function?: string;
+  /** The file that imports `function`, or whose code holds the `syscall` instruction. */
+  binary: string;
+}
+
+export interface AnalysedBinary {
+  path: string;
+  elf: ElfInfo;
+  summary: CallGraphSummary;
+  /** Part of the C runtime: analysed per exported function. */
+  runtime: boolean;
+  fromCache: boolean;
+}
+
+export interface Reachability {
+  /** Each reachable syscall name (x86_64) with one way it is reached, in name order. */
+  syscalls: Map<string, Witness>;
+  /** Entry points that reach a `syscall` instruction whose number is computed. */
+  unknownNumber: Witness[];
+  /** Imported functions that no given file exports: a library not passed, or a weak reference. */
+  unresolved: Witness[];
+  binaries: AnalysedBinary[];
+}
+
+export interface ReachOptions {
+  /** Where call graphs are cached by build id (defaultCacheDirectory()); `false` disables the cache. */
+  cacheDirectory?: string | false;
+  /** How many objdump processes run at once; default the CPUs available. */
+  concurrency?: number;
+}
+
+/** "through fsync of /usr/bin/redis-server", or "in the code of /bin/busybox". */
+export function describeWitness(witness: Witness): string {
+  return witness.function === undefined
+    ? `in the code of ${witness.binary}`
+    : `through ${witness.function} of ${witness.binary}`;
+}
+
+const RUNTIME_SONAME =
+  /^(libc\.so(\.\d+)?|libpthread\.so\.\d+|librt\.so\.\d+|libdl\.so\.\d+|libresolv\.so\.\d+|libutil\.so\.\d+|ld-linux[\w.-]*\.so\.\d+|ld-musl-[\w]+\.so\.\d+)$/;
+
+/**
+ * glibc's and musl's own libraries, whose exports are entry points analysed one by one. Not libm:
+ * it makes no syscalls and imports a few stdio functions, so taking it whole is as precise and
+ * spares disassembling 900 KB into a call graph.
+ */
+export function isCRuntime(elf: ElfInfo): boolean {
+  return elf.soname !== undefined && RUNTIME_SONAME.test(elf.soname);
+}
+
+/** Reads, disassembles (or finds in the cache) and summarises one x86_64 ELF file. */
+export async function analyseBinary(path: string, options: ReachOptions = {}): Promise<AnalysedBinary> {
+  const bytes = await readBinaryFile(path);
+  const elf = parseElf(bytes, path);
+  if (elf.machine !== 'x86_64') {
+    throw new InputError(
+      path,
+      undefined,
+      `reachability reads x86_64 binaries only; this one is ${elf.machine}`,
+    );
+  }
+  const runtime = isCRuntime(elf);
+  const directory = options.cacheDirectory ?? defaultCacheDirectory();
+  const key = cacheKey(elf.buildId, () => bytes);
+  const cached = directory === false ? undefined : await readCached(directory, key);
+  if (cached) return { path, elf, summary: cached, runtime, fromCache: true };
+  const summary = buildCallGraph(elf, await disassemble(path, { syscallsOnly: !runtime }), {
+    perExport: runtime,
+  });
+  if (directory !== false) await writeCached(directory, key, elf.machine, summary);
+  return { path, elf, summary, runtime, fromCache: false };
+}
+
+/**
+ * `work` on every item, at most `limit` at a time, results in the items' order; items are started
+ * in `startOrder` (indices), so that the longest jobs do not start last and run alone.
+ */
+async function mapLimited<T, R>(
+  items: readonly T[],
+  limit: number,
+  startOrder: readonly number[],
+  work: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < startOrder.length) {
+      const index = startOrder[next++] as number;
+      results[index] = await work(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return results;
+}
+
+const CALLABLE = new Set(['func', 'ifunc', 'other']);
+
+/** glibc's initialisation, which ld.so looks up and calls in every process (elf/libc_early_init.c). */
+const RUNTIME_START = ['__libc_early_init'];
+
+/**
+ * The syscalls that the given files (an executable first, then the libraries and modules it mapped)
+ * can reach. When the first file is itself part of the C runtime (libc run as a program, or asked
+ * about alone), each of its exports is an entry point.
+ */
+export async function reachableSyscalls(
+  files: readonly string[],
+  options: ReachOptions = {},
+): Promise<Reachability> {
+  // /lib64/ld-linux-x86-64.so.2 and /lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 are one file.
+  const real = await Promise.all(files.map((file) => realpath(file).catch(() => file)));
+  const unique = files.filter((_, index) => real.indexOf(real[index] as string) === index);
+  // Disassembly time grows with size: the largest files (python3, libc) start first.
+  const sizes = await Promise.all(
+    unique.map((file) =>
+      stat(file).then(
+        (info) => info.size,
+        () => 0,
+      ),
+    ),
+  );
+  const largestFirst = unique
+    .map((_, index) => index)
+    .sort((a, b) => (sizes[b] as number) - (sizes[a] as number));
+  const binaries = await mapLimited(
+    unique,
+    options.concurrency ?? availableParallelism(),
+    largestFirst,
+    (file) => analyseBinary(file, options),
+  );
+  const syscalls = new Map<string, Witness>();
+  const unknownNumber: Witness[] = [];
+  const unresolved: Witness[] = [];
+
+  // Which runtime file exports which function: the dynamic linker binds an import to the first in
+  // load order, but every exporter is taken, so that the order given does not matter.
+  const exporters = new Map<string, AnalysedBinary[]>();
+  for (const binary of binaries) {
+    if (!binary.runtime) continue;
+    for (const name of Object.keys(binary.summary.exports)) {
+      exporters.set(name, [...(exporters.get(name) ?? []), binary]);
+    }
+  }
+
+  const add = (reach: Reach, witness: Witness) => {
+    for (const name of reach.syscalls) {
+      const held = syscalls.get(name);
+      // Prefer the witness that is the call itself (fsync through fsync) over one that passes by.
+      if (!held || (witness.function === name && held.function !== name)) syscalls.set(name, witness);
+    }
+    if (reach.unknownNumber) unknownNumber.push(witness);
+  };
+
+  const providesAnything = new Set(
+    binaries.flatMap((binary) => binary.elf.exports.map((symbol) => symbol.name)),
+  );
+  const follow = (name: string, witness: Witness, seen: Set<string>) => {
+    for (const binary of exporters.get(name) ?? []) {
+      const key = `${binary.path}\0${name}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const reach = binary.summary.exports[name] as Reach;
+      add(reach, witness);
+      for (const inner of reach.imports) follow(inner, witness, seen);
+    }
+  };
+
+  // The program interpreter runs its own start code in every dynamic process: it is taken whole.
+  const interpreters = new Set(
+    binaries.flatMap((binary) => (binary.elf.interpreter ? [basename(binary.elf.interpreter)] : [])),
+  );
+  const [first] = binaries;
+  for (const binary of binaries) {
+    const whole = !binary.runtime || interpreters.has(binary.elf.soname ?? '');
+    if (binary.runtime && binary === first) {
+      for (const name of Object.keys(binary.summary.exports).sort()) {
+        follow(name, { function: name, binary: binary.path }, new Set());
+      }
+    } else if (binary.runtime) {
+      // Called by the dynamic linker by name at start, never imported.
+      for (const name of RUNTIME_START.filter((start) => start in binary.summary.exports)) {
+        follow(name, { function: name, binary: binary.path }, new Set());
+      }
+    }
+    if (!whole) continue;
+    add({ ...binary.summary.whole, imports: [] }, { binary: binary.path });
+    const imported = binary.elf.imports.filter((symbol) => CALLABLE.has(symbol.type));
+    const weak = new Set(imported.filter((symbol) => symbol.bind === 'weak').map((symbol) => symbol.name));
+    for (const name of [...new Set(imported.map((symbol) => symbol.name))].sort()) {
+      const witness = { function: name, binary: binary.path };
+      if (!providesAnything.has(name)) {
+        // A weak reference left unbound is by design (__gmon_start__, _ITM_*): the code checks for it.
+        if (!weak.has(name)) unresolved.push(witness);
+        continue;
+      }
+      follow(name, witness, new Set());
+    }
+  }
+  const sorted = new Map([...syscalls].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return { syscalls: sorted, unknownNumber, unresolved, binaries };
+}

@@ -1,0 +1,175 @@
+import { describeWitness, type Witness } from '../binaries/reachable.js';
+import type { Abi } from '../syscalls/abi.js';
+import { DANGEROUS_SYSCALLS } from '../syscalls/dangerous.js';
+import { syscallExists } from '../syscalls/table.js';
+
+/**
+ * Calls that do the same job, so that an allowlist learned from one run does not break the next
+ * run that takes the other road: a libc version, an architecture or a code path that picks the
+ * sibling (glibc 2.33 turned stat() into newfstatat, aarch64 has no open, mkdir or dup2, sleep() is
+ * clock_nanosleep in glibc and nanosleep in musl), and a fallback that a program only takes when the
+ * newer call fails (openat2 → openat, clone3 → clone). Names not on an ABI (sigsuspend on x86_64,
+ * open on aarch64) are simply skipped there.
+ */
+
+export interface EquivalenceGroup {
+  /** Seeing any of these… */
+  when: readonly string[];
+  /** …makes these possible too. */
+  add: readonly string[];
+  reason: string;
+}
+
+/** Any member stands for any other. */
+function same(names: readonly string[], reason: string): EquivalenceGroup {
+  return { when: names, add: names, reason };
+}
+
+export const EQUIVALENCE_GROUPS: readonly EquivalenceGroup[] = [
+  same(
+    ['open', 'openat', 'creat'],
+    'open(p) is openat(AT_FDCWD, p) and creat(p) is open(p, O_CREAT|O_WRONLY|O_TRUNC); libcs pick one by version and architecture',
+  ),
+  {
+    when: ['openat2'],
+    add: ['openat'],
+    reason:
+      'openat2 (Linux 5.6) is openat with resolve flags; programs fall back to openat where it is refused',
+  },
+  same(['mkdir', 'mkdirat'], 'mkdir(p) is mkdirat(AT_FDCWD, p)'),
+  same(['readlink', 'readlinkat'], 'readlink(p) is readlinkat(AT_FDCWD, p)'),
+  same(
+    ['chmod', 'fchmodat', 'fchmodat2'],
+    'chmod(p) is fchmodat(AT_FDCWD, p); glibc 2.39 uses fchmodat2 for AT_SYMLINK_NOFOLLOW',
+  ),
+  same(
+    ['chown', 'lchown', 'fchownat'],
+    'chown and lchown are fchownat(AT_FDCWD, p) without and with AT_SYMLINK_NOFOLLOW',
+  ),
+  same(
+    ['nanosleep', 'clock_nanosleep'],
+    'sleep() and nanosleep() are clock_nanosleep(CLOCK_REALTIME) in glibc and nanosleep in musl',
+  ),
+  same(
+    ['stat', 'lstat', 'fstat', 'newfstatat', 'statx', 'stat64', 'lstat64', 'fstat64', 'fstatat64'],
+    'the stat family: glibc 2.33 implements stat, lstat and fstat with newfstatat (fstatat64 on 32-bit), other libcs and programs call them directly or use statx',
+  ),
+  same(['dup2', 'dup3'], 'dup2(a, b) is dup3(a, b, 0); aarch64 has only dup3'),
+  same(['pipe', 'pipe2'], 'pipe(fds) is pipe2(fds, 0); aarch64 has only pipe2'),
+  same(['poll', 'ppoll'], 'poll is ppoll without a signal mask; aarch64 has only ppoll'),
+  same(
+    ['select', 'pselect6', '_newselect'],
+    'select is pselect6 without a signal mask; aarch64 has only pselect6',
+  ),
+  same(
+    ['epoll_wait', 'epoll_pwait', 'epoll_pwait2'],
+    'epoll_wait is epoll_pwait without a signal mask; epoll_pwait2 takes a timespec; aarch64 has no epoll_wait',
+  ),
+  same(['epoll_create', 'epoll_create1'], 'epoll_create(n) is epoll_create1(0)'),
+  same(
+    ['rename', 'renameat', 'renameat2'],
+    'rename(a, b) is renameat(AT_FDCWD, a, AT_FDCWD, b), which glibc implements with renameat2 where the kernel lacks renameat (riscv64, loongarch64)',
+  ),
+  same(['unlink', 'unlinkat'], 'unlink(p) is unlinkat(AT_FDCWD, p, 0)'),
+  same(['rmdir', 'unlinkat'], 'rmdir(p) is unlinkat(AT_FDCWD, p, AT_REMOVEDIR)'),
+  same(['link', 'linkat'], 'link(a, b) is linkat(AT_FDCWD, a, AT_FDCWD, b, 0)'),
+  same(['symlink', 'symlinkat'], 'symlink(a, b) is symlinkat(a, AT_FDCWD, b)'),
+  same(
+    ['access', 'faccessat', 'faccessat2'],
+    'access(p) is faccessat(AT_FDCWD, p); glibc 2.33 uses faccessat2 for flags',
+  ),
+  same(
+    ['utime', 'utimes', 'utimensat', 'futimesat'],
+    'utime, utimes and futimesat set file times as utimensat does, which glibc uses for all of them',
+  ),
+  same(
+    ['getdents', 'getdents64'],
+    'readdir reads directory entries with getdents64, or getdents in older libcs',
+  ),
+  same(
+    ['wait4', 'waitid', 'waitpid'],
+    'waitpid() and wait() are wait4 in glibc; waitid waits for the same children through another interface (Go, os.waitid)',
+  ),
+  same(
+    ['rt_sigsuspend', 'sigsuspend'],
+    'sigsuspend() is rt_sigsuspend on every 64-bit ABI; a shell’s wait while the child lives',
+  ),
+  same(
+    ['pause', 'rt_sigsuspend'],
+    'pause() waits for a signal like sigsuspend with the current mask; aarch64 has no pause and glibc uses rt_sigsuspend there',
+  ),
+  same(['rt_sigaction', 'sigaction'], 'sigaction() is rt_sigaction on every 64-bit ABI'),
+  same(['rt_sigprocmask', 'sigprocmask'], 'sigprocmask() is rt_sigprocmask on every 64-bit ABI'),
+  same(['rt_sigreturn', 'sigreturn'], 'returning from a signal handler is rt_sigreturn on every 64-bit ABI'),
+  same(['rt_sigpending', 'sigpending'], 'sigpending() is rt_sigpending on every 64-bit ABI'),
+  same(['signalfd', 'signalfd4'], 'signalfd is signalfd4 without flags'),
+  same(['eventfd', 'eventfd2'], 'eventfd is eventfd2 without flags'),
+  same(['inotify_init', 'inotify_init1'], 'inotify_init is inotify_init1(0)'),
+  same(['accept', 'accept4'], 'accept is accept4 without flags'),
+  same(
+    ['getrlimit', 'setrlimit', 'prlimit64'],
+    'glibc implements getrlimit and setrlimit with prlimit64; loongarch64 has only prlimit64',
+  ),
+  same(
+    ['fork', 'vfork', 'clone'],
+    'fork() and vfork() are clone with SIGCHLD (and CLONE_VFORK|CLONE_VM) in glibc; aarch64 has only clone',
+  ),
+  {
+    when: ['clone3'],
+    add: ['clone'],
+    reason: 'glibc 2.34 tries clone3 and falls back to clone when it is refused with ENOSYS',
+  },
+];
+
+export type WidenMode = 'none' | 'equivalents' | 'reachable';
+
+export interface WidenedName {
+  name: string;
+  /** `equivalent of mkdir: mkdir(p) is mkdirat(AT_FDCWD, p)` or `reachable through fsync of /usr/bin/redis-server`. */
+  reason: string;
+}
+
+export interface Widening {
+  /** Names to allow beyond the observed ones, with why, by name. */
+  added: WidenedName[];
+  /** Dangerous names (src/syscalls/dangerous.ts) that widening would have added, with why: never added unobserved. */
+  heldBack: WidenedName[];
+}
+
+/**
+ * What `mode` adds to the observed names on `abi`. The modes are levels: `equivalents` adds the
+ * siblings of observed calls, `reachable` also adds every call the workload's binaries can reach
+ * (`reachable`, from src/binaries reachableSyscalls). A dangerous call is
+ * never added unless it was observed; it is listed in `heldBack` instead.
+ */
+export function widen(
+  observed: ReadonlySet<string>,
+  mode: WidenMode,
+  reachable: ReadonlyMap<string, Witness> = new Map(),
+  abi: Abi = 'x86_64',
+): Widening {
+  const reasons = new Map<string, string>();
+  const propose = (name: string, reason: string) => {
+    if (observed.has(name) || reasons.has(name) || !syscallExists(abi, name)) return;
+    reasons.set(name, reason);
+  };
+  if (mode === 'reachable') {
+    for (const [name, witness] of reachable) propose(name, `reachable ${describeWitness(witness)}`);
+  }
+  if (mode !== 'none') {
+    // Siblings of observed calls only: a reachable call's sibling is not in those binaries' code.
+    const base = [...observed].sort();
+    for (const group of EQUIVALENCE_GROUPS) {
+      const seen = base.find((name) => group.when.includes(name));
+      if (seen === undefined) continue;
+      for (const name of group.add) propose(name, `equivalent of ${seen}: ${group.reason}`);
+    }
+  }
+  const added: WidenedName[] = [];
+  const heldBack: WidenedName[] = [];
+  for (const name of [...reasons.keys()].sort()) {
+    const entry = { name, reason: reasons.get(name) as string };
+    (DANGEROUS_SYSCALLS.has(name) ? heldBack : added).push(entry);
+  }
+  return { added, heldBack };
+}

@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { EQUIVALENCE_GROUPS, widen } from '../../src/profile/equivalents.js';
+import { DANGEROUS_SYSCALLS } from '../../src/syscalls/dangerous.js';
+import { knownSyscallName, syscallExists } from '../../src/syscalls/table.js';
+
+const names = (list: { name: string }[]) => list.map((entry) => entry.name);
+
+describe('EQUIVALENCE_GROUPS', () => {
+  it('names only syscalls libseccomp knows, each group with a reason', () => {
+    for (const group of EQUIVALENCE_GROUPS) {
+      expect([...group.when, ...group.add].filter((name) => !knownSyscallName(name))).toEqual([]);
+      expect(group.reason.length).toBeGreaterThan(20);
+    }
+  });
+
+  it('never puts clone3 beside fork: it is how a process makes new namespaces', () => {
+    expect(EQUIVALENCE_GROUPS.filter((group) => group.add.includes('clone3'))).toEqual([]);
+  });
+
+  // One test per group: seeing any member on x86_64 adds every other member that exists there,
+  // dangerous members held back.
+  it.each(EQUIVALENCE_GROUPS.map((group) => [group.when.join('/'), group] as const))(
+    'widens %s',
+    (_, group) => {
+      for (const seen of group.when.filter((name) => syscallExists('x86_64', name))) {
+        const { added, heldBack } = widen(new Set([seen]), 'equivalents');
+        const expected = group.add.filter((name) => name !== seen && syscallExists('x86_64', name));
+        for (const name of expected) {
+          const entry = [...added, ...heldBack].find((candidate) => candidate.name === name);
+          expect(entry, `${seen} → ${name}`).toBeDefined();
+          expect(entry?.reason).toMatch(/^equivalent of [a-z0-9_]+: /);
+          expect(DANGEROUS_SYSCALLS.has(name) ? heldBack : added).toContainEqual(entry);
+        }
+      }
+    },
+  );
+});
+
+describe('widen', () => {
+  it('adds nothing with none', () => {
+    expect(widen(new Set(['mkdir', 'fork']), 'none')).toEqual({ added: [], heldBack: [] });
+  });
+
+  it('adds the siblings of observed calls with the reason, by name', () => {
+    const { added, heldBack } = widen(new Set(['mkdir', 'readlinkat', 'chmod', 'stat']), 'equivalents');
+    expect(names(added)).toEqual([
+      'fchmodat',
+      'fchmodat2',
+      'fstat',
+      'lstat',
+      'mkdirat',
+      'newfstatat',
+      'readlink',
+      'statx',
+    ]);
+    expect(added.find((entry) => entry.name === 'mkdirat')?.reason).toBe(
+      'equivalent of mkdir: mkdir(p) is mkdirat(AT_FDCWD, p)',
+    );
+    expect(heldBack).toEqual([]);
+  });
+
+  it('leaves out names the ABI does not have', () => {
+    // x86_64 has no sigsuspend; 32-bit x86 has both.
+    expect(names(widen(new Set(['rt_sigsuspend']), 'equivalents').added)).toEqual(['pause']);
+    expect(names(widen(new Set(['rt_sigsuspend']), 'equivalents', new Map(), 'x86').added)).toEqual([
+      'pause',
+      'sigsuspend',
+    ]);
+    // aarch64 has neither open nor creat: openat alone adds nothing there.
+    expect(widen(new Set(['openat']), 'equivalents', new Map(), 'aarch64').added).toEqual([]);
+  });
+
+  it('holds back a dangerous sibling unless it was observed', () => {
+    const fork = widen(new Set(['fork']), 'equivalents');
+    expect(names(fork.added)).toEqual(['vfork']);
+    expect(fork.heldBack).toEqual([
+      { name: 'clone', reason: expect.stringMatching(/^equivalent of fork: /) },
+    ]);
+    const clone = widen(new Set(['clone']), 'equivalents');
+    expect(names(clone.added)).toEqual(['fork', 'vfork']);
+    expect(clone.heldBack).toEqual([]);
+  });
+
+  it('follows a fallback one way only: openat2 adds openat, openat does not add openat2', () => {
+    expect(names(widen(new Set(['openat2']), 'equivalents').added)).toEqual(['openat']);
+    expect(names(widen(new Set(['openat']), 'equivalents').added)).toEqual(['creat', 'open']);
+  });
+
+  it('adds what the binaries can reach with its witness, on top of the equivalents, never a dangerous call', () => {
+    const reachable = new Map([
+      ['fsync', { function: 'fsync', binary: '/usr/bin/redis-server' }],
+      ['mount', { function: 'mount', binary: '/usr/bin/redis-server' }],
+      ['read', { binary: '/usr/bin/redis-server' }],
+      ['mkdir', { binary: '/usr/bin/redis-server' }],
+    ]);
+    const { added, heldBack } = widen(new Set(['read', 'unlink']), 'reachable', reachable);
+    expect(added).toEqual([
+      { name: 'fsync', reason: 'reachable through fsync of /usr/bin/redis-server' },
+      { name: 'mkdir', reason: 'reachable in the code of /usr/bin/redis-server' },
+      { name: 'unlinkat', reason: expect.stringMatching(/^equivalent of unlink: /) },
+    ]);
+    expect(heldBack).toEqual([{ name: 'mount', reason: 'reachable through mount of /usr/bin/redis-server' }]);
+    // A dangerous call that was observed is the workload's own: nothing to hold back or add.
+    expect(widen(new Set(['mount']), 'reachable', reachable).heldBack).toEqual([]);
+  });
+
+  it('ignores what is reachable unless asked for reachable', () => {
+    const reachable = new Map([['fsync', { function: 'fsync', binary: '/bin/x' }]]);
+    expect(widen(new Set(['read']), 'equivalents', reachable).added).toEqual([]);
+  });
+});
