@@ -7,6 +7,7 @@ import { readBinaryFile } from '../util/files.js';
 import { cacheKey, defaultCacheDirectory, readCached, writeCached } from './cache.js';
 import { buildCallGraph, type CallGraphSummary, type Reach } from './callgraph.js';
 import { disassemble } from './disassemble.js';
+import type { Witness } from './witness.js';
 
 /**
  * What the ELF files a workload ran can call: the union, over the programs and libraries it mapped,
@@ -32,13 +33,6 @@ import { disassemble } from './disassemble.js';
  * - x86_64 only: another machine's file is refused with an input error naming it.
  */
 
-export interface Witness {
-  /** The imported function through which the call is reached; absent when the file's own code makes it. */
-  function?: string;
-  /** The file that imports `function`, or whose code holds the `syscall` instruction. */
-  binary: string;
-}
-
 export interface AnalysedBinary {
   path: string;
   elf: ElfInfo;
@@ -63,13 +57,6 @@ export interface ReachOptions {
   cacheDirectory?: string | false;
   /** How many objdump processes run at once; default the CPUs available. */
   concurrency?: number;
-}
-
-/** "through fsync of /usr/bin/redis-server", or "in the code of /bin/busybox". */
-export function describeWitness(witness: Witness): string {
-  return witness.function === undefined
-    ? `in the code of ${witness.binary}`
-    : `through ${witness.function} of ${witness.binary}`;
 }
 
 const RUNTIME_SONAME =

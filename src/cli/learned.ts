@@ -2,6 +2,7 @@ import type { ProfileFormat, SpoApiVersion } from '../emit/formats.js';
 import type { GenerationChoices, LearnResult } from '../pipeline/learned.js';
 import type { PipelineResult } from '../pipeline/result.js';
 import type { DefaultActionChoice } from '../profile/default-action.js';
+import type { WidenMode } from '../profile/equivalents.js';
 import type { GenerationNote } from '../profile/generate.js';
 import type { RuntimeChoice } from '../profile/runtime-baselines.js';
 import {
@@ -26,6 +27,8 @@ export interface GenerationFlags {
   spoApi: SpoApiVersion;
   allow: string[];
   deny: string[];
+  widen: WidenMode;
+  binary: string[];
   json?: boolean;
 }
 
@@ -41,6 +44,8 @@ export function generationChoices(flags: GenerationFlags): GenerationChoices {
     deny: flags.deny,
     format: flags.format,
     spoApi: flags.spoApi,
+    widen: flags.widen,
+    binaries: flags.binary,
   };
 }
 
@@ -53,8 +58,23 @@ export function printNotes(notes: readonly GenerationNote[], runtime: RuntimeCho
   const always = names('always');
   if (always.length > 0)
     say(style.dim(`always allowed so that a refused process can exit, not observed: ${always.join(' ')}`));
+  for (const kind of ['equivalent', 'reachable'] as const) {
+    const widened = notes.filter((note) => note.kind === kind);
+    if (widened.length === 0) continue;
+    say(
+      style.dim(
+        `added by --widen (${kind === 'equivalent' ? 'equivalents of observed calls' : 'reachable from the binaries'}), not observed:`,
+      ),
+    );
+    for (const note of widened) say(style.dim(`  ${visible(note.name)}: ${visible(note.message)}`));
+  }
   for (const note of notes) {
-    if (note.kind === 'partial-abi' || note.kind === 'no-such-syscall' || note.kind === 'deny') {
+    if (
+      note.kind === 'held-back' ||
+      note.kind === 'partial-abi' ||
+      note.kind === 'no-such-syscall' ||
+      note.kind === 'deny'
+    ) {
       warn(`${note.name}: ${note.message}`);
     }
   }

@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { PROFILE_FORMATS, SPO_API_VERSIONS } from '../emit/formats.js';
 import { UserError } from '../errors.js';
 import { DEFAULT_ACTION_CHOICES } from '../profile/default-action.js';
+import { WIDEN_MODES } from '../profile/equivalents.js';
 import { DEFAULT_RUNTIME, RUNTIME_CHOICES } from '../profile/runtime-baselines.js';
 import { ACTION_CHOICES } from '../recording/audit-filter.js';
 import { REPORT_FORMATS } from '../report/render.js';
@@ -18,6 +19,10 @@ import { VERSION } from '../version.js';
 
 function examples(lines: string[]): string {
   return `\nExamples:\n${lines.map((line) => `  $ ${line}`).join('\n')}\n`;
+}
+
+function collectPaths(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -67,6 +72,20 @@ function addGenerationOptions(command: Command, jsonHelp = JSON_HELP): Command {
         .default('docker'),
     )
     .addOption(spoApiOption())
+    .addOption(
+      new Option(
+        '--widen <mode>',
+        'allow more than was observed: equivalents (mkdir with mkdirat, stat with newfstatat, …) or reachable (also what the binaries the workload ran can call); never a dangerous call it did not make',
+      )
+        .choices(WIDEN_MODES)
+        .default('none'),
+    )
+    .option(
+      '--binary <path>',
+      'with --widen reachable: an executable of the workload besides those the recording names (repeatable)',
+      collectPaths,
+      [],
+    )
     .option('--allow <names>', 'also allow these syscalls (comma-separated, repeatable)', collect, [])
     .option('--deny <names>', 'never allow these syscalls (comma-separated, repeatable)', collect, [])
     .option('--json', jsonHelp);

@@ -1,13 +1,13 @@
 import { basename } from 'node:path';
 import { emitProfile, formatWarnings } from '../emit/formats.js';
 import { RecordingMerger } from '../merge/recordings.js';
-import { type GenerationNote, generateForRecording } from '../profile/generate.js';
+import type { GenerationNote } from '../profile/generate.js';
 import { logProfile } from '../profile/log-profile.js';
 import type { SeccompProfile } from '../profile/model.js';
 import { readRecording } from '../recording/io.js';
 import type { RecordingWarning } from '../recording/model.js';
 import { checkOutputName, OutputPlan } from '../util/files.js';
-import type { GenerationChoices } from './learned.js';
+import { type GenerationChoices, profileOf } from './learned.js';
 import type { PipelineResult } from './result.js';
 
 /** A profile as text: written to `output` when one is given, else for the caller to print. */
@@ -47,7 +47,7 @@ export async function generate(
   const merger = new RecordingMerger();
   for (const file of files) merger.add(await readRecording(file, (message) => warnings.push(message)), file);
   const merged = merger.result();
-  const { profile, notes } = generateForRecording(merged, options);
+  const { profile, notes, warnings: widening } = await profileOf(merged, options);
   const name =
     options.name ??
     (options.output ? basename(options.output).replace(/\.(json|ya?ml)$/, '') : 'seccomp-learn');
@@ -59,7 +59,7 @@ export async function generate(
     recordingWarnings: merged.warnings,
     text,
     written: await deliver(text, options.output, plan),
-    warnings: [...warnings, ...formatWarnings(profile, options.format)],
+    warnings: [...warnings, ...widening, ...formatWarnings(profile, options.format)],
     exitStatus: 0,
   };
 }

@@ -1,16 +1,40 @@
 import { basename } from 'node:path';
 import { emitProfile, formatWarnings, type ProfileFormat, type SpoApiVersion } from '../emit/formats.js';
-import { type GenerateOptions, type GenerationNote, generateForRecording } from '../profile/generate.js';
+import {
+  type GeneratedProfile,
+  type GenerateOptions,
+  type GenerationNote,
+  generateForRecording,
+} from '../profile/generate.js';
 import type { SeccompProfile } from '../profile/model.js';
 import { recordingJson } from '../recording/io.js';
 import type { Recording } from '../recording/model.js';
 import { checkOutputName, OutputPlan } from '../util/files.js';
+import { reachableCalls } from './reachable.js';
 import type { PipelineResult } from './result.js';
 
 /** How a profile is made and written: shared by every use that writes one. */
-export interface GenerationChoices extends GenerateOptions {
+export interface GenerationChoices extends Omit<GenerateOptions, 'reachable'> {
   format: ProfileFormat;
   spoApi: SpoApiVersion;
+  /** For `widen: 'reachable'`: executables to read besides those the recording names. */
+  binaries?: readonly string[];
+}
+
+/** The profile of a recording as the user chose it: widened by equivalents or by what its binaries can reach. */
+export async function profileOf(
+  recording: Recording,
+  choices: GenerationChoices,
+): Promise<GeneratedProfile & { warnings: string[] }> {
+  const { reachable, warnings } = await reachableCalls(
+    choices.widen ?? 'none',
+    recording,
+    choices.binaries ?? [],
+  );
+  return {
+    ...generateForRecording(recording, { ...choices, ...(reachable ? { reachable } : {}) }),
+    warnings,
+  };
 }
 
 /** Where a learning use writes: PREFIX.recording.json and PREFIX.profile.json (or .yaml). */
@@ -86,7 +110,7 @@ export async function saveLearned(
   outputs: LearnedOutputs,
   policy: IncompletePolicy & { workloadExit?: number },
 ): Promise<LearnResult> {
-  const { profile, notes } = generateForRecording(recording, choices);
+  const { profile, notes, warnings } = await profileOf(recording, choices);
   const { recordingPath, profilePath } = outputs;
   await outputs.plan.write(
     new Map([
@@ -110,7 +134,11 @@ export async function saveLearned(
     notes,
     incomplete,
     written: [recordingPath, profilePath],
-    warnings: [...formatWarnings(profile, choices.format), ...(refuse ? [incompleteWarning(recording)] : [])],
+    warnings: [
+      ...warnings,
+      ...formatWarnings(profile, choices.format),
+      ...(refuse ? [incompleteWarning(recording)] : []),
+    ],
     exitStatus: refuse ? (policy.lossExitCode ?? 3) : (policy.workloadExit ?? 0),
   };
 }

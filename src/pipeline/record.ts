@@ -1,11 +1,12 @@
 import { createReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { open, readlink, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { learnFromStrace } from '../../parsers/strace.js';
 import { UserError } from '../errors.js';
 import { RecordingBuilder } from '../recording/builder.js';
 import type { Recording } from '../recording/model.js';
 import { parseContainerRun } from '../sources/container-command.js';
-import { hostInfo } from '../sources/host.js';
+import { findExecutable, hostInfo } from '../sources/host.js';
 import { EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, withStraceRun } from '../sources/strace-run.js';
 import { VERSION } from '../version.js';
 import {
@@ -71,12 +72,22 @@ async function refuseFailedExec(
   );
 }
 
+/** The file the workload's process runs: the command found as a shell would, or the process's /proc/PID/exe. */
+async function executableOf(subject: RecordSubject): Promise<string | undefined> {
+  if ('pid' in subject) return readlink(`/proc/${subject.pid}/exe`).catch(() => undefined);
+  const [name] = subject.command;
+  if (name === undefined) return undefined;
+  return name.includes('/') ? resolve(name) : findExecutable(name);
+}
+
 /** Runs the workload under strace (or attaches to it) and learns from what strace counted or traced. */
 async function recordUnderStrace(subject: RecordSubject, options: RecordOptions): Promise<LearnResult> {
   const outputs = await planLearned(options.output, options.format, []);
   const host = hostInfo();
   const pid = 'pid' in subject ? subject.pid : undefined;
   const command = 'command' in subject ? subject.command : [];
+  // Known before the run: what the workload starts, for `--widen reachable`.
+  const binary = await executableOf(subject);
   return withStraceRun(
     {
       command,
@@ -98,6 +109,7 @@ async function recordUnderStrace(subject: RecordSubject, options: RecordOptions)
         attached: pid !== undefined,
       });
       const recording = builder.build({
+        ...(binary ? { binaries: [binary] } : {}),
         source: kind === 'trace' ? 'strace-trace' : 'strace-summary',
         ...(pid === undefined ? { command } : { pid }),
         inputs: [],

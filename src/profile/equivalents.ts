@@ -1,4 +1,4 @@
-import { describeWitness, type Witness } from '../binaries/reachable.js';
+import { describeWitness, type Witness } from '../binaries/witness.js';
 import type { Abi } from '../syscalls/abi.js';
 import { DANGEROUS_SYSCALLS } from '../syscalls/dangerous.js';
 import { syscallExists } from '../syscalls/table.js';
@@ -121,10 +121,13 @@ export const EQUIVALENCE_GROUPS: readonly EquivalenceGroup[] = [
   },
 ];
 
-export type WidenMode = 'none' | 'equivalents' | 'reachable';
+export const WIDEN_MODES = ['none', 'equivalents', 'reachable'] as const;
+export type WidenMode = (typeof WIDEN_MODES)[number];
 
 export interface WidenedName {
   name: string;
+  /** Why it was proposed: the sibling of an observed call, or a call the binaries can make. */
+  kind: 'equivalent' | 'reachable';
   /** `equivalent of mkdir: mkdir(p) is mkdirat(AT_FDCWD, p)` or `reachable through fsync of /usr/bin/redis-server`. */
   reason: string;
 }
@@ -148,13 +151,14 @@ export function widen(
   reachable: ReadonlyMap<string, Witness> = new Map(),
   abi: Abi = 'x86_64',
 ): Widening {
-  const reasons = new Map<string, string>();
-  const propose = (name: string, reason: string) => {
+  const reasons = new Map<string, Omit<WidenedName, 'name'>>();
+  const propose = (name: string, kind: WidenedName['kind'], reason: string) => {
     if (observed.has(name) || reasons.has(name) || !syscallExists(abi, name)) return;
-    reasons.set(name, reason);
+    reasons.set(name, { kind, reason });
   };
   if (mode === 'reachable') {
-    for (const [name, witness] of reachable) propose(name, `reachable ${describeWitness(witness)}`);
+    for (const [name, witness] of reachable)
+      propose(name, 'reachable', `reachable ${describeWitness(witness)}`);
   }
   if (mode !== 'none') {
     // Siblings of observed calls only: a reachable call's sibling is not in those binaries' code.
@@ -162,13 +166,13 @@ export function widen(
     for (const group of EQUIVALENCE_GROUPS) {
       const seen = base.find((name) => group.when.includes(name));
       if (seen === undefined) continue;
-      for (const name of group.add) propose(name, `equivalent of ${seen}: ${group.reason}`);
+      for (const name of group.add) propose(name, 'equivalent', `equivalent of ${seen}: ${group.reason}`);
     }
   }
   const added: WidenedName[] = [];
   const heldBack: WidenedName[] = [];
   for (const name of [...reasons.keys()].sort()) {
-    const entry = { name, reason: reasons.get(name) as string };
+    const entry = { name, ...(reasons.get(name) as Omit<WidenedName, 'name'>) };
     (DANGEROUS_SYSCALLS.has(name) ? heldBack : added).push(entry);
   }
   return { added, heldBack };

@@ -1,8 +1,10 @@
+import type { Witness } from '../binaries/witness.js';
 import { UserError } from '../errors.js';
 import type { Recording } from '../recording/model.js';
 import { ABIS, type Abi, abiInfo } from '../syscalls/abi.js';
 import { syscallExists, syscallNamesOf } from '../syscalls/table.js';
 import { type DefaultActionChoice, defaultActionFields } from './default-action.js';
+import { type WidenMode, widen } from './equivalents.js';
 import { ERRNO_ENOSYS, type SeccompProfile, type SeccompRule } from './model.js';
 import { exitPathOn, needsOfRecording, type SyscallNeeds } from './needs.js';
 import { baselineFor, type RuntimeChoice } from './runtime-baselines.js';
@@ -12,11 +14,24 @@ export interface GenerateOptions {
   runtime: RuntimeChoice;
   allow: readonly string[];
   deny: readonly string[];
+  /** What beyond the observed calls the profile allows: their equivalents, or what the binaries can reach. */
+  widen?: WidenMode;
+  /** For `widen: 'reachable'`: what the workload's binaries can call, each with one way they reach it. */
+  reachable?: ReadonlyMap<string, Witness>;
 }
 
 /** Why a name is in (or out of) the profile when it was not simply observed. */
 export interface GenerationNote {
-  kind: 'baseline' | 'always' | 'allow' | 'deny' | 'partial-abi' | 'no-such-syscall';
+  kind:
+    | 'baseline'
+    | 'always'
+    | 'allow'
+    | 'deny'
+    | 'partial-abi'
+    | 'no-such-syscall'
+    | 'equivalent'
+    | 'reachable'
+    | 'held-back';
   name: string;
   message: string;
 }
@@ -41,6 +56,36 @@ export function generateProfile(needs: SyscallNeeds, options: GenerateOptions): 
   const observed = new Set<string>();
   for (const names of needs.values()) for (const name of names) observed.add(name);
   const names = new Set(observed);
+
+  // Widening is per ABI: a sibling exists, and a binary's code runs, on the ABIs it was seen on.
+  const widening = options.widen ?? 'none';
+  const heldBack = new Map<string, string>();
+  for (const [abi, seen] of needs) {
+    const { added, heldBack: held } = widen(
+      seen,
+      widening,
+      abi === 'x86_64' ? options.reachable : undefined,
+      abi,
+    );
+    for (const { name, reason } of added) {
+      if (names.has(name)) continue;
+      names.add(name);
+      notes.push({
+        kind: reason.startsWith('reachable') ? 'reachable' : 'equivalent',
+        name,
+        message: reason,
+      });
+    }
+    for (const { name, reason } of held) heldBack.set(name, reason);
+  }
+  for (const [name, reason] of heldBack) {
+    if (names.has(name)) continue;
+    notes.push({
+      kind: 'held-back',
+      name,
+      message: `not added, dangerous and never observed (allow it with --allow ${name} if the workload needs it): ${reason}`,
+    });
+  }
 
   const baseline = baselineFor(options.runtime);
   const versions = baseline.sources.map((source) => `${source.runtime} ${source.version}`).join(', ');

@@ -32,6 +32,8 @@ export interface Provenance {
   strace?: string;
   seccompLearn: string;
   exitCode?: number;
+  /** The executables the run started, as host paths: what `--widen reachable` reads. */
+  binaries?: string[];
 }
 
 /** How the audit records of a container run were placed: what the recording includes and what it left out. */

@@ -45,6 +45,7 @@ const recordingSchema = z.strictObject({
       strace: z.string().optional(),
       seccompLearn: z.string(),
       exitCode: z.number().int().optional(),
+      binaries: z.array(z.string()).optional(),
     }),
   ),
   warnings: z.array(

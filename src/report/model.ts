@@ -50,7 +50,7 @@ export interface RecordedSummary {
 }
 
 /** Why a name is in the profile although no run was seen calling it. */
-export type AssumedReason = 'baseline' | 'always' | 'allow' | 'not-observed';
+export type AssumedReason = 'baseline' | 'always' | 'allow' | 'equivalent' | 'reachable' | 'not-observed';
 
 export interface AssumedName {
   name: string;
@@ -265,7 +265,13 @@ function referenceVerdicts(diff: ReferenceDiff | undefined): (name: string) => V
 
 function assumedReason(name: string, notes: ReadonlyMap<string, GenerationNote>): AssumedReason {
   const kind = notes.get(name)?.kind;
-  return kind === 'baseline' || kind === 'always' || kind === 'allow' ? kind : 'not-observed';
+  return kind === 'baseline' ||
+    kind === 'always' ||
+    kind === 'allow' ||
+    kind === 'equivalent' ||
+    kind === 'reachable'
+    ? kind
+    : 'not-observed';
 }
 
 function syscallRows(

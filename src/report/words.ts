@@ -70,6 +70,8 @@ const ORIGIN_TEXT: Readonly<Record<RowOrigin, string>> = {
   baseline: 'runtime baseline',
   always: 'always allowed',
   allow: '--allow',
+  equivalent: 'equivalent of an observed call',
+  reachable: 'reachable from the binaries',
   'not-observed': 'not observed',
   profile: 'in the profile',
 };
@@ -85,6 +87,8 @@ export function assumedByReason(report: ReviewReport): [string, string[]][] {
     ],
     ['always', 'Always allowed so that a refused process can still exit, not observed'],
     ['allow', 'Added by --allow, not observed'],
+    ['equivalent', 'Added by --widen: does what an observed call does, not observed'],
+    ['reachable', "Added by --widen: the workload's binaries can call it, not observed"],
     ['not-observed', 'Allowed by the given profile, not observed'],
   ];
   for (const [reason, why] of reasons) {

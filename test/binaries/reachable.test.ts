@@ -7,11 +7,10 @@ import { loadedFiles } from '../../src/binaries/libraries.js';
 import {
   type AnalysedBinary,
   analyseBinary,
-  describeWitness,
   type Reachability,
   reachableSyscalls,
-  type Witness,
 } from '../../src/binaries/reachable.js';
+import { describeWitness, type Witness } from '../../src/binaries/witness.js';
 import { ROOT } from '../helpers/cli.js';
 import { available, e2eSkipReason } from '../helpers/e2e.js';
 

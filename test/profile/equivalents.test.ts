@@ -74,7 +74,7 @@ describe('widen', () => {
     const fork = widen(new Set(['fork']), 'equivalents');
     expect(names(fork.added)).toEqual(['vfork']);
     expect(fork.heldBack).toEqual([
-      { name: 'clone', reason: expect.stringMatching(/^equivalent of fork: /) },
+      { name: 'clone', kind: 'equivalent', reason: expect.stringMatching(/^equivalent of fork: /) },
     ]);
     const clone = widen(new Set(['clone']), 'equivalents');
     expect(names(clone.added)).toEqual(['fork', 'vfork']);
@@ -95,11 +95,13 @@ describe('widen', () => {
     ]);
     const { added, heldBack } = widen(new Set(['read', 'unlink']), 'reachable', reachable);
     expect(added).toEqual([
-      { name: 'fsync', reason: 'reachable through fsync of /usr/bin/redis-server' },
-      { name: 'mkdir', reason: 'reachable in the code of /usr/bin/redis-server' },
-      { name: 'unlinkat', reason: expect.stringMatching(/^equivalent of unlink: /) },
+      { name: 'fsync', kind: 'reachable', reason: 'reachable through fsync of /usr/bin/redis-server' },
+      { name: 'mkdir', kind: 'reachable', reason: 'reachable in the code of /usr/bin/redis-server' },
+      { name: 'unlinkat', kind: 'equivalent', reason: expect.stringMatching(/^equivalent of unlink: /) },
     ]);
-    expect(heldBack).toEqual([{ name: 'mount', reason: 'reachable through mount of /usr/bin/redis-server' }]);
+    expect(heldBack).toEqual([
+      { name: 'mount', kind: 'reachable', reason: 'reachable through mount of /usr/bin/redis-server' },
+    ]);
     // A dangerous call that was observed is the workload's own: nothing to hold back or add.
     expect(widen(new Set(['mount']), 'reachable', reachable).heldBack).toEqual([]);
   });

@@ -1,0 +1,86 @@
+import { open } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { loadedFiles } from '../binaries/libraries.js';
+import { reachableSyscalls } from '../binaries/reachable.js';
+import type { Witness } from '../binaries/witness.js';
+import { UserError } from '../errors.js';
+import type { WidenMode } from '../profile/equivalents.js';
+import type { Recording } from '../recording/model.js';
+import { findExecutable } from '../sources/host.js';
+
+export interface ReachableCalls {
+  reachable?: ReadonlyMap<string, Witness>;
+  warnings: string[];
+}
+
+/**
+ * The ELF file that runs `path`: itself, or for a script the interpreter its `#!` line names
+ * (`/usr/bin/env NAME` looked up on PATH), followed as the kernel does, a few levels deep.
+ */
+async function interpreterOf(path: string, depth = 0): Promise<string | undefined> {
+  let head: Buffer;
+  try {
+    const file = await open(path, 'r');
+    try {
+      head = Buffer.alloc(256);
+      const { bytesRead } = await file.read(head, 0, head.length, 0);
+      head = head.subarray(0, bytesRead);
+    } finally {
+      await file.close();
+    }
+  } catch (error) {
+    throw new UserError(`--widen reachable: cannot read ${path}: ${(error as Error).message}`);
+  }
+  if (head[0] === 0x7f && head.toString('latin1', 1, 4) === 'ELF') return path;
+  if (head.toString('latin1', 0, 2) !== '#!' || depth >= 4) return undefined;
+  const [interpreter, argument] = head.toString('utf8', 2).split('\n')[0]?.trim().split(/\s+/) ?? [];
+  if (interpreter === undefined) return undefined;
+  const target =
+    basename(interpreter) === 'env' && argument !== undefined ? await findExecutable(argument) : interpreter;
+  return target === undefined ? undefined : interpreterOf(target, depth + 1);
+}
+
+/** The executables the recording's runs started, and those the user names. */
+export function binariesOf(recording: Recording, named: readonly string[]): string[] {
+  return [...new Set([...recording.provenance.flatMap((run) => run.binaries ?? []), ...named])];
+}
+
+/**
+ * What the workload's binaries can call, for `--widen reachable`: each executable with the shared
+ * libraries the dynamic loader gives it, read through libc's call graph (src/binaries).
+ */
+export async function reachableCalls(
+  mode: WidenMode,
+  recording: Recording,
+  named: readonly string[],
+): Promise<ReachableCalls> {
+  if (mode !== 'reachable') return { warnings: [] };
+  const binaries = binariesOf(recording, named);
+  if (binaries.length === 0) {
+    throw new UserError(
+      '--widen reachable needs the binaries the workload ran: the recording names none (record it with seccomp-learn record, or give --binary PATH)',
+    );
+  }
+  const warnings: string[] = [];
+  const files = new Set<string>();
+  for (const named of binaries) {
+    const binary = await interpreterOf(named);
+    if (binary === undefined) {
+      warnings.push(
+        `${named}: not an ELF executable nor a script naming one: what it can call is not counted`,
+      );
+      continue;
+    }
+    const loaded = await loadedFiles(binary);
+    for (const file of loaded.files) files.add(file);
+    for (const library of loaded.missing)
+      warnings.push(`${binary}: its library ${library} was not found: what it can call is not counted`);
+  }
+  const reach = await reachableSyscalls([...files]);
+  if (reach.unknownNumber.length > 0) {
+    warnings.push(
+      `${reach.unknownNumber.length} function(s) of these binaries make a syscall whose number is computed (syscall(2)): what they call cannot be known from the code`,
+    );
+  }
+  return { reachable: reach.syscalls, warnings };
+}

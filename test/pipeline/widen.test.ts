@@ -1,0 +1,87 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { generate } from '../../src/pipeline/generate.js';
+import { learnFromStraceFiles } from '../../src/pipeline/learn-strace.js';
+import { record } from '../../src/pipeline/record.js';
+import { generateProfile } from '../../src/profile/generate.js';
+import { SAMPLES } from '../helpers/cli.js';
+import { available, e2eSkipReason } from '../helpers/e2e.js';
+import { NO_RUNTIME_CHOICES } from '../helpers/pipeline.js';
+
+const skip = await e2eSkipReason(
+  'strace, objdump and /bin/busybox (busybox-static)',
+  async () =>
+    (await available('strace', ['-V'])) &&
+    (await available('objdump', ['--version'])) &&
+    (await available('/bin/busybox', ['true'])),
+);
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'sl-widen-'));
+  // The call-graph cache of this test's own: nothing from an earlier run, nothing left in ~/.cache.
+  vi.stubEnv('XDG_CACHE_HOME', join(dir, 'cache'));
+});
+afterAll(async () => {
+  vi.unstubAllEnvs();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const GENERATION = { defaultAction: 'errno', runtime: 'none', allow: [], deny: [] } as const;
+
+describe('generate --widen', () => {
+  it('none allows what was observed; equivalents adds siblings with their reason and holds back dangerous ones', () => {
+    const needs = new Map([['x86_64' as const, new Set(['mkdir', 'fork', 'read'])]]);
+    const exact = generateProfile(needs, { ...GENERATION, widen: 'none' });
+    expect(exact.profile.syscalls?.[0]?.names).not.toContain('mkdirat');
+    const widened = generateProfile(needs, { ...GENERATION, widen: 'equivalents' });
+    const allowed = widened.profile.syscalls?.[0]?.names ?? [];
+    expect(allowed).toEqual(expect.arrayContaining(['mkdirat', 'vfork']));
+    expect(allowed).not.toContain('clone');
+    expect(widened.notes).toContainEqual({
+      kind: 'equivalent',
+      name: 'mkdirat',
+      message: expect.stringMatching(/^equivalent of mkdir: /),
+    });
+    expect(widened.notes).toContainEqual({
+      kind: 'held-back',
+      name: 'clone',
+      message: expect.stringMatching(/dangerous and never observed/),
+    });
+  });
+
+  it('reachable for a recording that names no binary is a clear error', async () => {
+    const learned = await learnFromStraceFiles([join(SAMPLES, 'strace-c-busybox-sh.txt')], {
+      ...NO_RUNTIME_CHOICES,
+      output: join(dir, 'sh'),
+    });
+    await expect(
+      generate([learned.recordingPath], { ...NO_RUNTIME_CHOICES, widen: 'reachable' }),
+    ).rejects.toThrow(/--widen reachable needs the binaries the workload ran: the recording names none/);
+  });
+});
+
+describe.skipIf(skip)(`record, then generate --widen reachable${skip ? ` (skipped: ${skip})` : ''}`, () => {
+  it('keeps the executable in the provenance and adds what its code can call, with the witness', async () => {
+    const learned = await record(
+      { command: ['/bin/busybox', 'ls', '/'] },
+      { ...NO_RUNTIME_CHOICES, output: join(dir, 'ls'), stdoutToStderr: true },
+    );
+    expect(learned.recording.provenance[0]?.binaries).toEqual(['/bin/busybox']);
+    const widened = await generate([learned.recordingPath], { ...NO_RUNTIME_CHOICES, widen: 'reachable' });
+    const observed = new Set(learned.profile.syscalls?.[0]?.names);
+    const allowed = widened.profile.syscalls?.[0]?.names ?? [];
+    // busybox is static: its own code holds every syscall instruction, and mkdir is one of its applets.
+    expect(allowed).toContain('mkdir');
+    expect(observed.has('mkdir')).toBe(false);
+    expect(widened.notes).toContainEqual({
+      kind: 'reachable',
+      name: 'mkdir',
+      message: 'reachable in the code of /bin/busybox',
+    });
+    expect(allowed).not.toContain('mount');
+    expect(widened.notes.some((note) => note.kind === 'held-back' && note.name === 'mount')).toBe(true);
+  }, 60_000);
+});
