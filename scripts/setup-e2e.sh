@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs and starts what the end-to-end tests use on a fresh Debian machine (run as root):
 # strace, Docker engine (no bridge, no iptables: test containers use --network none), auditd,
-# busybox-static (for an image built offline), runc/crun/podman, libseccomp's scmp_sys_resolver
-# and Chromium (the HTML report test). Safe to run again: it only starts what is not running.
+# busybox-static (for an image built offline), runc/crun/podman, libseccomp's scmp_sys_resolver,
+# Chromium (the HTML report test), and binutils, gcc and python3 (the reachability tests
+# disassemble real binaries and check them against strace of a compiled program). Safe to run again: it only starts what is not running.
 set -euo pipefail
 
-packages=(strace docker.io auditd busybox-static runc crun podman seccomp chromium)
+packages=(strace docker.io auditd busybox-static runc crun podman seccomp chromium binutils gcc libc6-dev python3)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
