@@ -151,7 +151,7 @@ export function createAuditParser(options: AuditParserOptions): AuditLineParser 
 
   const finish = (): void => {
     notices.finish(host, tail.notice(file));
-    if (records === 0) {
+    if (records === 0 && (options.requireRecords ?? true)) {
       throw new InputError(
         file,
         undefined,

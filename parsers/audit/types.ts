@@ -30,6 +30,8 @@ export interface AuditParserOptions {
   host: Abi;
   onRecord(record: SeccompAuditRecord): void;
   onNotice(notice: ParseNotice): void;
+  /** False when no record at all is an answer, not an input error (verify: the profile covered the run). */
+  requireRecords?: boolean;
   /** False when nothing reads a record's comm and exe: they are then left undefined, not decoded. */
   processNames?: boolean;
   /**

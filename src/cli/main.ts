@@ -286,6 +286,35 @@ Next steps:
     .action(async (options) => exit((await import('./commands/log-profile.js')).runLogProfile(options)));
 
   program
+    .command('verify')
+    .summary('run a workload and list the calls a profile would refuse')
+    .description(
+      "Run COMMAND and say which of its calls PROFILE would refuse. `docker run …` / `podman run …` runs under a copy of PROFILE whose default action logs instead of refusing, so the workload runs on and the kernel's SECCOMP records name every call the profile would have refused (arguments judged by the kernel); any other command runs under strace and its calls are judged against PROFILE as its runtime loads it. Exit code: 1 when PROFILE would refuse a call (the list says which), 0 when it covers the run, 2 when verify itself fails.",
+    )
+    .argument('<profile>', 'the profile to prove (Docker/OCI JSON)')
+    .argument('[command...]', 'the workload, after --')
+    .option('--full', 'host commands: a full strace trace instead of -c counts')
+    .option(
+      '--audit-log <path>',
+      "containers: read SECCOMP records from this audit log (default: auditd's, else dmesg)",
+    )
+    .option(
+      '--merge-into <recording>',
+      "add this run's calls to RECORDING, to learn the gaps a test suite finds",
+    )
+    .option('--json', JSON_HELP)
+    .addHelpText(
+      'after',
+      examples([
+        'seccomp-learn verify app.json -- docker run --rm myimage ./integration-tests',
+        'seccomp-learn verify app.json --merge-into app.recording.json -- ./myapp --other-input',
+      ]),
+    )
+    .action(async (profile: string, command: string[], options) =>
+      exit((await import('./commands/verify.js')).runVerify(profile, command, options)),
+    );
+
+  program
     .command('merge')
     .summary('merge recordings (or profiles), or check that a profile covers runs')
     .description(

@@ -10,6 +10,7 @@ import {
 import { parseProcessExitRecord } from '../../parsers/audit-process.js';
 import { UserError } from '../errors.js';
 import { logProfile } from '../profile/log-profile.js';
+import { profileJson, type SeccompProfile } from '../profile/model.js';
 import { RecordingBuilder } from '../recording/builder.js';
 import type { ContainerAttributionSummary, Recording } from '../recording/model.js';
 import {
@@ -44,6 +45,11 @@ export interface ContainerRecordOptions {
   stdoutToStderr?: boolean;
   /** Told what seccomp-learn did on the host besides recording (stale audit rules it removed). */
   onNote?: (message: string) => void;
+  /**
+   * Run under this profile instead of the complain-mode one: verify's copy of a profile whose
+   * default is to log. Then no record at all is an answer (the profile covers the run), not an error.
+   */
+  profile?: SeccompProfile;
 }
 
 export interface ContainerRecording {
@@ -85,10 +91,12 @@ class ContainerHarvest {
     this.markerSeen = resolve;
   });
 
-  constructor(file: string, host: Abi) {
+  /** `requireRecords` false: no record is an answer (verify's profile covered the run). */
+  constructor(file: string, host: Abi, requireRecords: boolean) {
     this.parser = createAuditParser({
       file,
       host,
+      requireRecords,
       onRecord: (record) => this.onRecord(record),
       onNotice: (notice) => this.builder.notice(notice),
     });
@@ -198,11 +206,11 @@ export async function recordContainer(
   const cleanups: (() => Promise<void> | void)[] = [() => rm(directory, { recursive: true, force: true })];
   try {
     const profilePath = join(directory, 'log-profile.json');
-    await writeFile(profilePath, JSON.stringify(logProfile(host.arch)), { mode: 0o600 });
+    await writeFile(profilePath, profileJson(options.profile ?? logProfile(host.arch)), { mode: 0o600 });
     const cidFile = join(directory, 'container.cid');
     const run = prepareContainerRun(argv, profilePath, cidFile);
     const auditLog = options.auditLog ?? DEFAULT_AUDIT_LOG;
-    const harvest = new ContainerHarvest(auditLog, host.arch);
+    const harvest = new ContainerHarvest(auditLog, host.arch, options.profile === undefined);
     cleanups.push(() => harvest.stopPolling());
 
     const useAuditd = options.auditLog !== undefined || (await auditdRunning());
@@ -282,7 +290,7 @@ export async function recordContainer(
         `${run.engine} did not create the container (exit ${exitCode}): see its message above`,
       );
     }
-    if (harvest.records === 0) {
+    if (harvest.records === 0 && !options.profile) {
       throw new UserError(
         `no SECCOMP records arrived from ${source.name}: is the kernel's audit enabled and SCMP_ACT_LOG in /proc/sys/kernel/seccomp/actions_logged?`,
       );
@@ -295,7 +303,7 @@ export async function recordContainer(
         exitCode,
       );
     }
-    if (attribution.processesPlacedLive + attribution.processesPlacedByParent === 0) {
+    if (attribution.processesPlacedLive + attribution.processesPlacedByParent === 0 && harvest.records > 0) {
       // Nothing to learn from; when records could not be placed, that is the loss exit code, not 2.
       throw new UserError(
         `no SECCOMP record could be placed in the container ${containerId.slice(0, 12)}${attribution.unresolvedRecords > 0 ? ` (${attribution.unresolvedRecords} record(s) of processes that ended before they could be placed)` : ''}: record again`,

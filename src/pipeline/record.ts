@@ -3,6 +3,7 @@ import { open, readlink, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { learnFromStrace } from '../../parsers/strace.js';
 import { UserError } from '../errors.js';
+import type { SeccompProfile } from '../profile/model.js';
 import { RecordingBuilder } from '../recording/builder.js';
 import type { Recording } from '../recording/model.js';
 import { parseContainerRun } from '../sources/container-command.js';
@@ -81,8 +82,10 @@ async function executableOf(subject: RecordSubject): Promise<string | undefined>
 }
 
 /** Runs the workload under strace (or attaches to it) and learns from what strace counted or traced. */
-async function recordUnderStrace(subject: RecordSubject, options: RecordOptions): Promise<LearnResult> {
-  const outputs = await planLearned(options.output, options.format, []);
+export async function recordUnderStrace(
+  subject: RecordSubject,
+  options: Pick<RecordOptions, 'full' | 'stdoutToStderr'>,
+): Promise<{ recording: Recording; exitCode: number }> {
   const host = hostInfo();
   const pid = 'pid' in subject ? subject.pid : undefined;
   const command = 'command' in subject ? subject.command : [];
@@ -121,7 +124,7 @@ async function recordUnderStrace(subject: RecordSubject, options: RecordOptions)
         ...(run.exitCode === undefined ? {} : { exitCode: run.exitCode }),
       });
       if (pid === undefined) await refuseFailedExec(recording, run.outputFile, kind, command[0] ?? '');
-      return saveLearned(recording, options, outputs, { ...options, workloadExit: run.exitCode ?? 0 });
+      return { recording, exitCode: run.exitCode ?? 0 };
     },
   );
 }
@@ -132,14 +135,26 @@ async function recordUnderStrace(subject: RecordSubject, options: RecordOptions)
  * or the loss code when the recording is incomplete.
  */
 export async function record(subject: RecordSubject, options: RecordOptions): Promise<LearnResult> {
-  const container = 'command' in subject ? parseContainerRun(subject.command) : undefined;
-  if (!container || !('command' in subject)) return recordUnderStrace(subject, options);
   // Before the workload runs: an output that cannot be written is found now, not after the run.
   const outputs = await planLearned(options.output, options.format, []);
-  const { recording, exitCode } = await recordContainer(subject.command, {
+  const { recording, exitCode } = await runAndRecord(subject, options);
+  return saveLearned(recording, options, outputs, { ...options, workloadExit: exitCode });
+}
+
+/** Runs the workload and records it: a container through audit records, anything else under strace. */
+export async function runAndRecord(
+  subject: RecordSubject,
+  options: Pick<RecordOptions, 'full' | 'stdoutToStderr' | 'auditLog' | 'onNote'> & {
+    /** Containers: the profile to run under instead of the complain-mode one (verify). */
+    profile?: SeccompProfile;
+  },
+): Promise<{ recording: Recording; exitCode: number }> {
+  const container = 'command' in subject ? parseContainerRun(subject.command) : undefined;
+  if (!container || !('command' in subject)) return recordUnderStrace(subject, options);
+  return recordContainer(subject.command, {
     ...(options.auditLog ? { auditLog: options.auditLog } : {}),
     stdoutToStderr: options.stdoutToStderr === true,
     ...(options.onNote ? { onNote: options.onNote } : {}),
+    ...(options.profile ? { profile: options.profile } : {}),
   });
-  return saveLearned(recording, options, outputs, { ...options, workloadExit: exitCode });
 }

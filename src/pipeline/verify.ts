@@ -1,0 +1,85 @@
+import { type CoverageGap, coverageGaps } from '../diff/check.js';
+import { judgingHost } from '../diff/compare.js';
+import { UserError } from '../errors.js';
+import { RecordingMerger } from '../merge/recordings.js';
+import type { SeccompProfile } from '../profile/model.js';
+import { needsOfRecording } from '../profile/needs.js';
+import { readProfile } from '../profile/read.js';
+import { readRecording, recordingJson } from '../recording/io.js';
+import type { Recording } from '../recording/model.js';
+import { parseContainerRun } from '../sources/container-command.js';
+import { writeFileAtomic } from '../util/files.js';
+import { type RecordOptions, runAndRecord } from './record.js';
+import type { PipelineResult } from './result.js';
+
+export interface VerifyOptions
+  extends Pick<RecordOptions, 'full' | 'stdoutToStderr' | 'auditLog' | 'onNote'> {
+  /** A recording to add this run to, so that a test suite run through verify closes the gaps one loop at a time. */
+  mergeInto?: string;
+}
+
+export interface VerifyResult extends PipelineResult {
+  profile: string;
+  /** The calls of this run the profile refuses (or allows only for some arguments), per ABI. */
+  refused: CoverageGap[];
+  /** How the workload itself exited. */
+  workloadExit: number;
+  /** What the run was seen calling: in a container only the calls the profile refuses, under strace all of them. */
+  recording: Recording;
+}
+
+/**
+ * The profile as verify runs a container under it: its allow rules, and every other call logged
+ * instead of refused, so that the run goes on and the kernel names each call the profile would
+ * have refused (a SECCOMP record), argument conditions judged by the kernel itself.
+ */
+export function loggingCopy(profile: SeccompProfile): SeccompProfile {
+  const { defaultErrnoRet: _ignored, ...rest } = profile;
+  return {
+    ...rest,
+    defaultAction: 'SCMP_ACT_LOG',
+    syscalls: (profile.syscalls ?? []).filter((rule) => rule.action === 'SCMP_ACT_ALLOW'),
+  };
+}
+
+/**
+ * Runs the workload and says which of its calls PROFILE would refuse: exit 1 when there are any
+ * (a CI gate), 0 when the profile covers the run. A container runs under the profile with refusals
+ * logged (loggingCopy); a host command runs under strace and its calls are judged against the
+ * profile as its runtime would load it.
+ */
+export async function verify(
+  profileFile: string,
+  command: string[],
+  options: VerifyOptions,
+): Promise<VerifyResult> {
+  if (command.length === 0) throw new UserError('verify: give the command to run after --');
+  const profile = await readProfile(profileFile);
+  const recordingToExtend =
+    options.mergeInto === undefined ? undefined : await readRecording(options.mergeInto, () => undefined);
+  const container = parseContainerRun(command) !== undefined;
+  const { recording, exitCode } = await runAndRecord(
+    { command },
+    { ...options, ...(container ? { profile: loggingCopy(profile) } : {}) },
+  );
+  const refused = coverageGaps(profile, needsOfRecording(recording), judgingHost({}), 'this run');
+  const written: string[] = [];
+  if (options.mergeInto !== undefined && recordingToExtend) {
+    const merged = new RecordingMerger()
+      .add(recordingToExtend, options.mergeInto)
+      .add(recording, 'this run')
+      .result();
+    // Asked for by name: the one file verify updates in place, atomically.
+    await writeFileAtomic(options.mergeInto, recordingJson(merged), []);
+    written.push(options.mergeInto);
+  }
+  return {
+    profile: profileFile,
+    refused,
+    workloadExit: exitCode,
+    recording,
+    written,
+    warnings: recording.warnings.map((warning) => warning.message),
+    exitStatus: refused.length > 0 ? 1 : 0,
+  };
+}

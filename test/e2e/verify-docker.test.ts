@@ -1,0 +1,83 @@
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cli } from '../helpers/cli.js';
+import { available, BUSYBOX_IMAGE, dockerReady, e2eSkipReason } from '../helpers/e2e.js';
+
+const skip = await e2eSkipReason(
+  'a Docker engine with the sl-busybox:test image, and auditd',
+  async () => (await dockerReady()) && (await available('pgrep', ['-x', 'auditd'])),
+);
+
+const dockerRun = (script: string) => [
+  'docker',
+  'run',
+  '--rm',
+  '--network',
+  'none',
+  BUSYBOX_IMAGE,
+  'sh',
+  '-c',
+  script,
+];
+
+// Trained on one input; the held-out inputs use features the training never touched.
+const TRAINING = 'echo hello > /tmp/f; cat /tmp/f; wc -c < /tmp/f';
+const HELD_OUT = {
+  directories: 'mkdir /tmp/d; echo x > /tmp/d/f; ls /tmp/d; rm -r /tmp/d',
+  links: 'echo x > /tmp/a; ln -s /tmp/a /tmp/b; readlink /tmp/b; chmod 600 /tmp/a',
+};
+
+async function recordRun(dir: string, name: string, script: string) {
+  const prefix = join(dir, name);
+  const result = await cli(['record', '-o', prefix, '--runtime', 'runc', '--', ...dockerRun(script)]);
+  expect(result.exitCode, result.stderr).toBe(0);
+  return prefix;
+}
+
+describe.skipIf(skip)(`verify -- docker run${skip ? ` (skipped: ${skip})` : ''}`, () => {
+  it('covers the training run, and on held-out runs names exactly the calls the profile refuses', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sl-verify-'));
+    const trained = await recordRun(dir, 'trained', TRAINING);
+    const profile = `${trained}.profile.json`;
+    const allowed = new Set<string>(JSON.parse(await readFile(profile, 'utf8')).syscalls[0].names);
+
+    const same = await cli(['verify', profile, '--json', '--', ...dockerRun(TRAINING)]);
+    expect(same.exitCode, same.stderr).toBe(0);
+    expect(JSON.parse(same.stdout).covers).toBe(true);
+
+    for (const [name, script] of Object.entries(HELD_OUT)) {
+      const verified = await cli(['verify', profile, '--json', '--', ...dockerRun(script)]);
+      expect(verified.exitCode, verified.stderr).toBe(1);
+      const refused = new Set<string>(
+        JSON.parse(verified.stdout).refused.map((gap: { name: string }) => gap.name),
+      );
+      // What the held-out run calls, recorded on its own, minus what the profile allows.
+      const heldOut = await recordRun(dir, name, script);
+      const called = Object.keys(JSON.parse(await readFile(`${heldOut}.recording.json`, 'utf8')).abis.x86_64);
+      const expected = new Set(called.filter((call) => !allowed.has(call)));
+      expect([...refused].sort(), name).toEqual([...expected].sort());
+    }
+  }, 120_000);
+
+  it('--merge-into closes the gaps: the profile learned from the merged recording covers the held-out run', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sl-verify-'));
+    const trained = await recordRun(dir, 'trained', TRAINING);
+    const first = await cli([
+      'verify',
+      `${trained}.profile.json`,
+      '--merge-into',
+      `${trained}.recording.json`,
+      '--',
+      ...dockerRun(HELD_OUT.directories),
+    ]);
+    expect(first.exitCode, first.stderr).toBe(1);
+    const regenerated = join(dir, 'regenerated.json');
+    const generated = await cli(['generate', `${trained}.recording.json`, '-o', regenerated]);
+    expect(generated.exitCode, generated.stderr).toBe(0);
+    const again = await cli(['verify', regenerated, '--', ...dockerRun(HELD_OUT.directories)]);
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(again.stderr).toContain('covers this run');
+  }, 120_000);
+});
