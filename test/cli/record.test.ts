@@ -4,13 +4,10 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { BIN, cli } from '../helpers/cli.js';
-import { available, e2eSkipReason } from '../helpers/e2e.js';
+import { straceSkipReason } from '../helpers/e2e.js';
 import { waitForOutput } from '../helpers/wait.js';
 
-const skip = await e2eSkipReason(
-  'strace and /bin/busybox',
-  async () => (await available('strace', ['-V'])) && (await available('/bin/busybox', ['true'])),
-);
+const skip = await straceSkipReason();
 
 async function workDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'sl-record-'));

@@ -4,28 +4,20 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli.js';
-import { available, BUSYBOX_IMAGE, dockerReady, dockerRunScript, e2eSkipReason } from '../helpers/e2e.js';
-
-const skip = await e2eSkipReason(
-  'a Docker engine with the sl-busybox:test image, and auditd',
-  async () => (await dockerReady()) && (await available('pgrep', ['-x', 'auditd'])),
-);
-
-const dockerRun = (script: string) => [
-  'docker',
-  'run',
-  '--rm',
-  '--network',
-  'none',
+import {
+  available,
   BUSYBOX_IMAGE,
-  'sh',
-  '-c',
-  script,
-];
+  containerAuditSkipReason,
+  dockerRunArgv,
+  dockerRunScript,
+  e2eSkipReason,
+} from '../helpers/e2e.js';
+
+const skip = await containerAuditSkipReason();
 
 async function recordContainer(name: string, script: string, extra: string[] = []) {
   const prefix = join(await mkdtemp(join(tmpdir(), 'sl-ctr-')), name);
-  const result = await cli(['record', '-o', prefix, '--json', ...extra, '--', ...dockerRun(script)]);
+  const result = await cli(['record', '-o', prefix, '--json', ...extra, '--', ...dockerRunArgv(script)]);
   const recording = JSON.parse(await readFile(`${prefix}.recording.json`, 'utf8'));
   const profile = JSON.parse(await readFile(`${prefix}.profile.json`, 'utf8'));
   return { result, recording, profile, profilePath: `${prefix}.profile.json` };

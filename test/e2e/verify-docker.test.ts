@@ -3,24 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli.js';
-import { available, BUSYBOX_IMAGE, dockerReady, e2eSkipReason } from '../helpers/e2e.js';
+import { containerAuditSkipReason, dockerRunArgv } from '../helpers/e2e.js';
 
-const skip = await e2eSkipReason(
-  'a Docker engine with the sl-busybox:test image, and auditd',
-  async () => (await dockerReady()) && (await available('pgrep', ['-x', 'auditd'])),
-);
-
-const dockerRun = (script: string) => [
-  'docker',
-  'run',
-  '--rm',
-  '--network',
-  'none',
-  BUSYBOX_IMAGE,
-  'sh',
-  '-c',
-  script,
-];
+const skip = await containerAuditSkipReason();
 
 // Trained on one input; the held-out inputs use features the training never touched.
 const TRAINING = 'echo hello > /tmp/f; cat /tmp/f; wc -c < /tmp/f';
@@ -31,7 +16,7 @@ const HELD_OUT = {
 
 async function recordRun(dir: string, name: string, script: string) {
   const prefix = join(dir, name);
-  const result = await cli(['record', '-o', prefix, '--runtime', 'runc', '--', ...dockerRun(script)]);
+  const result = await cli(['record', '-o', prefix, '--runtime', 'runc', '--', ...dockerRunArgv(script)]);
   expect(result.exitCode, result.stderr).toBe(0);
   return prefix;
 }
@@ -43,12 +28,12 @@ describe.skipIf(skip)(`verify -- docker run${skip ? ` (skipped: ${skip})` : ''}`
     const profile = `${trained}.profile.json`;
     const allowed = new Set<string>(JSON.parse(await readFile(profile, 'utf8')).syscalls[0].names);
 
-    const same = await cli(['verify', profile, '--json', '--', ...dockerRun(TRAINING)]);
+    const same = await cli(['verify', profile, '--json', '--', ...dockerRunArgv(TRAINING)]);
     expect(same.exitCode, same.stderr).toBe(0);
     expect(JSON.parse(same.stdout).covers).toBe(true);
 
     for (const [name, script] of Object.entries(HELD_OUT)) {
-      const verified = await cli(['verify', profile, '--json', '--', ...dockerRun(script)]);
+      const verified = await cli(['verify', profile, '--json', '--', ...dockerRunArgv(script)]);
       expect(verified.exitCode, verified.stderr).toBe(1);
       const refused = new Set<string>(
         JSON.parse(verified.stdout).refused.map((gap: { name: string }) => gap.name),
@@ -70,13 +55,13 @@ describe.skipIf(skip)(`verify -- docker run${skip ? ` (skipped: ${skip})` : ''}`
       '--merge-into',
       `${trained}.recording.json`,
       '--',
-      ...dockerRun(HELD_OUT.directories),
+      ...dockerRunArgv(HELD_OUT.directories),
     ]);
     expect(first.exitCode, first.stderr).toBe(1);
     const regenerated = join(dir, 'regenerated.json');
     const generated = await cli(['generate', `${trained}.recording.json`, '-o', regenerated]);
     expect(generated.exitCode, generated.stderr).toBe(0);
-    const again = await cli(['verify', regenerated, '--', ...dockerRun(HELD_OUT.directories)]);
+    const again = await cli(['verify', regenerated, '--', ...dockerRunArgv(HELD_OUT.directories)]);
     expect(again.exitCode, again.stderr).toBe(0);
     expect(again.stderr).toContain('covers this run');
   }, 120_000);

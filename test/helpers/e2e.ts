@@ -60,3 +60,22 @@ export function dockerRunScript(script: string, options: { profile?: string; ext
     { reject: false, timeout: 60_000 },
   );
 }
+
+/** The parts of the suites that record containers through audit records: the engine, the image, auditd. */
+export const containerAuditSkipReason = (): Promise<string | undefined> =>
+  e2eSkipReason(
+    'a Docker engine with the sl-busybox:test image, and auditd',
+    async () => (await dockerReady()) && (await available('pgrep', ['-x', 'auditd'])),
+  );
+
+/** The parts of the suites that trace a host command: strace and a static busybox. */
+export const straceSkipReason = (): Promise<string | undefined> =>
+  e2eSkipReason(
+    'strace and /bin/busybox',
+    async () => (await available('strace', ['-V'])) && (await available('/bin/busybox', ['true'])),
+  );
+
+/** A `docker run` of a shell script in the test image, without a network. */
+export function dockerRunArgv(script: string): string[] {
+  return ['docker', 'run', '--rm', '--network', 'none', BUSYBOX_IMAGE, 'sh', '-c', script];
+}

@@ -4,13 +4,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import { record } from '../../src/pipeline/record.js';
-import { available, e2eSkipReason } from '../helpers/e2e.js';
+import { straceSkipReason } from '../helpers/e2e.js';
 import { NO_RUNTIME_CHOICES } from '../helpers/pipeline.js';
 
-const skip = await e2eSkipReason(
-  'strace and /bin/busybox',
-  async () => (await available('strace', ['-V'])) && (await available('/bin/busybox', ['true'])),
-);
+const skip = await straceSkipReason();
 
 let dir: string;
 beforeAll(async () => {
