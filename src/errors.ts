@@ -5,6 +5,8 @@
  */
 export class UserError extends Error {
   override readonly name = 'UserError';
+  /** Warnings the use had for the user before it failed: printed before the error. */
+  readonly warnings: string[] = [];
   constructor(
     message: string,
     readonly exitCode = 2,

@@ -8,6 +8,7 @@ import { ACTION_CHOICES } from '../recording/audit-filter.js';
 import { REPORT_FORMATS } from '../report/render.js';
 import { DEFAULT_AUDIT_LOG } from '../sources/audit-log.js';
 import { style } from '../util/color.js';
+import { warn } from './output.js';
 
 /**
  * The command line: definitions and help only. Each action imports its module when it runs, so
@@ -437,6 +438,7 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof CommanderError) return error.exitCode === 1 ? 2 : error.exitCode;
     const { red } = style;
     if (error instanceof UserError) {
+      for (const warning of error.warnings) warn(warning);
       // The message may quote an input (a file name, a line): its control characters are shown escaped.
       process.stderr.write(`${red('seccomp-learn: error:')} ${visibleLines(error.message)}\n`);
       return error.exitCode;

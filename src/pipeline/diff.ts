@@ -12,7 +12,7 @@ import { type LearningInput, readLearningInput } from '../profile/inputs.js';
 import type { SeccompProfile } from '../profile/model.js';
 import { type Abi, abisOfHost } from '../syscalls/abi.js';
 import type { KernelVersion } from '../syscalls/kernel.js';
-import type { PipelineResult } from './result.js';
+import { keepingWarnings, type PipelineResult } from './result.js';
 
 export interface DiffOptions {
   /** docker, podman, containerd or a profile file. */
@@ -48,29 +48,31 @@ export async function diff(files: string[], options: DiffOptions): Promise<DiffR
   if (files.length < 1 || files.length > 2)
     throw new UserError('diff takes one input (against a reference) or two (against each other)');
   const warnings: string[] = [];
-  const inputs = await Promise.all(
-    files.map((file) => readLearningInput(file, (message) => warnings.push(message))),
-  );
-  const recordings = inputs.flatMap((input) => (input.kind === 'recording' ? [input.recording] : []));
-  const host = comparisonHost(options.arch, recordings);
-  const comparing: ComparisonOptions = {
-    against: options.against,
-    host,
-    ...(options.capAdd ? { capAdd: options.capAdd } : {}),
-    ...(options.capDrop ? { capDrop: options.capDrop } : {}),
-    ...(options.kernel ? { kernel: options.kernel } : {}),
-  };
-  const done = { written: [], warnings, exitStatus: 0 };
-  const [first, second] = inputs as [LearningInput, LearningInput | undefined];
-  if (second) {
-    const target = judgingHost(comparing);
-    const changes = diffProfiles(allowlistOf(first, comparing), allowlistOf(second, comparing), target);
-    return { ...done, kind: 'allowlists', before: first.path, after: second.path, diff: changes };
-  }
-  const comparison = await compareWithReference(first, comparing);
-  if (comparison.abis.length === 0)
-    throw new UserError(
-      `${first.path}: nothing to compare on the ABIs of a ${host} host (${abisOfHost(host).join(', ')}); --arch names another host`,
+  return keepingWarnings(warnings, async () => {
+    const inputs = await Promise.all(
+      files.map((file) => readLearningInput(file, (message) => warnings.push(message))),
     );
-  return { ...done, kind: 'reference', comparison };
+    const recordings = inputs.flatMap((input) => (input.kind === 'recording' ? [input.recording] : []));
+    const host = comparisonHost(options.arch, recordings);
+    const comparing: ComparisonOptions = {
+      against: options.against,
+      host,
+      ...(options.capAdd ? { capAdd: options.capAdd } : {}),
+      ...(options.capDrop ? { capDrop: options.capDrop } : {}),
+      ...(options.kernel ? { kernel: options.kernel } : {}),
+    };
+    const done = { written: [], warnings, exitStatus: 0 };
+    const [first, second] = inputs as [LearningInput, LearningInput | undefined];
+    if (second) {
+      const target = judgingHost(comparing);
+      const changes = diffProfiles(allowlistOf(first, comparing), allowlistOf(second, comparing), target);
+      return { ...done, kind: 'allowlists', before: first.path, after: second.path, diff: changes };
+    }
+    const comparison = await compareWithReference(first, comparing);
+    if (comparison.abis.length === 0)
+      throw new UserError(
+        `${first.path}: nothing to compare on the ABIs of a ${host} host (${abisOfHost(host).join(', ')}); --arch names another host`,
+      );
+    return { ...done, kind: 'reference', comparison };
+  });
 }

@@ -8,7 +8,7 @@ import { readRecording } from '../recording/io.js';
 import type { RecordingWarning } from '../recording/model.js';
 import { checkOutputName, OutputPlan } from '../util/files.js';
 import { type GenerationChoices, profileOf } from './learned.js';
-import type { PipelineResult } from './result.js';
+import { keepingWarnings, type PipelineResult } from './result.js';
 
 /** A profile as text: written to `output` when one is given, else for the caller to print. */
 export interface ProfileText extends PipelineResult {
@@ -44,24 +44,27 @@ export async function generate(
   checkOutputName(options.output);
   const plan = options.output === undefined ? undefined : await OutputPlan.check([options.output], files);
   const warnings: string[] = [];
-  const merger = new RecordingMerger();
-  for (const file of files) merger.add(await readRecording(file, (message) => warnings.push(message)), file);
-  const merged = merger.result();
-  const { profile, notes, warnings: widening } = await profileOf(merged, options);
-  const name =
-    options.name ??
-    (options.output ? basename(options.output).replace(/\.(json|ya?ml)$/, '') : 'seccomp-learn');
-  const text = await emitProfile(profile, options.format, { name, spoApi: options.spoApi });
-  return {
-    profile,
-    notes,
-    runs: merger.count,
-    recordingWarnings: merged.warnings,
-    text,
-    written: await deliver(text, options.output, plan),
-    warnings: [...warnings, ...widening, ...formatWarnings(profile, options.format)],
-    exitStatus: 0,
-  };
+  return keepingWarnings(warnings, async () => {
+    const merger = new RecordingMerger();
+    for (const file of files)
+      merger.add(await readRecording(file, (message) => warnings.push(message)), file);
+    const merged = merger.result();
+    const { profile, notes, warnings: widening } = await profileOf(merged, options);
+    const name =
+      options.name ??
+      (options.output ? basename(options.output).replace(/\.(json|ya?ml)$/, '') : 'seccomp-learn');
+    const text = await emitProfile(profile, options.format, { name, spoApi: options.spoApi });
+    return {
+      profile,
+      notes,
+      runs: merger.count,
+      recordingWarnings: merged.warnings,
+      text,
+      written: await deliver(text, options.output, plan),
+      warnings: [...warnings, ...widening, ...formatWarnings(profile, options.format)],
+      exitStatus: 0,
+    };
+  });
 }
 
 /** The complain-mode profile: allows and logs every call, for recording under the kernel's audit. */

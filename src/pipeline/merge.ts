@@ -9,7 +9,7 @@ import { needsOfProfile, needsOfRecording } from '../profile/needs.js';
 import { recordingJson } from '../recording/io.js';
 import type { Recording } from '../recording/model.js';
 import { checkOutputName, OutputPlan } from '../util/files.js';
-import type { PipelineResult } from './result.js';
+import { keepingWarnings, type PipelineResult } from './result.js';
 
 export type MergeResult = PipelineResult & { output: string; inputs: number } & (
     | { kind: 'recording'; recording: Recording }
@@ -41,38 +41,40 @@ export async function merge(files: string[], output: string | undefined): Promis
   if (output === undefined) throw new UserError('merge needs -o OUT (or --check)');
   const plan = await OutputPlan.check([output], files);
   const warnings: string[] = [];
-  // One input at a time: memory grows with distinct syscalls, not with the number of runs.
-  const recordings = new RecordingMerger();
-  const profiles: SeccompProfile[] = [];
-  let kind: LearningInput['kind'] | undefined;
-  for await (const input of readAhead(files, (message) => warnings.push(message))) {
-    kind ??= input.kind;
-    if (input.kind !== kind) {
-      throw new UserError(
-        `${input.path}: is a ${input.kind}; merge recordings with recordings and profiles with profiles`,
-      );
+  return keepingWarnings(warnings, async () => {
+    // One input at a time: memory grows with distinct syscalls, not with the number of runs.
+    const recordings = new RecordingMerger();
+    const profiles: SeccompProfile[] = [];
+    let kind: LearningInput['kind'] | undefined;
+    for await (const input of readAhead(files, (message) => warnings.push(message))) {
+      kind ??= input.kind;
+      if (input.kind !== kind) {
+        throw new UserError(
+          `${input.path}: is a ${input.kind}; merge recordings with recordings and profiles with profiles`,
+        );
+      }
+      if (input.kind === 'recording') recordings.add(input.recording, input.path);
+      else profiles.push(input.profile);
     }
-    if (input.kind === 'recording') recordings.add(input.recording, input.path);
-    else profiles.push(input.profile);
-  }
-  const done = { output, inputs: files.length, written: [output], exitStatus: 0 };
-  if (kind === 'recording') {
-    const recording = recordings.result();
-    await plan.write({ [output]: recordingJson(recording) });
-    return { ...done, kind, recording, warnings };
-  }
-  const { profile, conflicts } = mergeProfiles(profiles);
-  await plan.write({ [output]: profileJson(profile) });
-  return {
-    ...done,
-    kind: 'profile',
-    profile,
-    conflicts,
-    warnings: [
-      ...warnings,
-      ...conflicts.map((conflict) => `conflicting errnoRet for ${conflict}: the lower one is kept`),
-    ],
-  };
+    const done = { output, inputs: files.length, written: [output], exitStatus: 0 };
+    if (kind === 'recording') {
+      const recording = recordings.result();
+      await plan.write({ [output]: recordingJson(recording) });
+      return { ...done, kind, recording, warnings };
+    }
+    const { profile, conflicts } = mergeProfiles(profiles);
+    await plan.write({ [output]: profileJson(profile) });
+    return {
+      ...done,
+      kind: 'profile',
+      profile,
+      conflicts,
+      warnings: [
+        ...warnings,
+        ...conflicts.map((conflict) => `conflicting errnoRet for ${conflict}: the lower one is kept`),
+      ],
+    };
+  });
 }
 
 export interface CheckResult extends PipelineResult {
@@ -89,30 +91,34 @@ export async function check(files: string[]): Promise<CheckResult> {
   if (!profileFile || others.length === 0)
     throw new UserError('merge --check takes a profile and at least one recording or profile');
   const warnings: string[] = [];
-  const warn = (message: string) => warnings.push(message);
-  const covering = await readLearningInput(profileFile, warn);
-  if (covering.kind !== 'profile')
-    throw new UserError(`${profileFile}: --check wants a profile first, not a recording`);
-  const target = judgingHost({});
-  const gaps: CoverageGap[] = [];
-  const unknown: UnknownNeed[] = [];
-  for (const file of others) {
-    const input = await readLearningInput(file, warn);
-    const needs =
-      input.kind === 'recording' ? needsOfRecording(input.recording) : needsOfProfile(input.profile, target);
-    // Not push(...): spreading 100,000 gaps as arguments overflows the stack.
-    for (const gap of coverageGaps(covering.profile, needs, target, file)) gaps.push(gap);
-    for (const need of unknownNeeds(needs, file)) unknown.push(need);
-  }
-  // The same rule as generate, which leaves these names out with a warning.
-  for (const need of unknown) warn(need.message);
-  return {
-    profile: profileFile,
-    inputs: others.length,
-    gaps,
-    unknown,
-    written: [],
-    warnings,
-    exitStatus: gaps.length === 0 ? 0 : 1,
-  };
+  return keepingWarnings(warnings, async () => {
+    const warn = (message: string) => warnings.push(message);
+    const covering = await readLearningInput(profileFile, warn);
+    if (covering.kind !== 'profile')
+      throw new UserError(`${profileFile}: --check wants a profile first, not a recording`);
+    const target = judgingHost({});
+    const gaps: CoverageGap[] = [];
+    const unknown: UnknownNeed[] = [];
+    for (const file of others) {
+      const input = await readLearningInput(file, warn);
+      const needs =
+        input.kind === 'recording'
+          ? needsOfRecording(input.recording)
+          : needsOfProfile(input.profile, target);
+      // Not push(...): spreading 100,000 gaps as arguments overflows the stack.
+      for (const gap of coverageGaps(covering.profile, needs, target, file)) gaps.push(gap);
+      for (const need of unknownNeeds(needs, file)) unknown.push(need);
+    }
+    // The same rule as generate, which leaves these names out with a warning.
+    for (const need of unknown) warn(need.message);
+    return {
+      profile: profileFile,
+      inputs: others.length,
+      gaps,
+      unknown,
+      written: [],
+      warnings,
+      exitStatus: gaps.length === 0 ? 0 : 1,
+    };
+  });
 }

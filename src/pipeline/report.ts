@@ -13,7 +13,7 @@ import { type ReportFormat, renderReport } from '../report/render.js';
 import type { Abi } from '../syscalls/abi.js';
 import { hostKernel, type KernelVersion } from '../syscalls/kernel.js';
 import { checkOutputName, OutputPlan } from '../util/files.js';
-import type { PipelineResult } from './result.js';
+import { keepingWarnings, type PipelineResult } from './result.js';
 
 /** The recordings (merged) and at most one profile a report is about. */
 export interface ReportInputs {
@@ -113,17 +113,19 @@ export async function report(
       ? undefined
       : await OutputPlan.check([options.output], isBuiltinReference(against) ? files : [...files, against]);
   const warnings: string[] = [];
-  const inputs = reportInputs(
-    await Promise.all(files.map((file) => readLearningInput(file, (message) => warnings.push(message)))),
-  );
-  const reviewed = await review(inputs, options);
-  const rendered = await renderReport(reviewed, options.format);
-  const text =
-    options.toTerminal && options.output === undefined ? rendered : stripVTControlCharacters(rendered);
-  const written: string[] = [];
-  if (options.output !== undefined && plan) {
-    await plan.write({ [options.output]: text });
-    written.push(options.output);
-  }
-  return { report: reviewed, text, written, warnings, exitStatus: 0 };
+  return keepingWarnings(warnings, async () => {
+    const inputs = reportInputs(
+      await Promise.all(files.map((file) => readLearningInput(file, (message) => warnings.push(message)))),
+    );
+    const reviewed = await review(inputs, options);
+    const rendered = await renderReport(reviewed, options.format);
+    const text =
+      options.toTerminal && options.output === undefined ? rendered : stripVTControlCharacters(rendered);
+    const written: string[] = [];
+    if (options.output !== undefined && plan) {
+      await plan.write({ [options.output]: text });
+      written.push(options.output);
+    }
+    return { report: reviewed, text, written, warnings, exitStatus: 0 };
+  });
 }

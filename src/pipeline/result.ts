@@ -1,3 +1,5 @@
+import { UserError } from '../errors.js';
+
 /**
  * What one use of seccomp-learn (learn, generate, merge, check, diff, report) produced, for the
  * command line to print. Stages never print, never set process.exitCode: they return this.
@@ -9,4 +11,17 @@ export interface PipelineResult {
   warnings: string[];
   /** The exit status the command line ends with. */
   exitStatus: number;
+}
+
+/**
+ * Runs the rest of a use whose warnings are collected as it goes. When it fails with a user error,
+ * they travel with the error, so that a warning about an input is not lost to the error it led to.
+ */
+export async function keepingWarnings<T>(warnings: readonly string[], rest: () => Promise<T>): Promise<T> {
+  try {
+    return await rest();
+  } catch (error) {
+    if (error instanceof UserError) error.warnings.unshift(...warnings);
+    throw error;
+  }
 }

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -126,6 +126,20 @@ describe('main, in process', () => {
     expect(profiles.stderr).toMatch(/merged 2 profile\(s\)/);
     const log = await run(['log-profile']);
     expect(JSON.parse(log.stdout).defaultAction).toBe('SCMP_ACT_LOG');
+  });
+
+  it('keeps the warnings about its inputs when a use then fails', async () => {
+    const prefix = join(dir, 'newer');
+    await run(['from-strace', join(SAMPLES, 'strace-c-busybox-sh.txt'), '-o', prefix]);
+    const recording = JSON.parse(await readFile(`${prefix}.recording.json`, 'utf8'));
+    // An entry no run saw is ignored with a warning; then the second input is of the other kind.
+    recording.abis.x86_64.getppid = { calls: 0, runs: 0 };
+    const newer = join(dir, 'newer-format.recording.json');
+    await writeFile(newer, JSON.stringify(recording));
+    const result = await run(['merge', newer, `${prefix}.profile.json`, '-o', join(dir, 'mixed.json')]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/warning: .*newer-format\.recording\.json: getppid/);
+    expect(result.stderr).toMatch(/seccomp-learn: error: .*is a profile; merge recordings with recordings/);
   });
 
   it('returns 2 with one line for a usage error and for a user error, never a stack trace', async () => {
