@@ -31,6 +31,7 @@ import {
   sendAuditMarker,
 } from '../sources/audit-rules.js';
 import { prepareContainerRun } from '../sources/container-command.js';
+import { hostPathInImage, imageLayers } from '../sources/container-image.js';
 import { hostInfo } from '../sources/host.js';
 import { exitCodeOf, forwardStopSignals, workloadStdio } from '../sources/process.js';
 import type { Abi } from '../syscalls/abi.js';
@@ -83,6 +84,10 @@ class ContainerHarvest {
   programRan = false;
   /** Processes seen under another name than the runtime's init: their program was executed. */
   private readonly programPids = new Set<number>();
+  /** What each process runs (exe=, a path in the container), for the recording's binaries. */
+  private readonly exeOf = new Map<number, string>();
+  /** The executables the container's own processes ran, paths in the container; set by finish(). */
+  executables: string[] = [];
   private readonly parser;
   // Every container seen is polled, not only ours: a record must be placed in the right one.
   private readonly pollers = new Map<string, () => void>();
@@ -117,7 +122,10 @@ class ContainerHarvest {
 
   private onRecord(record: SeccompAuditRecord): void {
     if (record.pid === undefined || record.action !== 'log') return;
-    if (record.comm !== undefined && record.comm !== RUNC_INIT_COMM) this.programPids.add(record.pid);
+    if (record.comm !== undefined && record.comm !== RUNC_INIT_COMM) {
+      this.programPids.add(record.pid);
+      if (record.exe !== undefined) this.exeOf.set(record.pid, record.exe);
+    }
     this.records++;
     if (!this.attribution.isPlaced(record.pid)) {
       const placed = containerOfPid(record.pid);
@@ -156,6 +164,11 @@ class ContainerHarvest {
     this.parser.finish();
     const attributed = this.attribution.finish(containerId);
     this.programRan = attributed.minePids.some((pid) => this.programPids.has(pid));
+    this.executables = [
+      ...new Set(
+        attributed.minePids.flatMap((pid) => (this.exeOf.has(pid) ? [this.exeOf.get(pid) as string] : [])),
+      ),
+    ].sort();
     for (const call of attributed.mine) this.builder.count(call.abi, call.syscall, call.calls, undefined);
     if (attributed.unresolved.calls > 0) {
       const names = [...attributed.unresolved.syscalls.values()]
@@ -317,7 +330,13 @@ export async function recordContainer(
         message: `the kernel's audit lost counter rose by ${lostAfter - lostBefore} during the run (auditctl -s): records are missing`,
       });
     }
+    // The image's layers outlive a --rm container: its executables are read from there for --widen reachable.
+    const layers = run.image ? await imageLayers(run.engine, run.image) : [];
+    const binaries = (
+      await Promise.all(harvest.executables.map((path) => hostPathInImage(layers, path)))
+    ).filter((path): path is string => path !== undefined);
     const recording = harvest.builder.build({
+      ...(binaries.length > 0 ? { binaries } : {}),
       source: 'container',
       command: argv,
       container: {

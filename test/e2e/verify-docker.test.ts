@@ -65,4 +65,24 @@ describe.skipIf(skip)(`verify -- docker run${skip ? ` (skipped: ${skip})` : ''}`
     expect(again.exitCode, again.stderr).toBe(0);
     expect(again.stderr).toContain('covers this run');
   }, 120_000);
+
+  it('--widen reachable, read from the image binary the container ran, holds on both held-out runs', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sl-verify-'));
+    const env = { NO_COLOR: '1', XDG_CACHE_HOME: join(dir, 'cache') };
+    const trained = await recordRun(dir, 'trained', TRAINING);
+    const binaries: string[] = JSON.parse(await readFile(`${trained}.recording.json`, 'utf8')).provenance[0]
+      .binaries;
+    expect(binaries).toHaveLength(1);
+    expect(binaries[0]).toMatch(/\/bin\/busybox$/);
+    const wide = join(dir, 'wide.json');
+    const generated = await cli(
+      ['generate', `${trained}.recording.json`, '--widen', 'reachable', '-o', wide],
+      { env },
+    );
+    expect(generated.exitCode, generated.stderr).toBe(0);
+    for (const [name, script] of Object.entries(HELD_OUT)) {
+      const verified = await cli(['verify', wide, '--', ...dockerRunArgv(script)], { env });
+      expect(verified.exitCode, `${name}: ${verified.stderr}`).toBe(0);
+    }
+  }, 120_000);
 });
