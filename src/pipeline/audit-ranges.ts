@@ -5,7 +5,13 @@ import type { NoticeEvent } from '../../parsers/audit/notices.js';
 import { NoticeRecorder } from '../../parsers/audit/notices.js';
 import { type AuditLineParser, createAuditParser } from '../../parsers/audit.js';
 import { InputError } from '../errors.js';
-import { type AuditFilter, needsProcessNames, recordMatcher, refused } from '../recording/audit-filter.js';
+import {
+  type AuditFilter,
+  type CallCounter,
+  countIfMatched,
+  needsProcessNames,
+  recordMatcher,
+} from '../recording/audit-filter.js';
 import type { RecordingBuilder } from '../recording/builder.js';
 import { addErrors } from '../recording/model.js';
 import { FileLines } from '../sources/lines.js';
@@ -46,6 +52,34 @@ export type RangeResult =
   | { kind: 'needs-order' }
   | { kind: 'failed'; line?: number; problem: string };
 
+/** A range's counts, summed the way RecordingBuilder sums them, handed back as plain data. */
+class RangeTallies implements CallCounter {
+  private readonly byAbi = new Map<
+    Abi,
+    Map<string | number, { calls: number; errors: number | undefined }>
+  >();
+
+  count(abi: Abi, syscall: string | number, calls: number, errors: number | undefined): void {
+    let byCall = this.byAbi.get(abi);
+    if (!byCall) {
+      byCall = new Map();
+      this.byAbi.set(abi, byCall);
+    }
+    const tally = byCall.get(syscall);
+    if (tally) {
+      tally.calls += calls;
+      tally.errors = addErrors(tally.errors, errors);
+    } else byCall.set(syscall, { calls, errors });
+  }
+
+  entries(): RangeTally {
+    const tally: RangeTally = [];
+    for (const [abi, byCall] of this.byAbi)
+      for (const [syscall, { calls, errors }] of byCall) tally.push([abi, syscall, calls, errors]);
+    return tally;
+  }
+}
+
 /** Thrown inside a range to stop reading it: the range must be read in order instead. */
 class NeedsOrder extends Error {}
 
@@ -53,26 +87,14 @@ class NeedsOrder extends Error {}
 export async function readRange(task: RangeTask): Promise<RangeResult> {
   const matcher = recordMatcher(task.filter);
   const notices = new NoticeRecorder();
-  const tallies = new Map<Abi, Map<string | number, { calls: number; errors: number | undefined }>>();
+  const tallies = new RangeTallies();
   let matched = 0;
   const parser = createAuditParser({
     file: task.name,
     host: task.host,
     processNames: needsProcessNames(task.filter),
     onRecord(record) {
-      if (!matcher.matches(record)) return;
-      matched++;
-      let byCall = tallies.get(record.abi);
-      if (!byCall) {
-        byCall = new Map();
-        tallies.set(record.abi, byCall);
-      }
-      const errors = refused(record) ? 1 : undefined;
-      const tally = byCall.get(record.syscall);
-      if (tally) {
-        tally.calls++;
-        tally.errors = addErrors(tally.errors, errors);
-      } else byCall.set(record.syscall, { calls: 1, errors });
+      if (countIfMatched(record, matcher, tallies)) matched++;
     },
     onNotice() {
       // Notices are recorded by `range.notices` and replayed in order by the reader of the whole log.
@@ -90,9 +112,7 @@ export async function readRange(task: RangeTask): Promise<RangeResult> {
       parser.pushBytes(bytes, start, end, lineNumber),
     );
     await lines.read(task.start, true, task.end);
-    const tally: RangeTally = [];
-    for (const [abi, byCall] of tallies)
-      for (const [syscall, { calls, errors }] of byCall) tally.push([abi, syscall, calls, errors]);
+    const tally = tallies.entries();
     return {
       kind: 'read',
       lines: lines.lineNumber,

@@ -4,9 +4,9 @@ import { UserError } from '../errors.js';
 import {
   type ActionChoice,
   type AuditFilter,
+  countIfMatched,
   needsProcessNames,
   recordMatcher,
-  refused,
 } from '../recording/audit-filter.js';
 import { RecordingBuilder } from '../recording/builder.js';
 import { type AuditOrigin, openAuditInput } from '../sources/audit-input.js';
@@ -71,10 +71,7 @@ export async function learnFromAudit(
     host: host.arch,
     processNames: needsProcessNames(filter),
     onRecord(record) {
-      if (!matcher.matches(record)) return;
-      matched++;
-      // A refused call failed; one seccomp let through (logged) may have failed or not: unknown.
-      builder.count(record.abi, record.syscall, 1, refused(record) ? 1 : undefined);
+      if (countIfMatched(record, matcher, builder)) matched++;
     },
     onNotice(notice) {
       // A loss the kernel reported before the window began cost records outside it.

@@ -331,7 +331,8 @@ export async function recordContainer(
       });
     }
     // The image's layers outlive a --rm container: its executables are read from there for --widen reachable.
-    const layers = run.image ? await imageLayers(run.engine, run.image) : [];
+    const layers =
+      run.image && harvest.executables.length > 0 ? await imageLayers(run.engine, run.image) : [];
     const binaries = (
       await Promise.all(harvest.executables.map((path) => hostPathInImage(layers, path)))
     ).filter((path): path is string => path !== undefined);

@@ -7,7 +7,6 @@ import { needsOfRecording } from '../profile/needs.js';
 import { readProfile } from '../profile/read.js';
 import { readRecording, recordingJson } from '../recording/io.js';
 import type { Recording } from '../recording/model.js';
-import { parseContainerRun } from '../sources/container-command.js';
 import { writeFileAtomic } from '../util/files.js';
 import { type RecordOptions, runAndRecord } from './record.js';
 import type { PipelineResult } from './result.js';
@@ -55,12 +54,15 @@ export async function verify(
 ): Promise<VerifyResult> {
   if (command.length === 0) throw new UserError('verify: give the command to run after --');
   const profile = await readProfile(profileFile);
+  const warnings: string[] = [];
   const recordingToExtend =
-    options.mergeInto === undefined ? undefined : await readRecording(options.mergeInto, () => undefined);
-  const container = parseContainerRun(command) !== undefined;
+    options.mergeInto === undefined
+      ? undefined
+      : await readRecording(options.mergeInto, (message) => warnings.push(message));
+  // Only a container runs under the profile; a host command is traced and judged afterwards.
   const { recording, exitCode } = await runAndRecord(
     { command },
-    { ...options, ...(container ? { profile: loggingCopy(profile) } : {}) },
+    { ...options, profile: loggingCopy(profile) },
   );
   const refused = coverageGaps(profile, needsOfRecording(recording), judgingHost({}), 'this run');
   const written: string[] = [];
@@ -79,7 +81,7 @@ export async function verify(
     workloadExit: exitCode,
     recording,
     written,
-    warnings: recording.warnings.map((warning) => warning.message),
+    warnings: [...warnings, ...recording.warnings.map((warning) => warning.message)],
     exitStatus: refused.length > 0 ? 1 : 0,
   };
 }

@@ -86,6 +86,31 @@ export function needsProcessNames(filter: AuditFilter): boolean {
   return filter.comm !== undefined || filter.exe !== undefined;
 }
 
+/** What counts the calls of matching records: a RecordingBuilder, or a range's tallies. */
+export interface CallCounter {
+  /** `errors` undefined: these calls' results are unknown. */
+  count(
+    abi: SeccompAuditRecord['abi'],
+    syscall: string | number,
+    calls: number,
+    errors: number | undefined,
+  ): void;
+}
+
+/**
+ * Counts `record` into `counter` when `matcher` takes it, and says whether it did. A refused call
+ * failed; one seccomp let through (logged) may have failed or not: unknown.
+ */
+export function countIfMatched(
+  record: SeccompAuditRecord,
+  matcher: RecordMatcher,
+  counter: CallCounter,
+): boolean {
+  if (!matcher.matches(record)) return false;
+  counter.count(record.abi, record.syscall, 1, refused(record) ? 1 : undefined);
+  return true;
+}
+
 /** A refused call (errno, kill, trap) counts as an error; a logged one went through. */
 export function refused(record: SeccompAuditRecord): boolean {
   return record.action !== 'log' && record.action !== 'allow';
