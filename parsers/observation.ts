@@ -14,6 +14,7 @@ export const NOTICE_CODES = [
   'unreadable-line',
   'compat-abi',
   'audit-status-unknown',
+  'incomplete-binaries',
 ] as const;
 /** Recordings keep notices as warnings, so this list is also what a recording's schema accepts. */
 export type NoticeCode = (typeof NOTICE_CODES)[number];

@@ -3,10 +3,11 @@
 # strace, Docker engine (no bridge, no iptables: test containers use --network none), auditd,
 # busybox-static (for an image built offline), runc/crun/podman, libseccomp's scmp_sys_resolver,
 # Chromium (the HTML report test), and binutils, gcc and python3 (the reachability tests
-# disassemble real binaries and check them against strace of a compiled program). Safe to run again: it only starts what is not running.
+# disassemble real binaries and check them against strace of a compiled program), and debootstrap
+# (a Debian image with real programs for the held-out suite). Safe to run again: it only starts what is not running.
 set -euo pipefail
 
-packages=(strace docker.io auditd busybox-static runc crun podman seccomp chromium binutils gcc libc6-dev python3)
+packages=(strace docker.io auditd busybox-static runc crun podman seccomp chromium binutils gcc libc6-dev python3 debootstrap)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
@@ -48,6 +49,25 @@ if ! docker run --rm --network none sl-busybox:test test -d /tmp >/dev/null 2>&1
 fi
 if ! podman image exists localhost/sl-busybox:test 2>/dev/null; then
   docker save sl-busybox:test | podman load >/dev/null
+fi
+
+# A Debian image with real programs for the held-out suite (test/e2e/held-out.test.ts), built offline
+# from a debootstrap cached in /var/cache/seccomp-learn (about 5 minutes the first time). The cache
+# is rebuilt when the package list changes.
+debian_packages=sqlite3,python3,git,redis-server,nginx-light,xz-utils
+debian_root=/var/cache/seccomp-learn/bookworm
+if [ "$(cat "$debian_root.packages" 2>/dev/null)" != "$debian_packages" ]; then
+  rm -rf "$debian_root" "$debian_root.partial"
+  mkdir -p "$(dirname "$debian_root")"
+  debootstrap --variant=minbase --include="$debian_packages" bookworm "$debian_root.partial" \
+    http://deb.debian.org/debian >/var/log/seccomp-learn-debootstrap.log 2>&1
+  rm -rf "$debian_root.partial/var/cache/apt/archives"/*.deb
+  mv "$debian_root.partial" "$debian_root"
+  echo "$debian_packages" >"$debian_root.packages"
+  docker image rm -f sl-debian:test >/dev/null 2>&1 || true
+fi
+if ! docker image inspect sl-debian:test >/dev/null 2>&1; then
+  tar -C "$debian_root" -c . | docker import - sl-debian:test >/dev/null
 fi
 
 echo "e2e set-up ready: $(strace -V | head -1); docker $(docker version -f '{{.Server.Version}}'); auditd $(pgrep -x auditd)"

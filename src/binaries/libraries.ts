@@ -5,11 +5,32 @@ import { type ElfInfo, readElf } from '../../parsers/elf.js';
 
 /**
  * The shared libraries an executable loads at start, found as the dynamic linker finds them
- * (ld.so(8)): the names in /etc/ld.so.cache (`ldconfig -p`), then the trusted default directories.
+ * (ld.so(8)): on the host the names in /etc/ld.so.cache (`ldconfig -p`), then the trusted default
+ * directories and /usr/local/lib; in a container's image the same directories, since its
+ * ld.so.cache is binary and its /etc/ld.so.conf.d of distribution images adds no others.
  * DT_RPATH/DT_RUNPATH and LD_LIBRARY_PATH are not consulted: they describe one installation or
- * one run, which /proc/PID/maps of a recorded process shows exactly. This is for a program on this
- * machine (the bench, the tests, the `record` host); a container's files come from its maps.
+ * one run.
  */
+
+/** A file system the workload ran in, seen from the host: where its file at `path` is here. */
+export interface FileView {
+  /** The host path of the regular file at `path` (links followed inside the view), or undefined. */
+  locate(path: string): Promise<string | undefined>;
+  /** How the view is named in messages ("the host", "image sl-debian:test"). */
+  readonly label: string;
+}
+
+export const hostFiles: FileView = {
+  label: 'the host',
+  async locate(path) {
+    try {
+      await access(path);
+      return path;
+    } catch {
+      return undefined;
+    }
+  },
+};
 
 const DEFAULT_DIRECTORIES = [
   '/lib/x86_64-linux-gnu',
@@ -20,6 +41,7 @@ const DEFAULT_DIRECTORIES = [
   '/usr/lib64',
   '/lib',
   '/usr/lib',
+  '/usr/local/lib',
 ];
 
 async function ldconfigCache(): Promise<Map<string, string[]>> {
@@ -38,26 +60,27 @@ async function ldconfigCache(): Promise<Map<string, string[]>> {
   return byName;
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * `executable`, its program interpreter and every DT_NEEDED library, transitively, each once, in
- * breadth-first load order. A library that cannot be found is left out: `missing` names it.
+ * breadth-first load order, as host paths. Paths are looked up in `view`: the host, or the image a
+ * container ran. A library that cannot be found is left out: `missing` names it.
  */
-export async function loadedFiles(executable: string): Promise<{ files: string[]; missing: string[] }> {
-  const main = await readElf(executable);
-  const cache = await ldconfigCache();
+export async function loadedFiles(
+  executable: string,
+  view: FileView = hostFiles,
+): Promise<{ files: string[]; missing: string[] }> {
+  const mainFile = await view.locate(executable);
+  if (mainFile === undefined) return { files: [], missing: [executable] };
+  const main = await readElf(mainFile);
+  const cache = view === hostFiles ? await ldconfigCache() : new Map<string, string[]>();
   const sameKind = (elf: ElfInfo) => elf.machine === main.machine && elf.elfClass === main.elfClass;
-  const files = [executable];
+  const files = [mainFile];
   const missing: string[] = [];
-  if (main.interpreter !== undefined) files.push(main.interpreter);
+  if (main.interpreter !== undefined) {
+    const interpreter = await view.locate(main.interpreter);
+    if (interpreter === undefined) missing.push(main.interpreter);
+    else files.push(interpreter);
+  }
   const seen = new Set<string>();
   const queue: ElfInfo[] = [main];
   while (queue.length > 0) {
@@ -70,8 +93,9 @@ export async function loadedFiles(executable: string): Promise<{ files: string[]
         : [...(cache.get(name) ?? []), ...DEFAULT_DIRECTORIES.map((directory) => join(directory, name))];
       let found: ElfInfo | undefined;
       for (const candidate of candidates) {
-        if (!(await exists(candidate))) continue;
-        const elf = await readElf(candidate).catch(() => undefined);
+        const host = await view.locate(candidate);
+        if (host === undefined) continue;
+        const elf = await readElf(host).catch(() => undefined);
         if (elf && sameKind(elf)) {
           found = elf;
           break;

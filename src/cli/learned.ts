@@ -2,7 +2,7 @@ import type { ProfileFormat, SpoApiVersion } from '../emit/formats.js';
 import type { GenerationChoices, LearnResult } from '../pipeline/learned.js';
 import type { PipelineResult } from '../pipeline/result.js';
 import type { DefaultActionChoice } from '../profile/default-action.js';
-import type { WidenMode } from '../profile/equivalents.js';
+import type { WidenChoice } from '../profile/equivalents.js';
 import type { GenerationNote } from '../profile/generate.js';
 import type { RuntimeChoice } from '../profile/runtime-baselines.js';
 import {
@@ -27,7 +27,7 @@ export interface GenerationFlags {
   spoApi: SpoApiVersion;
   allow: string[];
   deny: string[];
-  widen: WidenMode;
+  widen: WidenChoice;
   binary: string[];
   json?: boolean;
 }

@@ -2,7 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { PROFILE_FORMATS, SPO_API_VERSIONS } from '../emit/formats.js';
 import { UserError } from '../errors.js';
 import { DEFAULT_ACTION_CHOICES } from '../profile/default-action.js';
-import { WIDEN_MODES } from '../profile/equivalents.js';
+import { WIDEN_CHOICES } from '../profile/equivalents.js';
 import { DEFAULT_RUNTIME, RUNTIME_CHOICES } from '../profile/runtime-baselines.js';
 import { ACTION_CHOICES } from '../recording/audit-filter.js';
 import { REPORT_FORMATS } from '../report/render.js';
@@ -76,10 +76,10 @@ function addGenerationOptions(command: Command, jsonHelp = JSON_HELP): Command {
     .addOption(
       new Option(
         '--widen <mode>',
-        'allow more than was observed: equivalents (mkdir with mkdirat, stat with newfstatat, …) or reachable (also what the binaries the workload ran can call); never a dangerous call it did not make',
+        'allow more than was observed: equivalents (mkdir with mkdirat, stat with newfstatat, …), reachable (also what the binaries the workload ran can call), none (exactly what was observed), or auto: reachable when the binaries can be read, else equivalents; never a dangerous call it did not make, except in the form Docker allows it',
       )
-        .choices(WIDEN_MODES)
-        .default('none'),
+        .choices(WIDEN_CHOICES)
+        .default('auto'),
     )
     .option(
       '--binary <path>',

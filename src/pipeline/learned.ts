@@ -6,6 +6,7 @@ import {
   type GenerationNote,
   generateForRecording,
 } from '../profile/generate.js';
+import type { WidenChoice } from '../profile/equivalents.js';
 import type { SeccompProfile } from '../profile/model.js';
 import { recordingJson } from '../recording/io.js';
 import type { Recording } from '../recording/model.js';
@@ -14,7 +15,9 @@ import { reachableCalls } from './reachable.js';
 import type { PipelineResult } from './result.js';
 
 /** How a profile is made and written: shared by every use that writes one. */
-export interface GenerationChoices extends Omit<GenerateOptions, 'reachable'> {
+export interface GenerationChoices extends Omit<GenerateOptions, 'reachable' | 'widen'> {
+  /** How far beyond the observed calls to go; default `auto`. */
+  widen?: WidenChoice;
   format: ProfileFormat;
   spoApi: SpoApiVersion;
   /** For `widen: 'reachable'`: executables to read besides those the recording names. */
@@ -26,13 +29,13 @@ export async function profileOf(
   recording: Recording,
   choices: GenerationChoices,
 ): Promise<GeneratedProfile & { warnings: string[] }> {
-  const { reachable, warnings } = await reachableCalls(
-    choices.widen ?? 'none',
+  const { mode, reachable, warnings } = await reachableCalls(
+    choices.widen ?? 'auto',
     recording,
     choices.binaries ?? [],
   );
   return {
-    ...generateForRecording(recording, { ...choices, ...(reachable ? { reachable } : {}) }),
+    ...generateForRecording(recording, { ...choices, widen: mode, ...(reachable ? { reachable } : {}) }),
     warnings,
   };
 }

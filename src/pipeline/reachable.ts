@@ -4,11 +4,13 @@ import { loadedFiles } from '../binaries/libraries.js';
 import { reachableSyscalls } from '../binaries/reachable.js';
 import type { Witness } from '../binaries/witness.js';
 import { UserError } from '../errors.js';
-import type { WidenMode } from '../profile/equivalents.js';
+import type { WidenChoice, WidenMode } from '../profile/equivalents.js';
 import type { Recording } from '../recording/model.js';
 import { findExecutable } from '../sources/host.js';
 
 export interface ReachableCalls {
+  /** The mode the profile is made with: `auto` resolved. */
+  mode: WidenMode;
   reachable?: ReadonlyMap<string, Witness>;
   warnings: string[];
 }
@@ -47,23 +49,54 @@ export function binariesOf(recording: Recording, named: readonly string[]): stri
 
 /**
  * What the workload's binaries can call, for `--widen reachable`: each executable with the shared
- * libraries the dynamic loader gives it, read through libc's call graph (src/binaries).
+ * libraries the dynamic loader gives it (those a container's image gave it, found when it was
+ * recorded; else the host's), read through libc's call graph (src/binaries).
  */
 export async function reachableCalls(
-  mode: WidenMode,
+  choice: WidenChoice,
   recording: Recording,
   named: readonly string[],
 ): Promise<ReachableCalls> {
-  if (mode !== 'reachable') return { warnings: [] };
-  const binaries = binariesOf(recording, named);
-  if (binaries.length === 0) {
+  if (choice !== 'reachable' && choice !== 'auto') return { mode: choice, warnings: [] };
+  if (binariesOf(recording, named).length === 0) {
+    if (choice === 'auto') {
+      return {
+        mode: 'equivalents',
+        warnings: [
+          'widened by equivalents only: the recording names no binary whose reachable calls could be read (record it with seccomp-learn record, or give --binary PATH)',
+        ],
+      };
+    }
     throw new UserError(
       '--widen reachable needs the binaries the workload ran: the recording names none (record it with seccomp-learn record, or give --binary PATH)',
     );
   }
+  try {
+    return { mode: 'reachable', ...(await readReachable(recording, named)) };
+  } catch (error) {
+    if (choice !== 'auto' || !(error instanceof UserError)) throw error;
+    return {
+      mode: 'equivalents',
+      warnings: [`widened by equivalents only: what the binaries can call could not be read: ${error.message}`],
+    };
+  }
+}
+
+async function readReachable(
+  recording: Recording,
+  named: readonly string[],
+): Promise<Omit<ReachableCalls, 'mode'>> {
   const warnings: string[] = [];
   const files = new Set<string>();
-  for (const named of binaries) {
+  const onHost = new Set(named);
+  for (const run of recording.provenance) {
+    if (run.libraries === undefined) {
+      for (const binary of run.binaries ?? []) onHost.add(binary);
+      continue;
+    }
+    for (const file of [...(run.binaries ?? []), ...run.libraries]) files.add(file);
+  }
+  for (const named of onHost) {
     const binary = await interpreterOf(named);
     if (binary === undefined) {
       warnings.push(

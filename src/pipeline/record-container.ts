@@ -8,6 +8,7 @@ import {
   type SeccompAuditRecord,
 } from '../../parsers/audit.js';
 import { parseProcessExitRecord } from '../../parsers/audit-process.js';
+import { loadedFiles } from '../binaries/libraries.js';
 import { UserError } from '../errors.js';
 import { logProfile } from '../profile/log-profile.js';
 import { profileJson, type SeccompProfile } from '../profile/model.js';
@@ -31,7 +32,7 @@ import {
   sendAuditMarker,
 } from '../sources/audit-rules.js';
 import { prepareContainerRun } from '../sources/container-command.js';
-import { hostPathInImage, imageLayers } from '../sources/container-image.js';
+import { ImageFiles, imageLayers } from '../sources/container-image.js';
 import { hostInfo } from '../sources/host.js';
 import { exitCodeOf, forwardStopSignals, workloadStdio } from '../sources/process.js';
 import type { Abi } from '../syscalls/abi.js';
@@ -207,6 +208,43 @@ async function auditStatus(): Promise<{ status: AuditStatus } | { problem: strin
 }
 
 /**
+ * The container's executables (exe= of its records, paths in the container) and the libraries each
+ * loads, found in the image's layers as the container saw them: host paths, for --widen reachable.
+ */
+async function imageBinaries(
+  run: { engine: string; image?: string },
+  executables: readonly string[],
+  warn: (message: string) => void,
+): Promise<{ binaries: string[]; libraries: string[] }> {
+  if (!run.image || executables.length === 0) return { binaries: [], libraries: [] };
+  const layers = await imageLayers(run.engine, run.image);
+  if (layers.length === 0) {
+    warn(
+      `${run.engine} does not say where the files of image ${run.image} are (not overlay storage): --widen reachable cannot read its binaries`,
+    );
+    return { binaries: [], libraries: [] };
+  }
+  const image = new ImageFiles(layers, `image ${run.image}`);
+  const binaries = new Set<string>();
+  const libraries = new Set<string>();
+  for (const executable of executables) {
+    const loaded = await loadedFiles(executable, image).catch((error: Error) => {
+      warn(`${executable} in image ${run.image}: ${error.message}: what it can call is not counted`);
+      return undefined;
+    });
+    if (!loaded) continue;
+    const [main, ...rest] = loaded.files;
+    if (main !== undefined) binaries.add(main);
+    for (const library of rest) libraries.add(library);
+    for (const name of loaded.missing)
+      warn(
+        `${executable} in image ${run.image}: ${name} was not found in the image: what it can call is not counted`,
+      );
+  }
+  return { binaries: [...binaries], libraries: [...libraries].filter((file) => !binaries.has(file)) };
+}
+
+/**
  * Records a `docker run` / `podman run`: the container runs with a complain-mode profile and the
  * user's stdio, and the kernel's SECCOMP records of that container's processes only are harvested.
  */
@@ -330,14 +368,13 @@ export async function recordContainer(
         message: `the kernel's audit lost counter rose by ${lostAfter - lostBefore} during the run (auditctl -s): records are missing`,
       });
     }
-    // The image's layers outlive a --rm container: its executables are read from there for --widen reachable.
-    const layers =
-      run.image && harvest.executables.length > 0 ? await imageLayers(run.engine, run.image) : [];
-    const binaries = (
-      await Promise.all(harvest.executables.map((path) => hostPathInImage(layers, path)))
-    ).filter((path): path is string => path !== undefined);
+    // The image's layers outlive a --rm container: its executables and their libraries are read from there for --widen reachable.
+    const { binaries, libraries } = await imageBinaries(run, harvest.executables, (message) =>
+      harvest.builder.notice({ code: 'incomplete-binaries', message }),
+    );
     const recording = harvest.builder.build({
-      ...(binaries.length > 0 ? { binaries } : {}),
+      // libraries present, even empty, says they were looked up in the image, not to be found on the host.
+      ...(binaries.length > 0 ? { binaries, libraries } : {}),
       source: 'container',
       command: argv,
       container: {

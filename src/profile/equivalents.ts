@@ -123,6 +123,13 @@ export const EQUIVALENCE_GROUPS: readonly EquivalenceGroup[] = [
 
 export const WIDEN_MODES = ['none', 'equivalents', 'reachable'] as const;
 export type WidenMode = (typeof WIDEN_MODES)[number];
+/**
+ * What the user may ask for: a mode, or `auto` (the default), which is `reachable` when the
+ * workload's binaries can be read and `equivalents` when they cannot, so that a profile holds on
+ * inputs the recording never saw wherever that can be known.
+ */
+export const WIDEN_CHOICES = ['auto', ...WIDEN_MODES] as const;
+export type WidenChoice = (typeof WIDEN_CHOICES)[number];
 
 export interface WidenedName {
   name: string;

@@ -7,6 +7,7 @@ import { type DefaultActionChoice, defaultActionFields } from './default-action.
 import { type WidenMode, widen } from './equivalents.js';
 import { ERRNO_ENOSYS, type SeccompProfile, type SeccompRule } from './model.js';
 import { exitPathOn, needsOfRecording, type SyscallNeeds } from './needs.js';
+import { RESTRICTED_FORMS } from './restricted-forms.js';
 import { baselineFor, type RuntimeChoice } from './runtime-baselines.js';
 
 export interface GenerateOptions {
@@ -78,8 +79,20 @@ export function generateProfile(needs: SyscallNeeds, options: GenerateOptions): 
     }
     for (const { name, reason } of held) heldBack.set(name, reason);
   }
+  // A dangerous call Docker admits for some arguments is added in Docker's form, not held back.
+  const restricted = new Set<string>();
   for (const [name, reason] of heldBack) {
     if (names.has(name)) continue;
+    const form = RESTRICTED_FORMS.get(name);
+    if (form) {
+      restricted.add(name);
+      notes.push({
+        kind: reason.startsWith('reachable') ? 'reachable' : 'equivalent',
+        name,
+        message: `${reason}; allowed only ${form.admits}`,
+      });
+      continue;
+    }
     notes.push({
       kind: 'held-back',
       name,
@@ -136,13 +149,25 @@ export function generateProfile(needs: SyscallNeeds, options: GenerateOptions): 
     }
   }
 
+  for (const name of options.allow) restricted.delete(name);
+  for (const name of options.deny) restricted.delete(name);
   const allowed = [...names].sort();
+  // Every name with a rule of its own: the ENOSYS rule must not claim it as well.
+  const ruled = new Set([...names, ...restricted]);
+  // glibc 2.34+ tries clone3 first and falls back to clone only when clone3 fails with ENOSYS (as
+  // Docker's default makes it): refused with EPERM, every new thread and posix_spawn would fail.
+  const clone3Falls = !names.has('clone3') && abis.some((abi) => syscallExists(abi, 'clone3'));
+  if (clone3Falls) ruled.add('clone3');
   const profile: SeccompProfile = {
     ...defaultActionFields(options.defaultAction),
     architectures: abis.map((abi) => abiInfo(abi).scmpArch),
     syscalls: [
       { names: allowed, action: 'SCMP_ACT_ALLOW' },
-      ...(options.defaultAction === 'enosys' ? [enosysRule(abis, names)] : []),
+      ...[...restricted].sort().flatMap((name) => RESTRICTED_FORMS.get(name)?.rules ?? []),
+      ...(clone3Falls
+        ? [{ names: ['clone3'], action: 'SCMP_ACT_ERRNO' as const, errnoRet: ERRNO_ENOSYS }]
+        : []),
+      ...(options.defaultAction === 'enosys' ? [enosysRule(abis, ruled)] : []),
     ],
   };
   return { profile, notes };

@@ -34,6 +34,11 @@ export interface Provenance {
   exitCode?: number;
   /** The executables the run started, as host paths: what `--widen reachable` reads. */
   binaries?: string[];
+  /**
+   * The shared libraries those executables load, found where the run happened (a container's image)
+   * at recording time, as host paths. Absent for a host run: its libraries are the host's own.
+   */
+  libraries?: string[];
 }
 
 /** How the audit records of a container run were placed: what the recording includes and what it left out. */

@@ -46,6 +46,7 @@ const recordingSchema = z.strictObject({
       seccompLearn: z.string(),
       exitCode: z.number().int().optional(),
       binaries: z.array(z.string()).optional(),
+      libraries: z.array(z.string()).optional(),
     }),
   ),
   warnings: z.array(

@@ -1,5 +1,5 @@
-import { lstat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { lstat, readlink } from 'node:fs/promises';
+import { join, posix } from 'node:path';
 
 /**
  * The host directories an image's files are in, top layer first: Docker's overlay2 and Podman's
@@ -31,12 +31,56 @@ export async function imageLayers(engine: string, image: string): Promise<string
   ];
 }
 
-/** Where a file of the image (an absolute path in the container, as the kernel printed exe=) is on the host. */
-export async function hostPathInImage(layers: readonly string[], path: string): Promise<string | undefined> {
-  for (const layer of layers) {
-    const candidate = join(layer, path);
-    const stats = await lstat(candidate).catch(() => undefined);
-    if (stats?.isFile()) return candidate;
+type Entry = { kind: 'file' | 'directory' | 'other'; host: string } | { kind: 'link'; target: string };
+
+/**
+ * The image's files as the container sees them, read from its layers on the host: a path is looked
+ * up in each layer, top first, as overlayfs merges them (a whiteout, a 0/0 character device, hides
+ * the lower layers' file); symbolic links are followed inside the image, so that `/lib64/ld-linux-x86-64.so.2
+ * -> /lib/x86_64-linux-gnu/…` and Debian's `/lib -> usr/lib` never lead to the host's own files.
+ */
+export class ImageFiles {
+  constructor(
+    private readonly layers: readonly string[],
+    readonly label: string,
+  ) {}
+
+  private async entry(path: string): Promise<Entry | undefined> {
+    for (const layer of this.layers) {
+      const host = join(layer, path);
+      const stats = await lstat(host).catch(() => undefined);
+      if (!stats) continue;
+      if (stats.isCharacterDevice() && stats.rdev === 0) return undefined;
+      if (stats.isSymbolicLink()) return { kind: 'link', target: await readlink(host) };
+      return { kind: stats.isFile() ? 'file' : stats.isDirectory() ? 'directory' : 'other', host };
+    }
+    return undefined;
   }
-  return undefined;
+
+  /** The host path of the regular file at `path` in the image, links followed in the image; undefined when there is none. */
+  async locate(path: string): Promise<string | undefined> {
+    const pending = posix.normalize(path).split('/').filter(Boolean);
+    const resolved: string[] = [];
+    // Bounded as the kernel bounds link resolution (ELOOP after 40).
+    for (let links = 0; pending.length > 0; ) {
+      const component = pending.shift() as string;
+      if (component === '..') {
+        resolved.pop();
+        continue;
+      }
+      if (component === '.') continue;
+      const entry = await this.entry(`/${[...resolved, component].join('/')}`);
+      if (!entry) return undefined;
+      if (entry.kind === 'link') {
+        if (++links > 40) return undefined;
+        if (entry.target.startsWith('/')) resolved.length = 0;
+        pending.unshift(...entry.target.split('/').filter(Boolean));
+        continue;
+      }
+      resolved.push(component);
+      if (pending.length === 0) return entry.kind === 'file' ? entry.host : undefined;
+      if (entry.kind !== 'directory') return undefined;
+    }
+    return undefined;
+  }
 }

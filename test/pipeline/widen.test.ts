@@ -32,7 +32,7 @@ afterAll(async () => {
 const GENERATION = { defaultAction: 'errno', runtime: 'none', allow: [], deny: [] } as const;
 
 describe('generate --widen', () => {
-  it('none allows what was observed; equivalents adds siblings with their reason and holds back dangerous ones', () => {
+  it('none allows what was observed; equivalents adds siblings with their reason, dangerous ones only as Docker allows them', () => {
     const needs = new Map([['x86_64' as const, new Set(['mkdir', 'fork', 'read'])]]);
     const exact = generateProfile(needs, { ...GENERATION, widen: 'none' });
     expect(exact.profile.syscalls?.[0]?.names).not.toContain('mkdirat');
@@ -45,9 +45,27 @@ describe('generate --widen', () => {
       name: 'mkdirat',
       message: expect.stringMatching(/^equivalent of mkdir: /),
     });
+    // clone creates namespaces with some flags: it comes in Docker's own form, those flags refused.
+    expect(widened.profile.syscalls).toContainEqual({
+      names: ['clone'],
+      action: 'SCMP_ACT_ALLOW',
+      args: [{ index: 0, value: 0x7e020000n, op: 'SCMP_CMP_MASKED_EQ' }],
+    });
+    expect(widened.notes).toContainEqual({
+      kind: 'equivalent',
+      name: 'clone',
+      message: expect.stringMatching(/^equivalent of fork: .*; allowed only without namespace flags/),
+    });
+  });
+
+  it('holds back a reachable dangerous call Docker has no safe form of', () => {
+    const needs = new Map([['x86_64' as const, new Set(['read'])]]);
+    const reachable = new Map([['umount2', { function: 'umount2', binary: '/usr/bin/example' }]]);
+    const widened = generateProfile(needs, { ...GENERATION, widen: 'reachable', reachable });
+    expect(widened.profile.syscalls?.[0]?.names).not.toContain('umount2');
     expect(widened.notes).toContainEqual({
       kind: 'held-back',
-      name: 'clone',
+      name: 'umount2',
       message: expect.stringMatching(/dangerous and never observed/),
     });
   });
@@ -67,7 +85,7 @@ describe.skipIf(skip)(`record, then generate --widen reachable${skip ? ` (skippe
   it('keeps the executable in the provenance and adds what its code can call, with the witness', async () => {
     const learned = await record(
       { command: ['/bin/busybox', 'ls', '/'] },
-      { ...NO_RUNTIME_CHOICES, output: join(dir, 'ls'), stdoutToStderr: true },
+      { ...NO_RUNTIME_CHOICES, widen: 'none', output: join(dir, 'ls'), stdoutToStderr: true },
     );
     expect(learned.recording.provenance[0]?.binaries).toEqual(['/bin/busybox']);
     const widened = await generate([learned.recordingPath], { ...NO_RUNTIME_CHOICES, widen: 'reachable' });

@@ -16,7 +16,11 @@ describe('generateProfile', () => {
       defaultAction: 'SCMP_ACT_ERRNO',
       defaultErrnoRet: 1,
       architectures: ['SCMP_ARCH_X86_64'],
-      syscalls: [{ names: ['exit', 'exit_group', 'openat', 'read', 'write'], action: 'SCMP_ACT_ALLOW' }],
+      syscalls: [
+        { names: ['exit', 'exit_group', 'openat', 'read', 'write'], action: 'SCMP_ACT_ALLOW' },
+        // glibc falls back from clone3 to clone only on ENOSYS, never on EPERM.
+        { names: ['clone3'], action: 'SCMP_ACT_ERRNO', errnoRet: 38 },
+      ],
     });
     expect(notes.map((note) => [note.kind, note.name])).toEqual([
       ['always', 'exit'],
@@ -43,19 +47,23 @@ describe('generateProfile', () => {
     const { profile } = generateProfile(observed, { ...base, defaultAction: 'enosys' });
     expect(profile.defaultAction).toBe('SCMP_ACT_ERRNO');
     expect(profile.defaultErrnoRet).toBe(38);
-    const [allow, enosys] = profile.syscalls ?? [];
+    const [allow, clone3, enosys] = profile.syscalls ?? [];
     expect(allow?.action).toBe('SCMP_ACT_ALLOW');
+    expect(clone3).toEqual({ names: ['clone3'], action: 'SCMP_ACT_ERRNO', errnoRet: 38 });
     expect(enosys).toMatchObject({ action: 'SCMP_ACT_ERRNO', errnoRet: 38 });
     const denied = new Set(enosys?.names);
     // Every other name libseccomp knows on either listed ABI, none of the allowed ones.
-    for (const name of ['chmod', 'fchmodat', 'clone3', 'socketcall', 'arch_prctl'])
-      expect(denied).toContain(name);
+    for (const name of ['chmod', 'fchmodat', 'socketcall', 'arch_prctl']) expect(denied).toContain(name);
+    expect(denied).not.toContain('clone3');
     for (const name of allow?.names ?? []) expect(denied).not.toContain(name);
     // Not an ABI the profile does not list: arm's private calls stay out.
     expect(denied).not.toContain('breakpoint');
     expect(enosys?.names).toEqual([...(enosys?.names ?? [])].sort());
-    // EPERM needs no such rule: the runtime's default errno is EPERM.
-    expect(generateProfile(observed, base).profile.syscalls).toHaveLength(1);
+    // EPERM needs no such rule: the runtime's default errno is EPERM; clone3 keeps its ENOSYS.
+    expect(generateProfile(observed, base).profile.syscalls?.map((rule) => rule.names)).toEqual([
+      allow?.names,
+      ['clone3'],
+    ]);
   });
 
   it('adds the runc baseline of every listed runc version and says so', () => {

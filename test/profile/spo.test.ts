@@ -80,8 +80,8 @@ describe('--format spo against the SeccompProfile CRD (data/spo)', () => {
     const { profile } = generateProfile(needs, { ...options, defaultAction: 'enosys' });
     const spec = (parse(await emitProfile(profile, 'spo', { name: 'x' })) as { spec: SeccompProfile }).spec;
     expect(spec.defaultErrnoRet).toBeUndefined();
-    expect(spec.syscalls?.[1]).toMatchObject({ action: 'SCMP_ACT_ERRNO', errnoRet: 38 });
-    expect(spec.syscalls?.[1]?.names).toContain('chmod');
+    expect(spec.syscalls?.[2]).toMatchObject({ action: 'SCMP_ACT_ERRNO', errnoRet: 38 });
+    expect(spec.syscalls?.[2]?.names).toContain('chmod');
     expect(formatWarnings(profile, 'spo')).toEqual([
       expect.stringMatching(/no defaultErrnoRet: .*errno 38 from an explicit rule/),
     ]);
