@@ -59,9 +59,9 @@ export function loggingCopy(profile: SeccompProfile): SeccompProfile {
  * logged (loggingCopy); a host command runs under strace and its calls are judged against the
  * profile as its runtime would load it. With `enforce`, the workload then runs twice more,
  * unconfined and under the real profile, and a different exit code (or stdout, `compareOutput`)
- * under the profile fails verify too: refusals the log-mode run cannot show (a call the profile
- * answers with ENOSYS that the program falls back from, or one whose failure it ignores) are judged
- * by what the workload does.
+ * under the profile fails verify too: the list says which calls the profile refuses, the enforced
+ * run whether the workload survives that (a program may fall back from ENOSYS or ignore an error,
+ * and an errno rule of the profile is no refusal the logging run can see).
  */
 export async function verify(
   profileFile: string,
