@@ -291,7 +291,7 @@ Next steps:
     .command('verify')
     .summary('run a workload and list the calls a profile would refuse')
     .description(
-      "Run COMMAND and say which of its calls PROFILE would refuse. `docker run …` / `podman run …` runs under a copy of PROFILE whose default action logs instead of refusing, so the workload runs on and the kernel's SECCOMP records name every call the profile would have refused (arguments judged by the kernel); any other command runs under strace and its calls are judged against PROFILE as its runtime loads it. Exit code: 1 when PROFILE would refuse a call (the list says which), 0 when it covers the run, 2 when verify itself fails.",
+      "Run COMMAND and say which of its calls PROFILE would refuse. `docker run …` / `podman run …` runs under a copy of PROFILE whose default action logs instead of refusing, so the workload runs on and the kernel's SECCOMP records name every call the profile would have refused (arguments judged by the kernel); any other command runs under strace and its calls are judged against PROFILE as its runtime loads it. With --enforce the workload then runs twice more, unconfined and under PROFILE itself (a container with --security-opt seccomp=…, a host command loaded with python3 and libseccomp), and their exit codes (with --compare-output also their stdout, captured) are compared. Exit code: 1 when PROFILE would refuse a call (the list says which) or the enforced run differs, 0 when it covers the run, 2 when verify itself fails.",
     )
     .argument('<profile>', 'the profile to prove (Docker/OCI JSON)')
     .argument('[command...]', 'the workload, after --')
@@ -304,12 +304,18 @@ Next steps:
       '--merge-into <recording>',
       "add this run's calls to RECORDING, to learn the gaps a test suite finds",
     )
+    .option(
+      '--enforce',
+      'also run the workload unconfined and under PROFILE itself, and compare their exit codes (the workload runs three times: it must be repeatable)',
+    )
+    .option('--compare-output', "with --enforce: compare the two runs' stdout as well")
     .option('--json', JSON_HELP)
     .addHelpText(
       'after',
       examples([
         'seccomp-learn verify app.json -- docker run --rm myimage ./integration-tests',
         'seccomp-learn verify app.json --merge-into app.recording.json -- ./myapp --other-input',
+        'seccomp-learn verify app.json --enforce --compare-output -- docker run --rm myimage ./selftest',
       ]),
     )
     .action(async (profile: string, command: string[], options) =>

@@ -8,6 +8,12 @@ import { readProfile } from '../profile/read.js';
 import { readRecording, recordingJson } from '../recording/io.js';
 import type { Recording } from '../recording/model.js';
 import { writeFileAtomic } from '../util/files.js';
+import {
+  type EnforcedComparison,
+  enforcementFails,
+  judgeEnforcement,
+  prepareEnforcement,
+} from './enforce.js';
 import { type RecordOptions, runAndRecord } from './record.js';
 import type { PipelineResult } from './result.js';
 
@@ -15,6 +21,10 @@ export interface VerifyOptions
   extends Pick<RecordOptions, 'full' | 'stdoutToStderr' | 'auditLog' | 'onNote'> {
   /** A recording to add this run to, so that a test suite run through verify closes the gaps one loop at a time. */
   mergeInto?: string;
+  /** Also run the workload unconfined and under the real profile, and compare how they exit. */
+  enforce?: boolean;
+  /** With enforce: compare their stdout too. */
+  compareOutput?: boolean;
 }
 
 export interface VerifyResult extends PipelineResult {
@@ -25,6 +35,8 @@ export interface VerifyResult extends PipelineResult {
   workloadExit: number;
   /** What the run was seen calling: in a container only the calls the profile refuses, under strace all of them. */
   recording: Recording;
+  /** With enforce: the enforced run against the unconfined one. */
+  enforced?: EnforcedComparison;
 }
 
 /**
@@ -45,7 +57,11 @@ export function loggingCopy(profile: SeccompProfile): SeccompProfile {
  * Runs the workload and says which of its calls PROFILE would refuse: exit 1 when there are any
  * (a CI gate), 0 when the profile covers the run. A container runs under the profile with refusals
  * logged (loggingCopy); a host command runs under strace and its calls are judged against the
- * profile as its runtime would load it.
+ * profile as its runtime would load it. With `enforce`, the workload then runs twice more,
+ * unconfined and under the real profile, and a different exit code (or stdout, `compareOutput`)
+ * under the profile fails verify too: the list says which calls the profile refuses, the enforced
+ * run whether the workload survives that (a program may fall back from ENOSYS or ignore an error,
+ * and an errno rule of the profile is no refusal the logging run can see).
  */
 export async function verify(
   profileFile: string,
@@ -53,7 +69,34 @@ export async function verify(
   options: VerifyOptions,
 ): Promise<VerifyResult> {
   if (command.length === 0) throw new UserError('verify: give the command to run after --');
+  if (options.compareOutput && !options.enforce) {
+    throw new UserError(
+      '--compare-output compares the stdout of the run under the profile with an unconfined run: it needs --enforce',
+    );
+  }
   const profile = await readProfile(profileFile);
+  const enforcement = options.enforce ? await prepareEnforcement(profileFile, profile, command) : undefined;
+  try {
+    const result = await verifyRun(profileFile, profile, command, options);
+    if (!enforcement) return result;
+    options.onNote?.('--enforce: running the workload unconfined');
+    const unconfined = await enforcement.unconfined();
+    options.onNote?.(`--enforce: running the workload under ${profileFile}`);
+    const enforcedRun = await enforcement.enforced();
+    const enforced = judgeEnforcement(unconfined, enforcedRun, options.compareOutput === true);
+    return { ...result, enforced, exitStatus: enforcementFails(enforced) ? 1 : result.exitStatus };
+  } finally {
+    await enforcement?.cleanup();
+  }
+}
+
+/** The run under the logging copy (a container) or strace (a host command), and the calls the profile refuses. */
+async function verifyRun(
+  profileFile: string,
+  profile: SeccompProfile,
+  command: string[],
+  options: VerifyOptions,
+): Promise<VerifyResult> {
   const warnings: string[] = [];
   const recordingToExtend =
     options.mergeInto === undefined

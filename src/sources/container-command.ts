@@ -83,6 +83,9 @@ export interface RunOption {
   name: string;
   /** The value word; for a boolean option, true or false. */
   value: string | boolean;
+  /** The words of argv it takes, [at, end): a group of single letters (-itd) shares its word. */
+  at: number;
+  end: number;
 }
 
 export interface ScannedRun {
@@ -124,20 +127,24 @@ export function scanRunOptions(engine: ContainerEngine, argv: readonly string[],
       const spelled = `--${name}`;
       const kind = kindOf(name);
       if (kind === undefined) throw unknownOption(engine, spelled);
+      const at = index;
       if (kind === 'boolean') {
         options.push({
           name,
           value: equals < 0 ? true : booleanValue(engine, spelled, word.slice(equals + 1)),
+          at,
+          end: at + 1,
         });
       } else if (equals >= 0) {
-        options.push({ name, value: word.slice(equals + 1) });
+        options.push({ name, value: word.slice(equals + 1), at, end: at + 1 });
       } else {
         if (index + 1 >= argv.length) throw new UserError(`${engine} run: ${spelled} needs a value`);
-        options.push({ name, value: argv[++index] as string });
+        options.push({ name, value: argv[++index] as string, at, end: at + 2 });
       }
       continue;
     }
     // A group of single-letter options: -itd, -eA=1, -e=A=1, -d=false, -e A=1.
+    const group = { at: index, end: index + 1 };
     for (let at = 1; at < word.length; at++) {
       const letter = word[at] as string;
       const name = table.short[letter];
@@ -146,31 +153,25 @@ export function scanRunOptions(engine: ContainerEngine, argv: readonly string[],
       const rest = word.slice(at + 1);
       if (kind === 'boolean') {
         if (rest.startsWith('=')) {
-          options.push({ name, value: booleanValue(engine, `-${letter}`, rest.slice(1)) });
+          options.push({ name, value: booleanValue(engine, `-${letter}`, rest.slice(1)), ...group });
           break;
         }
-        options.push({ name, value: true });
+        options.push({ name, value: true, ...group });
         continue;
       }
-      if (rest !== '') options.push({ name, value: rest.startsWith('=') ? rest.slice(1) : rest });
-      else if (index + 1 < argv.length) options.push({ name, value: argv[++index] as string });
-      else throw new UserError(`${engine} run: -${letter} needs a value`);
+      if (rest !== '') options.push({ name, value: rest.startsWith('=') ? rest.slice(1) : rest, ...group });
+      else if (index + 1 < argv.length) {
+        group.end = index + 2;
+        options.push({ name, value: argv[++index] as string, ...group });
+      } else throw new UserError(`${engine} run: -${letter} needs a value`);
       break;
     }
   }
   return { options };
 }
 
-/** Inserts the complain-mode profile and a cid file, refusing what would defeat or fake the recording. */
-export function prepareContainerRun(
-  argv: readonly string[],
-  logProfilePath: string,
-  cidFile: string,
-): ContainerRun {
-  const found = parseContainerRun(argv);
-  if (!found) throw new UserError(`not a container run: ${argv.join(' ')}`);
-  const { engine, runAt } = found;
-  const { options, imageAt } = scanRunOptions(engine, argv, runAt);
+/** Refuses what would defeat or fake a run under seccomp-learn's profile: detached, privileged, a seccomp option of the user's. */
+function refuseUnverifiable(options: readonly RunOption[]): void {
   // As for the engine, the last of a repeated boolean option wins.
   const last = (name: string) => options.filter((option) => option.name === name).at(-1)?.value;
   if (last('detach') === true) {
@@ -192,7 +193,20 @@ export function prepareContainerRun(
       );
     }
   }
-  const cid = last('cidfile');
+}
+
+/** Inserts the complain-mode profile and a cid file, refusing what would defeat or fake the recording. */
+export function prepareContainerRun(
+  argv: readonly string[],
+  logProfilePath: string,
+  cidFile: string,
+): ContainerRun {
+  const found = parseContainerRun(argv);
+  if (!found) throw new UserError(`not a container run: ${argv.join(' ')}`);
+  const { engine, runAt } = found;
+  const { options, imageAt } = scanRunOptions(engine, argv, runAt);
+  refuseUnverifiable(options);
+  const cid = options.filter((option) => option.name === 'cidfile').at(-1)?.value;
   const userCidFile = typeof cid === 'string' ? cid : undefined;
   const image = imageAt === undefined ? undefined : argv[imageAt];
   if (image === undefined) throw new UserError(`no image in: ${argv.join(' ')}`);
@@ -207,4 +221,43 @@ export function prepareContainerRun(
     ...(userCidFile ? { userCidFile } : {}),
     image,
   };
+}
+
+/** The options verify --enforce sets itself on the runs it adds; the user's own are taken out. */
+const COMPARISON_OWNED = new Set(['rm', 'cidfile', 'name']);
+
+/**
+ * The user's container run again, for `verify --enforce`, with `--security-opt seccomp=SECCOMP`
+ * (a profile file, or `unconfined`) and everything else the user gave. These runs are verify's,
+ * not the user's: they are removed when they end (`--rm`, whatever the user said), write no cid
+ * file (the engine refuses to reuse one, and the user's belongs to the first run), and a name the
+ * user gave gets `-LABEL` after it, so that they clash neither with each other nor with the
+ * user's container when it was kept.
+ */
+export function comparisonRunArgv(argv: readonly string[], seccomp: string, label: string): string[] {
+  const found = parseContainerRun(argv);
+  if (!found) throw new UserError(`not a container run: ${argv.join(' ')}`);
+  const { engine, runAt } = found;
+  const { options, imageAt } = scanRunOptions(engine, argv, runAt);
+  refuseUnverifiable(options);
+  if (imageAt === undefined) throw new UserError(`no image in: ${argv.join(' ')}`);
+  const owned = options.filter((option) => COMPARISON_OWNED.has(option.name));
+  // None of them has a single-letter form in either engine, so each has words of its own to drop.
+  const dropped = new Set(owned.flatMap((option) => range(option.at, option.end)));
+  const name = owned.filter((option) => option.name === 'name').at(-1)?.value;
+  const inserted = [
+    '--security-opt',
+    `seccomp=${seccomp}`,
+    '--rm',
+    ...(typeof name === 'string' ? ['--name', `${name}-${label}`] : []),
+  ];
+  return [
+    ...argv.slice(0, runAt + 1),
+    ...inserted,
+    ...argv.slice(runAt + 1).filter((_, offset) => !dropped.has(runAt + 1 + offset)),
+  ];
+}
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from }, (_, offset) => from + offset);
 }

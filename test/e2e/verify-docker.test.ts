@@ -1,6 +1,7 @@
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli.js';
 import { containerAuditSkipReason, dockerRunArgv } from '../helpers/e2e.js';
@@ -85,4 +86,52 @@ describe.skipIf(skip)(`verify -- docker run${skip ? ` (skipped: ${skip})` : ''}`
       expect(verified.exitCode, `${name}: ${verified.stderr}`).toBe(0);
     }
   }, 120_000);
+
+  it('--enforce --compare-output: the training run behaves the same under the profile, a held-out run does not', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sl-verify-'));
+    const trained = await recordRun(dir, 'trained', TRAINING);
+    const profile = `${trained}.profile.json`;
+    // A name of the user's: the comparison runs must neither clash with it nor stay behind.
+    const name = `sl-enforce-${process.pid}`;
+    const named = (script: string) => {
+      const argv = dockerRunArgv(script);
+      return [...argv.slice(0, 2), '--name', name, ...argv.slice(2)];
+    };
+
+    const same = await cli([
+      'verify',
+      profile,
+      '--enforce',
+      '--compare-output',
+      '--json',
+      '--',
+      ...named(TRAINING),
+    ]);
+    expect(same.exitCode, same.stderr).toBe(0);
+    expect(JSON.parse(same.stdout).enforced).toEqual({
+      unconfinedExit: 0,
+      enforcedExit: 0,
+      exitMatches: true,
+      outputMatches: true,
+    });
+
+    const heldOut = await cli([
+      'verify',
+      profile,
+      '--enforce',
+      '--compare-output',
+      '--json',
+      '--',
+      ...named(HELD_OUT.directories),
+    ]);
+    expect(heldOut.exitCode, heldOut.stderr).toBe(1);
+    const { enforced } = JSON.parse(heldOut.stdout);
+    expect(enforced.unconfinedExit).toBe(0);
+    // mkdir is refused with EPERM: the file is never written, so ls prints nothing and rm fails.
+    expect(enforced.exitMatches && enforced.outputMatches).toBe(false);
+    expect(enforced.firstDifference).toMatchObject({ unconfined: 'f', enforced: '' });
+
+    const left = await execa('docker', ['ps', '-a', '--filter', `name=${name}`, '--format', '{{.Names}}']);
+    expect(left.stdout).toBe('');
+  }, 180_000);
 });

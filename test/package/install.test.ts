@@ -25,6 +25,8 @@ describe.skipIf(skip)(`the packed package${skip ? ` (skipped: ${skip})` : ''}`, 
     const paths = files.map((file) => file.path);
     expect(paths).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'bin/seccomp-learn.js']));
     expect(paths).toContain('data/reference/docker-default.json');
+    // verify --enforce runs host commands through it: read from the package root at run time.
+    expect(paths).toContain('data/loader/seccomp-exec.py');
     expect(paths.filter((path) => path.startsWith('test/') || path.startsWith('src/'))).toEqual([]);
 
     const prefix = join(scratch, 'prefix');

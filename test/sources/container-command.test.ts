@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   type ContainerEngine,
+  comparisonRunArgv,
   prepareContainerRun,
   scanRunOptions,
 } from '../../src/sources/container-command.js';
@@ -152,7 +153,7 @@ describe.each(TABLES)('%s run: every option', (engine, table) => {
 
   it('stops at the image or --, and leaves the container’s own arguments alone', () => {
     expect(scanRunOptions(engine, [...run, '--rm', '--', 'img', '-d'], 1)).toEqual({
-      options: [{ name: 'rm', value: true }],
+      options: [{ name: 'rm', value: true, at: 2, end: 3 }],
       imageAt: 4,
     });
     expect(imageOf([...run, '-it', 'img', '--privileged', '-d', '--bogus'])).toBe('img');
@@ -183,5 +184,124 @@ describe('options of one engine only', () => {
         ).toThrow(/already sets/);
       }
     expect(imageOf(['docker', 'run', '--detach=false', 'img'])).toBe('img');
+  });
+});
+
+describe('the words each option takes', () => {
+  it('spans a long option with its value, and a group of letters with the value it reads', () => {
+    const argv = [
+      'docker',
+      'run',
+      '--name',
+      'web',
+      '--rm=true',
+      '-it',
+      '-e',
+      'A=1',
+      '-ePATH=x',
+      'img',
+      '--name',
+    ];
+    expect(scanRunOptions('docker', argv, 1).options.map(({ name, at, end }) => [name, at, end])).toEqual([
+      ['name', 2, 4],
+      ['rm', 4, 5],
+      ['interactive', 5, 6],
+      ['tty', 5, 6],
+      ['env', 6, 8],
+      ['env', 8, 9],
+    ]);
+  });
+});
+
+describe('verify --enforce: the comparison runs of a container', () => {
+  for (const engine of ['docker', 'podman'])
+    it(`${engine}: inserts the seccomp option and --rm after run, keeping every other option and the container's arguments`, () => {
+      expect(
+        comparisonRunArgv(
+          [engine, 'run', '--network', 'none', '-e', 'A=1', 'img', 'sh', '-c', 'echo --rm'],
+          '/abs/app.json',
+          'enforced',
+        ),
+      ).toEqual([
+        engine,
+        'run',
+        '--security-opt',
+        'seccomp=/abs/app.json',
+        '--rm',
+        '--network',
+        'none',
+        '-e',
+        'A=1',
+        'img',
+        'sh',
+        '-c',
+        'echo --rm',
+      ]);
+    });
+
+  it('runs unconfined with seccomp=unconfined, after global options and `container run`', () => {
+    expect(
+      comparisonRunArgv(['docker', '--context', 'x', 'container', 'run', 'img'], 'unconfined', 'unconfined'),
+    ).toEqual([
+      'docker',
+      '--context',
+      'x',
+      'container',
+      'run',
+      '--security-opt',
+      'seccomp=unconfined',
+      '--rm',
+      'img',
+    ]);
+  });
+
+  it("gives a name the user gave a suffix per run, and drops the user's --rm and --cidfile in every spelling", () => {
+    const argv = [
+      'docker',
+      'run',
+      '--name',
+      'web',
+      '--rm=false',
+      '--cidfile=/tmp/cid',
+      '-i',
+      'img',
+      '--name',
+      'x',
+    ];
+    expect(comparisonRunArgv(argv, 'unconfined', 'unconfined')).toEqual([
+      'docker',
+      'run',
+      '--security-opt',
+      'seccomp=unconfined',
+      '--rm',
+      '--name',
+      'web-unconfined',
+      '-i',
+      'img',
+      '--name',
+      'x',
+    ]);
+    const named = ['podman', 'run', '--rm', '--name=a', '--cidfile', '/c', '--name', 'b', 'img'];
+    expect(comparisonRunArgv(named, '/p.json', 'enforced')).toEqual([
+      'podman',
+      'run',
+      '--security-opt',
+      'seccomp=/p.json',
+      '--rm',
+      '--name',
+      'b-enforced',
+      'img',
+    ]);
+  });
+
+  it('refuses what the recording run refuses: -d, --privileged, a seccomp option of its own', () => {
+    expect(() => comparisonRunArgv(['docker', 'run', '-d', 'img'], 'unconfined', 'u')).toThrow(/detached/);
+    expect(() => comparisonRunArgv(['docker', 'run', '--privileged', 'img'], 'unconfined', 'u')).toThrow(
+      /--privileged/,
+    );
+    expect(() =>
+      comparisonRunArgv(['docker', 'run', '--security-opt=seccomp:x.json', 'img'], 'unconfined', 'u'),
+    ).toThrow(/already sets/);
+    expect(() => comparisonRunArgv(['docker', 'run', '--rm'], 'unconfined', 'u')).toThrow(/no image/);
   });
 });

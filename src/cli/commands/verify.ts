@@ -1,3 +1,4 @@
+import { type EnforcedComparison, enforcementFails } from '../../pipeline/enforce.js';
 import { verify } from '../../pipeline/verify.js';
 import { style } from '../../util/color.js';
 import { renderTable } from '../../util/table.js';
@@ -9,7 +10,31 @@ interface VerifyFlags {
   full?: boolean;
   auditLog?: string;
   mergeInto?: string;
+  enforce?: boolean;
+  compareOutput?: boolean;
   json?: boolean;
+}
+
+/** One line on the enforced run: same exit code (and stdout) as unconfined, or where it differs. */
+function sayEnforced(profile: string, enforced: EnforcedComparison): void {
+  const exits = enforced.exitMatches
+    ? `exited ${enforced.enforcedExit} as unconfined`
+    : `exited ${enforced.enforcedExit} under the profile, ${enforced.unconfinedExit} unconfined`;
+  const output =
+    enforced.outputMatches === undefined
+      ? ''
+      : enforced.outputMatches
+        ? '; stdout the same'
+        : '; stdout differs';
+  const line = `--enforce: under ${visible(profile)} the workload ${exits}${output}`;
+  say(enforcementFails(enforced) ? style.red(line) : style.green(line));
+  const difference = enforced.firstDifference;
+  if (difference) {
+    say(`  first difference: line ${difference.line} (byte ${difference.offset})`);
+    // Quoted: an empty excerpt (the enforced run wrote nothing more) must show as such.
+    say(`    unconfined: "${visible(difference.unconfined)}"`);
+    say(`    enforced:   "${visible(difference.enforced)}"`);
+  }
 }
 
 export async function runVerify(profile: string, command: string[], flags: VerifyFlags): Promise<number> {
@@ -18,6 +43,8 @@ export async function runVerify(profile: string, command: string[], flags: Verif
     stdoutToStderr: flags.json === true,
     ...(flags.auditLog ? { auditLog: flags.auditLog } : {}),
     ...(flags.mergeInto ? { mergeInto: flags.mergeInto } : {}),
+    enforce: flags.enforce === true,
+    compareOutput: flags.compareOutput === true,
     onNote: (message) => say(style.dim(visible(message))),
   });
   printResultWarnings(result);
@@ -28,6 +55,7 @@ export async function runVerify(profile: string, command: string[], flags: Verif
       covers: refused.length === 0,
       refused,
       workloadExit: result.workloadExit,
+      ...(result.enforced ? { enforced: result.enforced } : {}),
       written: result.written,
     });
   }
@@ -47,6 +75,7 @@ export async function runVerify(profile: string, command: string[], flags: Verif
   } else {
     say(style.green(`${visible(profile)} covers this run (the workload exited ${result.workloadExit})`));
   }
+  if (result.enforced) sayEnforced(profile, result.enforced);
   for (const file of result.written) say(`recording: ${visible(file)} (this run added)`);
   return result.exitStatus;
 }
