@@ -7,9 +7,11 @@ import { UserError } from '../errors.js';
 import type { WidenMode } from '../profile/equivalents.js';
 import type { Recording } from '../recording/model.js';
 import { findExecutable } from '../sources/host.js';
+import type { Abi } from '../syscalls/abi.js';
 
 export interface ReachableCalls {
-  reachable?: ReadonlyMap<string, Witness>;
+  /** Per ABI of the binaries, what they can call, each name with one way it is reached. */
+  reachable?: ReadonlyMap<Abi, ReadonlyMap<string, Witness>>;
   warnings: string[];
 }
 
