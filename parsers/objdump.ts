@@ -1,9 +1,13 @@
 /**
- * binutils `objdump -d --no-show-raw-insn` text (AT&T syntax, x86_64) to instructions. objdump
+ * binutils `objdump -d --no-show-raw-insn` text (AT&T syntax for x86_64; aarch64 as
+ * `aarch64-linux-gnu-objdump` prints it) to instructions. objdump
  * prints a label line `0000000000091e80 <aio_fsync@GLIBC_2.2.5>:` at every symbol it knows (the
  * dynamic symbols of a stripped library, every function of an unstripped one), and one line per
  * instruction: `   91e92:\tjne    91ef0 <aio_fsync@GLIBC_2.2.5+0x70>`, with a `# 1d3000 <sym>`
- * comment on RIP-relative operands. Seen with binutils 2.40 (Debian 12).
+ * comment on RIP-relative operands. aarch64 lines put a tab between mnemonic and operands and
+ * comment with `//`: `   e0dcc:\tb.hi\te0e1c <fsync@@GLIBC_2.17+0x7c>  // b.pmore`,
+ * `   e0dc0:\tmov\tx8, #0x52    \t// #82`; a branch's target may follow other operands
+ * (`cbz\tw1, e0de4 <fsync@@GLIBC_2.17+0x44>`). Seen with binutils 2.40 (Debian 12).
  */
 
 export interface ObjdumpInstruction {
@@ -12,7 +16,10 @@ export interface ObjdumpInstruction {
   mnemonic: string;
   /** Operands as printed, comment removed. */
   operands: string;
-  /** The address a direct call, jump or loop goes to. */
+  /**
+   * The address a direct call, jump or loop goes to; on aarch64 also the address `adr`/`adrp`
+   * load (the instruction set decides which mnemonics branch).
+   */
   target?: number;
   /** The symbol objdump names at `target`: `fsync@plt`, `*ABS*+0x9f550@plt`, `sleep@@GLIBC_2.2.5+0x43`. */
   targetSymbol?: string;
@@ -57,7 +64,7 @@ const PREFIXES = new Set([
 
 const LABEL = /^([0-9a-f]+) <(.*)>:$/;
 const SECTION = /^Disassembly of section (\S+):$/;
-const DIRECT = /^([0-9a-f]+) <([^>]*)>$/;
+const DIRECT = /(?:^|, )([0-9a-f]+) <([^>]*)>$/;
 const HEX = /^[0-9a-f]+$/;
 
 /**
@@ -84,12 +91,15 @@ export function parseInstructionLine(line: string): ObjdumpInstruction | undefin
       text = text.slice(0, hash);
     }
   }
+  // aarch64's comments (`// #82`, `// b.pmore`); x86_64's AT&T syntax has no `//`.
+  const slashes = text.indexOf('//');
+  if (slashes >= 0) text = text.slice(0, slashes);
   text = text.trim();
-  let space = text.indexOf(' ');
+  let space = firstBlank(text);
   let mnemonic = space < 0 ? text : text.slice(0, space);
   while (space >= 0 && PREFIXES.has(mnemonic)) {
     text = text.slice(space + 1).trimStart();
-    space = text.indexOf(' ');
+    space = firstBlank(text);
     mnemonic = space < 0 ? text : text.slice(0, space);
   }
   const operands = space < 0 ? '' : text.slice(space + 1).trim();
@@ -103,6 +113,15 @@ export function parseInstructionLine(line: string): ObjdumpInstruction | undefin
   }
   if (reference !== undefined) instruction.reference = reference;
   return instruction;
+}
+
+/** Where the mnemonic ends: a space (x86_64) or a tab (aarch64). */
+function firstBlank(text: string): number {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 32 || c === 9) return i;
+  }
+  return -1;
 }
 
 /** Takes a listing a line at a time, so that it can be parsed while objdump is still writing it. */
@@ -142,20 +161,23 @@ export function parseObjdump(lines: Iterable<string>): ObjdumpListing {
   return parser.listing();
 }
 
-/** Splits AT&T operands at top-level commas: `0x8(%rsp,%rax,4),%eax` is two operands, not four. */
+/**
+ * Splits operands at top-level commas: `0x8(%rsp,%rax,4),%eax` is two operands, not four, and so is
+ * aarch64's `x19, [sp, #16]` (each operand trimmed).
+ */
 export function splitOperands(operands: string): string[] {
   const parts: string[] = [];
   let depth = 0;
   let start = 0;
   for (let i = 0; i < operands.length; i++) {
     const c = operands[i];
-    if (c === '(') depth++;
-    else if (c === ')') depth--;
+    if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') depth--;
     else if (c === ',' && depth === 0) {
-      parts.push(operands.slice(start, i));
+      parts.push(operands.slice(start, i).trim());
       start = i + 1;
     }
   }
-  if (operands.length > 0) parts.push(operands.slice(start));
+  if (operands.length > 0) parts.push(operands.slice(start).trim());
   return parts;
 }

@@ -3,11 +3,13 @@
 # strace, Docker engine (no bridge, no iptables: test containers use --network none), auditd,
 # busybox-static (for an image built offline), runc/crun/podman, libseccomp's scmp_sys_resolver,
 # Chromium (the HTML report test), and binutils, gcc and python3 (the reachability tests
-# disassemble real binaries and check them against strace of a compiled program), and debootstrap
-# (a Debian image with real programs for the held-out suite). Safe to run again: it only starts what is not running.
+# disassemble real binaries and check them against strace of a compiled program), musl and
+# musl-tools (musl's libc.so and musl-gcc for the same checks against musl), libc6-arm64-cross and
+# binutils-aarch64-linux-gnu (aarch64 glibc read with the cross objdump), and debootstrap (a Debian
+# image with real programs for the held-out suite). Safe to run again: it only starts what is not running.
 set -euo pipefail
 
-packages=(strace docker.io auditd busybox-static runc crun podman seccomp chromium binutils gcc libc6-dev python3 debootstrap)
+packages=(strace docker.io auditd busybox-static runc crun podman seccomp chromium binutils gcc libc6-dev python3 musl musl-tools libc6-arm64-cross binutils-aarch64-linux-gnu debootstrap)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")

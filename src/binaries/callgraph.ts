@@ -1,9 +1,12 @@
 import type { ElfInfo } from '../../parsers/elf.js';
-import { type ObjdumpInstruction, type ObjdumpListing, splitOperands } from '../../parsers/objdump.js';
+import type { ObjdumpInstruction, ObjdumpListing } from '../../parsers/objdump.js';
 import { syscallName } from '../syscalls/table.js';
+import { type InstructionSet, instructionSetOf } from './isa.js';
 
 /**
- * The call graph of one x86_64 ELF file, from its disassembly down to its `syscall` instructions.
+ * The call graph of one x86_64 or aarch64 ELF file, from its disassembly down to its syscall
+ * instructions (`syscall` with the number in %eax; `svc #0` with it in x8: isa.ts holds what
+ * differs between the two).
  *
  * Nodes are code regions that start at a known entry (a label objdump printed, an exported
  * function, the target of a direct call, a code address loaded with `lea`, a place another region
@@ -23,8 +26,11 @@ import { syscallName } from '../syscalls/table.js';
  *   the caller's code, which is taken whole.
  * - constructors (DT_INIT, .init_array) of a library analysed per export: they run at load, so every
  *   recording sees their calls.
- * - a `syscall` whose number is computed (glibc's syscall(2) takes it as an argument, the setxid
- *   broadcast loads it from memory): recorded as an unknown site, reported, never guessed.
+ * - a syscall whose number is computed (the setxid broadcast loads it from memory, musl's
+ *   posix_spawn child keeps it in a register across its jump table): recorded as an unknown site,
+ *   reported, never guessed. A number that is a function's argument (musl's `__syscall_cp(nr, …)`,
+ *   syscall(2)) is looked for at every direct caller; an export taking it, or a region that takes
+ *   such a function's address (`lea`, a jump table), reaches an unknown number.
  * What is over-approximated (more than the code can do): a region reached reaches all of itself,
  * every branch of every condition. A region that loads a code address with `lea` (a function
  * pointer taken: sigaction's signal trampoline, pthread_once's routine, an IFUNC resolver choosing
@@ -34,7 +40,7 @@ import { syscallName } from '../syscalls/table.js';
  */
 
 export interface Reach {
-  /** Syscall names (x86_64), sorted. */
+  /** Syscall names in the file's own ABI (x86_64 or aarch64), sorted. */
   syscalls: string[];
   /** Functions of other files it calls through the PLT, sorted. */
   imports: string[];
@@ -55,61 +61,40 @@ export interface CallGraphSummary {
 }
 
 /**
- * A region whose last real instruction is one of these does not run on into the next region. A
- * call there is to a function that does not return (__stack_chk_fail, abort, __libc_fatal): a
- * function that fell off its end after a returning call would run into its neighbour's code.
+ * A region whose last real instruction is unconditional, or a call, does not run on into the next
+ * region. A call there is to a function that does not return (__stack_chk_fail, abort,
+ * __libc_fatal): a function that fell off its end after a returning call would run into its
+ * neighbour's code.
  */
-const TERMINATORS = /^(ret|jmp|ud2|hlt|call)/;
-/** Alignment padding between functions (multi-byte nops, int3 fill, bytes objdump cannot decode). */
-const PADDING = /^(nop|xchg|int3|\(bad\)|data16|cs|endbr64)/;
-const IMPLICIT_RAX_WRITERS = new Set([
-  'cpuid',
-  'rdtsc',
-  'rdtscp',
-  'rdrand',
-  'rdpid',
-  'cqto',
-  'cltd',
-  'xgetbv',
-]);
-const EXCHANGES = /^(xchg|xadd|cmpxchg)/;
-const MOVES = /^(mov|movl|movq|movabs|movz\w+|movs\w{2,3}|cmov\w+)$/;
-
-/** %eax, %ax, %al → rax; %r8d → r8; so that a write to any width of a register is seen. */
-function registerFamily(operand: string): string | undefined {
-  const match = /^%([a-z0-9]+)$/.exec(operand.trim());
-  if (!match) return undefined;
-  const name = match[1] as string;
-  const numbered = /^r(\d+)[dwb]?$/.exec(name);
-  if (numbered) return `r${numbered[1]}`;
-  const legacy = /^[re]?([abcd])[xlh]$/.exec(name);
-  if (legacy) return `r${legacy[1]}x`;
-  const index = /^[re]?(si|di|sp|bp)l?$/.exec(name);
-  if (index) return `r${index[1]}`;
-  return name;
-}
-
-function isPadding(instruction: ObjdumpInstruction): boolean {
+function terminates(isa: InstructionSet, instruction: ObjdumpInstruction): boolean {
   return (
-    PADDING.test(instruction.mnemonic) &&
-    (instruction.mnemonic !== 'xchg' || instruction.operands === '%ax,%ax')
+    isa.unconditional(instruction.mnemonic) ||
+    isa.branch(instruction) === 'call' ||
+    isa.indirect(instruction) === 'call'
   );
 }
-
-/** Registers a called function must give back unchanged (System V x86_64 ABI). */
-const CALLEE_SAVED = new Set(['rbx', 'rbp', 'r12', 'r13', 'r14', 'r15']);
-const UNCONDITIONAL = /^(ret|jmp|ud2|hlt)/;
 
 /** Where an instruction's code is reached from: direct jumps to it, by instruction index. */
 type JumpSources = ReadonlyMap<number, readonly number[]>;
 
 interface ScanContext {
+  isa: InstructionSet;
   instructions: readonly ObjdumpInstruction[];
   regionFirst: number;
   sources: JumpSources;
   /** (index, register) pairs on the current path: a loop adds no value of its own. */
   visiting: Set<string>;
   steps: number;
+}
+
+/**
+ * What a register holds at one place: constants, and the argument registers of the region's start
+ * it was copied from unchanged (musl's `__syscall_cp(nr, …)` makes the syscall with its first
+ * argument: the number is found at its callers).
+ */
+interface Values {
+  numbers: Set<number>;
+  parameters: Set<string>;
 }
 
 /**
@@ -120,65 +105,62 @@ const MAX_SCAN_STEPS = 50_000;
 
 /**
  * The values `register` can hold just before instruction `from` runs, or undefined when one path
- * sets it from memory, from an argument (the region start) or from a call's result. Walks back
+ * sets it from memory, from a call's result, or from something else than a constant. Walks back
  * through the region, into every jump that leads to a block start, and follows register-to-register
  * moves (`mov $0xca,%r8d … mov %r8d,%eax` set before a futex loop). A call keeps a callee-saved
- * register and clobbers the others.
+ * register and clobbers the others. Reaching the region's start with an argument register gives
+ * that parameter; `skipFirstJumps` leaves out the jumps into `from` itself (a fall-through edge,
+ * whose other entries are edges of their own).
  */
-function valuesBefore(context: ScanContext, from: number, startRegister: string): Set<number> | undefined {
-  const { instructions } = context;
+function valuesBefore(
+  context: ScanContext,
+  from: number,
+  startRegister: string,
+  skipFirstJumps = false,
+): Values | undefined {
+  const { instructions, isa } = context;
   const key = `${from}:${startRegister}`;
-  if (context.visiting.has(key)) return new Set();
+  if (context.visiting.has(key)) return { numbers: new Set(), parameters: new Set() };
   context.visiting.add(key);
   try {
     let register = startRegister;
     // Values brought by jumps into the blocks passed so far; the straight-line path adds its own.
-    const gathered = new Set<number>();
-    const finish = (value: number): Set<number> => gathered.add(value);
+    const gathered: Values = { numbers: new Set(), parameters: new Set() };
+    const gather = (found: Values) => {
+      for (const value of found.numbers) gathered.numbers.add(value);
+      for (const parameter of found.parameters) gathered.parameters.add(parameter);
+    };
     for (let j = from - 1; j >= context.regionFirst; j--) {
       if (++context.steps > MAX_SCAN_STEPS) return undefined;
       const instruction = instructions[j] as ObjdumpInstruction;
       const passed = (instructions[j + 1] as ObjdumpInstruction).address;
-      const jumps = context.sources.get(passed);
+      const jumps = skipFirstJumps && j === from - 1 ? undefined : context.sources.get(passed);
       if (jumps) {
         for (const source of jumps) {
           if (source < context.regionFirst) return undefined;
+          const known = isa.valueOnJump(instructions, source, register);
+          if (known !== undefined) {
+            gathered.numbers.add(known);
+            continue;
+          }
           const found = valuesBefore(context, source, register);
           if (found === undefined) return undefined;
-          for (const value of found) gathered.add(value);
+          gather(found);
         }
-        if (UNCONDITIONAL.test(instruction.mnemonic)) return gathered;
       }
-      const { mnemonic } = instruction;
-      if (UNCONDITIONAL.test(mnemonic)) return gathered;
-      if (mnemonic.startsWith('call')) {
-        if (CALLEE_SAVED.has(register)) continue;
-        return undefined;
+      if (isa.unconditional(instruction.mnemonic)) return gathered;
+      const effect = isa.effect(instruction, register);
+      if (effect.kind === 'keeps') continue;
+      if (effect.kind === 'unknown') return undefined;
+      if (effect.kind === 'constant') {
+        gathered.numbers.add(effect.value);
+        return gathered;
       }
-      if (/^(syscall|sysenter|int$)/.test(mnemonic)) {
-        if (register === 'rax' || register === 'rcx' || register === 'r11') return undefined;
-        continue;
-      }
-      const operands = splitOperands(instruction.operands);
-      const destination = operands.at(-1);
-      const writes =
-        (destination !== undefined && registerFamily(destination) === register) ||
-        (EXCHANGES.test(mnemonic) && operands.some((operand) => registerFamily(operand) === register)) ||
-        (register === 'rax' && IMPLICIT_RAX_WRITERS.has(mnemonic));
-      if (!writes) continue;
-      const source = operands[0] ?? '';
-      if (operands.length === 2 && MOVES.test(mnemonic) && !mnemonic.startsWith('cmov')) {
-        if (source.startsWith('$')) return finish(Number.parseInt(source.slice(1), 16));
-        const from = registerFamily(source);
-        if (from === undefined) return undefined;
-        register = from;
-      } else if (/^(xor|sub)/.test(mnemonic) && registerFamily(source) === register) {
-        return finish(0);
-      } else {
-        return undefined;
-      }
+      register = effect.from;
     }
-    return undefined;
+    if (!isa.argumentRegisters.includes(register)) return undefined;
+    gathered.parameters.add(register);
+    return gathered;
   } finally {
     context.visiting.delete(key);
   }
@@ -199,6 +181,15 @@ interface Region {
   syscalls: Set<string>;
   imports: Set<string>;
   unknown: boolean;
+  /** Argument registers whose value at the region's start is made a syscall's number. */
+  parameters: Set<string>;
+  /** Direct calls, jumps and the fall-through out of the region: where a parameter is looked for. */
+  exits: { index: number; to: number; fallThrough: boolean }[];
+  /**
+   * Regions it enters otherwise than by a direct branch or fall-through (a code address it takes,
+   * its jump table's cases): it may enter them with any argument.
+   */
+  takesIndirectly: number[];
 }
 
 /** Index of the last element of sorted `values` that is <= `value`, or -1. */
@@ -248,6 +239,9 @@ function regionsFrom(
         syscalls: new Set(),
         imports: new Set(),
         unknown: false,
+        parameters: new Set(),
+        exits: [],
+        takesIndirectly: [],
       });
       regionStarts.push(address);
     }
@@ -274,24 +268,26 @@ export function buildCallGraph(
   listing: ObjdumpListing,
   options: { perExport: boolean } = { perExport: true },
 ): CallGraphSummary {
+  const isa = instructionSetOf(elf.machine);
+  if (isa === undefined) throw new Error(`no instruction set for ${elf.machine}`);
   const instructions = inAddressOrder(listing.instructions);
   const exportedFunctions = elf.exports.filter((s) => s.type === 'func' || s.type === 'ifunc');
 
   const starts = new Set<number>(listing.labels.map((label) => label.address));
   for (const symbol of exportedFunctions) starts.add(symbol.address);
   const jumpSources = new Map<number, number[]>();
+  const references = new Map<number, number>();
   instructions.forEach((instruction, index) => {
-    if (
-      instruction.mnemonic === 'lea' &&
-      instruction.reference !== undefined &&
-      inCode(elf, instruction.reference)
-    ) {
-      starts.add(instruction.reference);
+    const reference = isa.codeReference(instructions, index);
+    if (reference !== undefined && inCode(elf, reference)) {
+      starts.add(reference);
+      references.set(index, reference);
     }
-    if (instruction.target === undefined) return;
+    const branch = isa.branch(instruction);
+    if (branch === undefined || instruction.target === undefined) return;
     const plt = pltTarget(instruction.targetSymbol);
     if (plt && 'resolver' in plt) starts.add(plt.resolver);
-    if (instruction.mnemonic.startsWith('call')) {
+    if (branch === 'call') {
       starts.add(instruction.target);
       return;
     }
@@ -306,14 +302,40 @@ export function buildCallGraph(
   // one region they tied every function with a cold path to every other (abort's neighbours).
   const first = regionsFrom(instructions, starts);
   for (const instruction of instructions) {
-    if (instruction.target === undefined || instruction.mnemonic.startsWith('call')) continue;
+    if (isa.branch(instruction) !== 'jump' || instruction.target === undefined) continue;
     const to = first.regionOf(instruction.target);
     if (to >= 0 && to !== first.regionOf(instruction.address)) starts.add(instruction.target);
   }
   const { regions, regionStarts, regionOf } = regionsFrom(instructions, starts);
-  // A jump table (`notrack jmp *%rax`) goes to places inside its function that no direct jump may
-  // name: a region holding one keeps an edge to every region split off the same first region.
+  // A jump table (`notrack jmp *%rax`, `br x1`) goes to places inside its function that no direct
+  // jump may name: a region holding one keeps an edge to every region split off the same first region.
   const firstOf = regionStarts.map((address) => first.regionOf(address));
+  const scan = (region: Region, from: number, register: string, fallThrough = false) =>
+    valuesBefore(
+      { isa, instructions, regionFirst: region.first, sources: jumpSources, visiting: new Set(), steps: 0 },
+      from,
+      register,
+      fallThrough,
+    );
+  /** Adds the syscalls `values` names to `region`; an unnamed number or no value makes it unknown. */
+  const record = (region: Region, values: Values | undefined): boolean => {
+    if (values === undefined) {
+      region.unknown = true;
+      return false;
+    }
+    let grew = false;
+    for (const number of values.numbers) {
+      const name = syscallName(isa.abi, number);
+      if (name === undefined) region.unknown = true;
+      else region.syscalls.add(name);
+    }
+    for (const parameter of values.parameters) {
+      if (region.parameters.has(parameter)) continue;
+      region.parameters.add(parameter);
+      grew = true;
+    }
+    return grew;
+  };
 
   let syscallSites = 0;
   const unknownSites: number[] = [];
@@ -321,54 +343,88 @@ export function buildCallGraph(
   regions.forEach((region, index) => {
     for (let i = region.first; i <= region.last; i++) {
       const instruction = instructions[i] as ObjdumpInstruction;
-      const { mnemonic } = instruction;
-      if (mnemonic === 'syscall') {
+      if (isa.isSyscall(instruction)) {
         syscallSites++;
-        const context = {
-          instructions,
-          regionFirst: region.first,
-          sources: jumpSources,
-          visiting: new Set<string>(),
-          steps: 0,
-        };
-        const numbers = valuesBefore(context, i, 'rax');
-        const names = [...(numbers ?? [])].map((number) => syscallName('x86_64', number));
-        if (numbers === undefined || numbers.size === 0 || names.includes(undefined)) {
+        const values = scan(region, i, isa.numberRegister);
+        const named =
+          values !== undefined && [...values.numbers].every((n) => syscallName(isa.abi, n) !== undefined);
+        if (values === undefined || !named || (values.numbers.size === 0 && values.parameters.size === 0)) {
           unknownSites.push(instruction.address);
           region.unknown = true;
         }
-        for (const name of names) if (name !== undefined) region.syscalls.add(name);
-      } else if (instruction.target !== undefined) {
+        record(region, values);
+        continue;
+      }
+      const branch = isa.branch(instruction);
+      if (branch !== undefined && instruction.target !== undefined) {
         const plt = pltTarget(instruction.targetSymbol);
         if (plt && 'import' in plt) {
           region.imports.add(plt.import);
           continue;
         }
         const to = regionOf(plt ? plt.resolver : instruction.target);
-        if (to >= 0 && to !== index) region.successors.add(to);
-      } else if (
-        /^(call|jmp)/.test(mnemonic) &&
-        instruction.operands.startsWith('*') &&
-        // Through the GOT (PLT stubs, -fno-plt calls): an import, not a function pointer.
-        !instruction.operands.endsWith('(%rip)')
-      ) {
+        if (to >= 0 && to !== index) {
+          region.successors.add(to);
+          region.exits.push({ index: i, to, fallThrough: false });
+        }
+        continue;
+      }
+      const indirect = isa.indirect(instruction);
+      if (indirect !== undefined) {
         indirectCalls++;
-        if (mnemonic.startsWith('jmp')) {
+        if (indirect === 'jump') {
           firstOf.forEach((group, other) => {
-            if (group === firstOf[index] && other !== index) region.successors.add(other);
+            if (group !== firstOf[index] || other === index) return;
+            region.successors.add(other);
+            region.takesIndirectly.push(other);
           });
         }
-      } else if (mnemonic === 'lea' && instruction.reference !== undefined) {
-        if (inCode(elf, instruction.reference)) {
-          const to = regionOf(instruction.reference);
-          if (to >= 0 && to !== index) region.successors.add(to);
+        continue;
+      }
+      const reference = references.get(i);
+      if (reference !== undefined) {
+        const to = regionOf(reference);
+        if (to >= 0 && to !== index) {
+          region.successors.add(to);
+          region.takesIndirectly.push(to);
         }
       }
     }
     let last = region.last;
-    while (last > region.first && isPadding(instructions[last] as ObjdumpInstruction)) last--;
+    while (last > region.first && isa.isPadding(instructions[last] as ObjdumpInstruction)) last--;
     const final = instructions[last] as ObjdumpInstruction;
-    if (!TERMINATORS.test(final.mnemonic) && index + 1 < regions.length) region.successors.add(index + 1);
+    if (!terminates(isa, final) && index + 1 < regions.length) {
+      region.successors.add(index + 1);
+      region.exits.push({ index: last + 1, to: index + 1, fallThrough: true });
+    }
+  });
+
+  // A region that makes a syscall with the number it was given (musl's __syscall_cp and
+  // __syscall_cp_asm, syscall(2)) gets it from whoever enters it: each direct caller, jumper or
+  // fall-through is scanned for that register, until no region gains a parameter.
+  const done = new Set<string>();
+  for (let changed = true; changed; ) {
+    changed = false;
+    regions.forEach((region) => {
+      for (const exit of region.exits) {
+        for (const parameter of (regions[exit.to] as Region).parameters) {
+          const key = `${exit.index}:${exit.to}:${parameter}`;
+          if (done.has(key)) continue;
+          done.add(key);
+          if (record(region, scan(region, exit.index, parameter, exit.fallThrough))) changed = true;
+        }
+      }
+    });
+  }
+  // Given by code we do not see: an export's caller outside the file. And a region that takes the
+  // address of one (or jumps into one through a table) may call it with any number: as `lea` is
+  // followed as if it were a call, the region taking it reaches an unknown number. (musl's cancel
+  // handler takes __syscall_cp_asm's address only to compare the interrupted PC with it.)
+  const exportStarts = new Set(exportedFunctions.map((symbol) => symbol.address));
+  regions.forEach((region, index) => {
+    if (region.parameters.size > 0 && exportStarts.has(regionStarts[index] as number)) region.unknown = true;
+    if (region.takesIndirectly.some((to) => (regions[to] as Region).parameters.size > 0))
+      region.unknown = true;
   });
 
   const exports: Record<string, Reach> = {};

@@ -11,6 +11,13 @@ export interface DisassembleOptions {
    * python3 has none, the listing is empty rather than parsed, which costs as much as objdump.
    */
   syscallsOnly?: boolean;
+  /**
+   * The objdump commands that read the file's machine, tried in order until one is installed
+   * (`objdump` for the host's own; `aarch64-linux-gnu-objdump` or `objdump-multiarch` for another).
+   */
+  objdumps?: readonly string[];
+  /** The text that marks a syscall instruction in the listing (`\tsyscall`, `\tsvc\t`). */
+  syscallText?: string;
 }
 
 /**
@@ -23,15 +30,26 @@ export async function disassemble(path: string, options: DisassembleOptions = {}
   const directory = await makePrivateDirectory();
   const listingFile = join(directory, 'listing.txt');
   try {
-    await execa('objdump', ['-d', '--no-show-raw-insn', path], { stdout: { file: listingFile } });
+    const objdumps = options.objdumps ?? ['objdump'];
+    for (const [attempt, objdump] of objdumps.entries()) {
+      try {
+        await execa(objdump, ['-d', '--no-show-raw-insn', path], { stdout: { file: listingFile } });
+        break;
+      } catch (error) {
+        if ((error as { code?: string }).code !== 'ENOENT' || attempt === objdumps.length - 1) throw error;
+      }
+    }
     const text = await readFile(listingFile, 'latin1');
-    if (options.syscallsOnly && !text.includes('\tsyscall')) return { labels: [], instructions: [] };
+    if (options.syscallsOnly && !text.includes(options.syscallText ?? '\tsyscall')) {
+      return { labels: [], instructions: [] };
+    }
     return parseObjdump(text.split('\n'));
   } catch (error) {
     const failure = error as { code?: string; stderr?: string; shortMessage?: string };
     if (failure.code === 'ENOENT') {
+      const names = (options.objdumps ?? ['objdump']).join(' or ');
       throw new EnvironmentError(
-        'objdump is not installed: reachability disassembles binaries with it (Debian/Ubuntu: apt-get install binutils)',
+        `${names} is not installed: reachability disassembles binaries with it (Debian/Ubuntu: apt-get install binutils; for aarch64 binaries on another machine binutils-aarch64-linux-gnu or binutils-multiarch)`,
       );
     }
     if (failure.stderr === undefined) throw error;

@@ -1,5 +1,5 @@
 import { access } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { execa } from 'execa';
 import { type ElfInfo, readElf } from '../../parsers/elf.js';
 
@@ -82,6 +82,10 @@ export async function loadedFiles(
     else files.push(interpreter);
   }
   const seen = new Set<string>();
+  // musl's dynamic linker is its libc: it answers a program's DT_NEEDED `libc.so` itself.
+  if (main.interpreter !== undefined && /^ld-musl-\w+\.so\.1$/.test(basename(main.interpreter))) {
+    seen.add('libc.so');
+  }
   const queue: ElfInfo[] = [main];
   while (queue.length > 0) {
     const current = queue.shift() as ElfInfo;

@@ -3,34 +3,44 @@ import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
 import { type ElfInfo, parseElf } from '../../parsers/elf.js';
 import { InputError } from '../errors.js';
+import type { Abi } from '../syscalls/abi.js';
 import { readBinaryFile } from '../util/files.js';
 import { cacheKey, defaultCacheDirectory, readCached, writeCached } from './cache.js';
 import { buildCallGraph, type CallGraphSummary, type Reach } from './callgraph.js';
 import { disassemble } from './disassemble.js';
+import { type InstructionSet, instructionSetOf } from './isa.js';
 import type { Witness } from './witness.js';
 
 /**
  * What the ELF files a workload ran can call: the union, over the programs and libraries it mapped,
  * of the syscalls their own code makes and of those the C runtime functions they import can reach.
+ * Machines: x86_64 (glibc and musl) and aarch64 (glibc; musl's aarch64 libc.so is read the same
+ * way but has not been checked here). The answer is per ABI, each name in the table of the files'
+ * own ABI (aarch64 has openat, not open): an import is followed only into runtime files of its ABI.
  *
  * The C runtime (glibc's libc.so.6 and its old satellites libpthread, librt, libdl, libresolv, the
- * dynamic linker; musl's libc.so) is analysed per exported function: a program that imports fsync
- * gets what fsync reaches, not all of libc; the dynamic linker named as a program's interpreter is
- * taken whole, since its start code runs in every process. Every other file is taken whole: each of its
- * `syscall` instructions and each function it imports, since any of its code may run (we do not
- * know which of libz's exports python3 calls, or what a callback leads to).
+ * dynamic linker; musl's libc.so, which has no soname and is known by its file names, libc.so and
+ * ld-musl-ARCH.so.1, and is its own dynamic linker) is analysed per exported function: a program that
+ * imports fsync gets what fsync reaches, not all of libc; the dynamic linker named as a program's
+ * interpreter is taken whole, since its start code runs in every process (for musl: all of libc).
+ * Every other file is taken whole: each of its syscall instructions and each function it imports,
+ * since any of its code may run (we do not know which of libz's exports python3 calls, or what a
+ * callback leads to).
  *
  * SOUNDNESS (see docs/reachability.md for the whole argument):
  * - Within the C runtime, only direct calls are followed (callgraph.ts): a function reached only
  *   through a function pointer is missed unless it is imported or reached directly elsewhere.
- * - A syscall whose number is computed at run time (syscall(2), numbers loaded from memory) cannot
- *   be named: the entry points that reach one are listed in `unknownNumber`.
+ * - A syscall whose number is computed at run time cannot be named: the entry points that reach one
+ *   are listed in `unknownNumber` (syscall(2); glibc's setxid broadcast; musl's setxid, its
+ *   posix_spawn child, and every function that reaches musl's cancellation handler, which takes
+ *   __syscall_cp_asm's address). A number passed as an argument (musl's `__syscall_cp(nr, …)`) is
+ *   found at each direct caller.
  * - A statically linked program has no imports: the whole binary is the graph, which is sound
  *   and coarse (every syscall its copy of libc can make).
  * - Files loaded with dlopen (python's extension modules, NSS modules, iconv's gconv modules) are
  *   mapped files like the rest: the caller must pass them (from /proc/PID/maps); what is not
  *   passed is not analysed. Imports that no given file provides are listed in `unresolved`.
- * - x86_64 only: another machine's file is refused with an input error naming it.
+ * - Other machines (and 32-bit files) are refused with an input error naming the file.
  */
 
 export interface AnalysedBinary {
@@ -43,8 +53,12 @@ export interface AnalysedBinary {
 }
 
 export interface Reachability {
-  /** Each reachable syscall name (x86_64) with one way it is reached, in name order. */
-  syscalls: Map<string, Witness>;
+  /**
+   * Per ABI of the files (x86_64, aarch64), each reachable syscall name in that ABI's table with
+   * one way it is reached, in name order. A file's imports are followed only into the runtime
+   * files of its own ABI.
+   */
+  syscalls: Map<Abi, Map<string, Witness>>;
   /** Entry points that reach a `syscall` instruction whose number is computed. */
   unknownNumber: Witness[];
   /** Imported functions that no given file exports: a library not passed, or a weak reference. */
@@ -63,33 +77,51 @@ const RUNTIME_SONAME =
   /^(libc\.so(\.\d+)?|libpthread\.so\.\d+|librt\.so\.\d+|libdl\.so\.\d+|libresolv\.so\.\d+|libutil\.so\.\d+|ld-linux[\w.-]*\.so\.\d+|ld-musl-[\w]+\.so\.\d+)$/;
 
 /**
+ * musl's libc.so has no DT_SONAME: it is known by its file names (`libc.so` beside musl's crt
+ * files, `ld-musl-x86_64.so.1` as the program interpreter, Alpine's `libc.musl-x86_64.so.1`).
+ */
+const MUSL_FILE = /^(libc\.so|ld-musl-\w+\.so\.1|libc\.musl-\w+\.so\.1)$/;
+
+/**
  * glibc's and musl's own libraries, whose exports are entry points analysed one by one. Not libm:
  * it makes no syscalls and imports a few stdio functions, so taking it whole is as precise and
  * spares disassembling 900 KB into a call graph.
  */
-export function isCRuntime(elf: ElfInfo): boolean {
-  return elf.soname !== undefined && RUNTIME_SONAME.test(elf.soname);
+export function isCRuntime(elf: ElfInfo, path?: string): boolean {
+  if (elf.soname !== undefined) return RUNTIME_SONAME.test(elf.soname);
+  return (
+    path !== undefined &&
+    elf.interpreter === undefined &&
+    elf.needed.length === 0 &&
+    elf.exports.length > 0 &&
+    MUSL_FILE.test(basename(path))
+  );
 }
 
-/** Reads, disassembles (or finds in the cache) and summarises one x86_64 ELF file. */
+/** Reads, disassembles (or finds in the cache) and summarises one x86_64 or aarch64 ELF file. */
 export async function analyseBinary(path: string, options: ReachOptions = {}): Promise<AnalysedBinary> {
   const bytes = await readBinaryFile(path);
   const elf = parseElf(bytes, path);
-  if (elf.machine !== 'x86_64') {
+  const isa = instructionSetOf(elf.machine);
+  if (isa === undefined || elf.elfClass !== 64) {
     throw new InputError(
       path,
       undefined,
-      `reachability reads x86_64 binaries only; this one is ${elf.machine}`,
+      `reachability reads 64-bit x86_64 and aarch64 binaries only; this one is ${elf.elfClass}-bit ${elf.machine}`,
     );
   }
-  const runtime = isCRuntime(elf);
+  // The basename of the path as given (/lib/ld-musl-x86_64.so.1) or of the file it links to.
+  const runtime = isCRuntime(elf, path) || isCRuntime(elf, await realpath(path).catch(() => path));
   const directory = options.cacheDirectory ?? defaultCacheDirectory();
   const key = cacheKey(elf.buildId, () => bytes);
   const cached = directory === false ? undefined : await readCached(directory, key);
   if (cached) return { path, elf, summary: cached, runtime, fromCache: true };
-  const summary = buildCallGraph(elf, await disassemble(path, { syscallsOnly: !runtime }), {
-    perExport: runtime,
+  const listing = await disassemble(path, {
+    syscallsOnly: !runtime,
+    objdumps: isa.objdumps,
+    syscallText: isa.listingMarker,
   });
+  const summary = buildCallGraph(elf, listing, { perExport: runtime });
   if (directory !== false) await writeCached(directory, key, elf.machine, summary);
   return { path, elf, summary, runtime, fromCache: false };
 }
@@ -151,6 +183,34 @@ export async function reachableSyscalls(
     largestFirst,
     (file) => analyseBinary(file, options),
   );
+  const syscalls = new Map<Abi, Map<string, Witness>>();
+  const unknownNumber: Witness[] = [];
+  const unresolved: Witness[] = [];
+  for (const abi of new Set(binaries.map(abiOf))) {
+    const found = combine(
+      binaries.filter((binary) => abiOf(binary) === abi),
+      binaries[0] as AnalysedBinary,
+    );
+    syscalls.set(abi, found.syscalls);
+    unknownNumber.push(...found.unknownNumber);
+    unresolved.push(...found.unresolved);
+  }
+  return { syscalls, unknownNumber, unresolved, binaries };
+}
+
+function abiOf(binary: AnalysedBinary): Abi {
+  return (instructionSetOf(binary.elf.machine) as InstructionSet).abi;
+}
+
+/**
+ * What the files of one ABI reach together: each file taken whole or through the runtime exports
+ * it imports. `first` is the file given first (of any ABI): when it is the runtime, every export is
+ * an entry point.
+ */
+function combine(
+  binaries: readonly AnalysedBinary[],
+  first: AnalysedBinary,
+): Pick<Reachability, 'unknownNumber' | 'unresolved'> & { syscalls: Map<string, Witness> } {
   const syscalls = new Map<string, Witness>();
   const unknownNumber: Witness[] = [];
   const unresolved: Witness[] = [];
@@ -192,9 +252,12 @@ export async function reachableSyscalls(
   const interpreters = new Set(
     binaries.flatMap((binary) => (binary.elf.interpreter ? [basename(binary.elf.interpreter)] : [])),
   );
-  const [first] = binaries;
   for (const binary of binaries) {
-    const whole = !binary.runtime || interpreters.has(binary.elf.soname ?? '');
+    // musl's libc.so has no soname: as the interpreter it is named by its path (ld-musl-x86_64.so.1).
+    const whole =
+      !binary.runtime ||
+      interpreters.has(binary.elf.soname ?? '') ||
+      (binary.elf.soname === undefined && interpreters.has(basename(binary.path)));
     if (binary.runtime && binary === first) {
       for (const name of Object.keys(binary.summary.exports).sort()) {
         follow(name, { function: name, binary: binary.path }, new Set());
@@ -220,5 +283,5 @@ export async function reachableSyscalls(
     }
   }
   const sorted = new Map([...syscalls].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  return { syscalls: sorted, unknownNumber, unresolved, binaries };
+  return { syscalls: sorted, unknownNumber, unresolved };
 }

@@ -1,12 +1,12 @@
 import { basename } from 'node:path';
 import { emitProfile, formatWarnings, type ProfileFormat, type SpoApiVersion } from '../emit/formats.js';
+import type { WidenChoice } from '../profile/equivalents.js';
 import {
   type GeneratedProfile,
   type GenerateOptions,
   type GenerationNote,
   generateForRecording,
 } from '../profile/generate.js';
-import type { WidenChoice } from '../profile/equivalents.js';
 import type { SeccompProfile } from '../profile/model.js';
 import { recordingJson } from '../recording/io.js';
 import type { Recording } from '../recording/model.js';

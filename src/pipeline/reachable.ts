@@ -7,11 +7,13 @@ import { UserError } from '../errors.js';
 import type { WidenChoice, WidenMode } from '../profile/equivalents.js';
 import type { Recording } from '../recording/model.js';
 import { findExecutable } from '../sources/host.js';
+import type { Abi } from '../syscalls/abi.js';
 
 export interface ReachableCalls {
   /** The mode the profile is made with: `auto` resolved. */
   mode: WidenMode;
-  reachable?: ReadonlyMap<string, Witness>;
+  /** Per ABI of the binaries, what they can call, each name with one way it is reached. */
+  reachable?: ReadonlyMap<Abi, ReadonlyMap<string, Witness>>;
   warnings: string[];
 }
 
@@ -77,7 +79,9 @@ export async function reachableCalls(
     if (choice !== 'auto' || !(error instanceof UserError)) throw error;
     return {
       mode: 'equivalents',
-      warnings: [`widened by equivalents only: what the binaries can call could not be read: ${error.message}`],
+      warnings: [
+        `widened by equivalents only: what the binaries can call could not be read: ${error.message}`,
+      ],
     };
   }
 }

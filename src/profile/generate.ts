@@ -17,8 +17,11 @@ export interface GenerateOptions {
   deny: readonly string[];
   /** What beyond the observed calls the profile allows: their equivalents, or what the binaries can reach. */
   widen?: WidenMode;
-  /** For `widen: 'reachable'`: what the workload's binaries can call, each with one way they reach it. */
-  reachable?: ReadonlyMap<string, Witness>;
+  /**
+   * For `widen: 'reachable'`: per ABI, what the workload's binaries can call, each with one way
+   * they reach it (an aarch64 binary's names widen the aarch64 ABI only).
+   */
+  reachable?: ReadonlyMap<Abi, ReadonlyMap<string, Witness>>;
 }
 
 /** Why a name is in (or out of) the profile when it was not simply observed. */
@@ -62,12 +65,7 @@ export function generateProfile(needs: SyscallNeeds, options: GenerateOptions): 
   const widening = options.widen ?? 'none';
   const heldBack = new Map<string, string>();
   for (const [abi, seen] of needs) {
-    const { added, heldBack: held } = widen(
-      seen,
-      widening,
-      abi === 'x86_64' ? options.reachable : undefined,
-      abi,
-    );
+    const { added, heldBack: held } = widen(seen, widening, options.reachable?.get(abi), abi);
     for (const { name, reason } of added) {
       if (names.has(name)) continue;
       names.add(name);

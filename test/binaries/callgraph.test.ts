@@ -116,7 +116,9 @@ describe('buildCallGraph', () => {
 
   it('records a computed number (syscall(2)) as an unknown site rather than guessing', () => {
     expect(graph.exports.computed).toEqual({ syscalls: [], imports: [], unknownNumber: true });
-    expect(graph.unknownSites).toEqual([0x2603]);
+    // The number is the caller's first argument: a parameter site, unknown only where it is entered
+    // from outside (an export) rather than from a caller that sets it.
+    expect(graph.unknownSites).toEqual([]);
   });
 
   it('reaches every variant an IFUNC resolver can pick, through the *ABS*@plt slot, and counts indirect calls (not the PLT’s own jumps)', () => {
@@ -173,5 +175,108 @@ Disassembly of section .text:
     expect(split.exports.hot?.syscalls).toEqual(['getpid']);
     expect(split.exports.switch?.syscalls).toEqual(['read', 'write']);
     expect(split.exports.shares_a_case?.syscalls).toEqual(['write']);
+  });
+});
+
+/** musl's shape: wrappers pass the number in %edi to __syscall_cp, which passes it on in %rsi. */
+const MUSL_LISTING = `
+Disassembly of section .text:
+
+0000000000001000 <fsync>:
+    1000:\tmovslq %edi,%rsi
+    1003:\tmov    $0x4a,%edi
+    1008:\tcall   1100 <fsync+0x100>
+    100d:\tret
+0000000000001020 <read>:
+    1020:\txor    %edi,%edi
+    1022:\tcall   1100 <fsync+0x100>
+    1027:\tret
+0000000000001040 <from_data>:
+    1040:\tmov    0x8(%rsi),%rdi
+    1044:\tcall   1100 <fsync+0x100>
+    1049:\tret
+    1100:\tjmp    1200 <fsync+0x200>
+    1200:\tpush   %r12
+    1202:\tmov    %rdi,%r12
+    1205:\tmov    %r12,%rsi
+    1208:\tcall   1300 <fsync+0x300>
+    120d:\tpop    %r12
+    120f:\tret
+    1300:\tmov    %rsi,%rax
+    1303:\tsyscall
+    1305:\tret
+0000000000001400 <stdio_read>:
+    1400:\tmov    %rdx,%rax
+    1403:\ttest   %rax,%rax
+    1406:\tje     1410 <stdio_read+0x10>
+    1408:\tmov    $0x13,%eax
+    140d:\tsyscall
+    140f:\tret
+    1410:\tsyscall
+    1412:\tret
+`.split('\n');
+
+describe('buildCallGraph on musl-like and aarch64 code', () => {
+  const musl = buildCallGraph(
+    {
+      ...ELF,
+      soname: undefined,
+      exports: [fn('fsync', 0x1000), fn('read', 0x1020), fn('from_data', 0x1040), fn('stdio_read', 0x1400)],
+    },
+    parseObjdump(MUSL_LISTING),
+  );
+
+  it('finds a syscall number passed as an argument through __syscall_cp and __syscall_cp_asm', () => {
+    expect(musl.exports.fsync).toEqual({ syscalls: ['fsync'], imports: [], unknownNumber: false });
+    expect(musl.exports.read).toEqual({ syscalls: ['read'], imports: [], unknownNumber: false });
+    expect(musl.exports.from_data).toEqual({ syscalls: [], imports: [], unknownNumber: true });
+    expect(musl.unknownSites).toEqual([]);
+  });
+
+  it('knows a register is zero on the branch a `test; je` takes (musl’s __stdio_read: read or readv)', () => {
+    expect(musl.exports.stdio_read).toEqual({
+      syscalls: ['read', 'readv'],
+      imports: [],
+      unknownNumber: false,
+    });
+  });
+
+  it('reads aarch64: svc #0 with the number in x8, bl and b, names from the aarch64 table', () => {
+    const listing = `
+Disassembly of section .text:
+
+0000000000002000 <fsync@@GLIBC_2.17>:
+    2000:\tstp\tx29, x30, [sp, #-32]!
+    2004:\tcbz\tw1, 2014 <fsync@@GLIBC_2.17+0x14>
+    2008:\tmov\tx8, #0x52                  \t// #82
+    200c:\tsvc\t#0x0
+    2010:\tret
+    2014:\tbl\t2100 <fsync@@GLIBC_2.17+0x100>
+    2018:\tmov\tw8, #0x52                  \t// #82
+    201c:\tsvc\t#0x0
+    2020:\tret
+    2100:\tmov\tx8, #0xac                  \t// #172
+    2104:\tsvc\t#0x0
+    2108:\tret
+0000000000002200 <open@@GLIBC_2.17>:
+    2200:\tmov\tx8, #0x38                  \t// #56
+    2204:\tb\t2300 <open@@GLIBC_2.17+0x100>
+    2300:\tsvc\t#0x0
+    2304:\tret
+0000000000002400 <computed@@GLIBC_2.17>:
+    2400:\tldr\tx8, [x0]
+    2404:\tsvc\t#0x0
+    2408:\tret
+`.split('\n');
+    const elf: ElfInfo = {
+      ...ELF,
+      machine: 'aarch64',
+      exports: [fn('fsync', 0x2000), fn('open', 0x2200), fn('computed', 0x2400)],
+    };
+    const a64 = buildCallGraph(elf, parseObjdump(listing));
+    expect(a64.exports.fsync).toEqual({ syscalls: ['fsync', 'getpid'], imports: [], unknownNumber: false });
+    expect(a64.exports.open).toEqual({ syscalls: ['openat'], imports: [], unknownNumber: false });
+    expect(a64.exports.computed?.unknownNumber).toBe(true);
+    expect(a64.unknownSites).toEqual([0x2404]);
   });
 });

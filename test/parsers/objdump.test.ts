@@ -103,4 +103,30 @@ describe('splitOperands', () => {
     expect(splitOperands('$0x4a,%eax')).toEqual(['$0x4a', '%eax']);
     expect(splitOperands('')).toEqual([]);
   });
+
+  it('keeps aarch64 brackets together and trims the operands', () => {
+    expect(splitOperands('x29, x30, [sp, #-32]!')).toEqual(['x29', 'x30', '[sp, #-32]!']);
+  });
+});
+
+describe('aarch64 lines (aarch64-linux-gnu-objdump, binutils 2.40)', () => {
+  it('splits the mnemonic at the tab and drops the // comment', () => {
+    expect(parseInstructionLine('   e0dc0:\tmov\tx8, #0x52                  \t// #82')).toEqual({
+      address: 0xe0dc0,
+      mnemonic: 'mov',
+      operands: 'x8, #0x52',
+    });
+    expect(parseInstructionLine('   e0dc4:\tsvc\t#0x0')).toMatchObject({ mnemonic: 'svc', operands: '#0x0' });
+  });
+
+  it('takes a branch target that follows other operands or precedes a comment', () => {
+    expect(parseInstructionLine('   e0db8:\tcbz\tw1, e0de4 <fsync@@GLIBC_2.17+0x44>')).toMatchObject({
+      mnemonic: 'cbz',
+      target: 0xe0de4,
+      targetSymbol: 'fsync@@GLIBC_2.17+0x44',
+    });
+    expect(parseInstructionLine('   e0dcc:\tb.hi\te0e1c <fsync@@GLIBC_2.17+0x7c>  // b.pmore')).toMatchObject(
+      { mnemonic: 'b.hi', target: 0xe0e1c },
+    );
+  });
 });

@@ -60,7 +60,9 @@ describe('generate --widen', () => {
 
   it('holds back a reachable dangerous call Docker has no safe form of', () => {
     const needs = new Map([['x86_64' as const, new Set(['read'])]]);
-    const reachable = new Map([['umount2', { function: 'umount2', binary: '/usr/bin/example' }]]);
+    const reachable = new Map([
+      ['x86_64' as const, new Map([['umount2', { function: 'umount2', binary: '/usr/bin/example' }]])],
+    ]);
     const widened = generateProfile(needs, { ...GENERATION, widen: 'reachable', reachable });
     expect(widened.profile.syscalls?.[0]?.names).not.toContain('umount2');
     expect(widened.notes).toContainEqual({

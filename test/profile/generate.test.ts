@@ -107,6 +107,23 @@ describe('generateProfile', () => {
     expect(() => generateProfile(observed, { ...base, deny: ['nope'] })).toThrow(/--deny nope/);
     expect(() => generateProfile(new Map(), base)).toThrow(/no syscalls/);
   });
+
+  it('widens each ABI with what the binaries of that ABI reach, named in its own table', () => {
+    const reachable = new Map([
+      ['aarch64' as const, new Map([['fsync', { function: 'fsync', binary: '/lib/aarch64/libc.so.6' }]])],
+      ['x86_64' as const, new Map([['open', { function: 'open', binary: '/lib/x86_64/libc.so.6' }]])],
+    ]);
+    const { profile, notes } = generateProfile(needs([['aarch64', ['read']]]), {
+      ...base,
+      widen: 'reachable',
+      reachable,
+    });
+    expect(profile.architectures).toEqual(['SCMP_ARCH_AARCH64']);
+    expect(profile.syscalls?.[0]?.names).toEqual(['exit', 'exit_group', 'fsync', 'read']);
+    expect(notes.find((note) => note.name === 'fsync')?.message).toBe(
+      'reachable through fsync of /lib/aarch64/libc.so.6',
+    );
+  });
 });
 
 describe('emitProfile', () => {
