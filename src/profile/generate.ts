@@ -4,9 +4,10 @@ import type { Recording } from '../recording/model.js';
 import { ABIS, type Abi, abiInfo } from '../syscalls/abi.js';
 import { syscallExists, syscallNamesOf } from '../syscalls/table.js';
 import { type DefaultActionChoice, defaultActionFields } from './default-action.js';
-import { type WidenMode, widen } from './equivalents.js';
+import { type WidenedName, type WidenMode, widen } from './equivalents.js';
 import { ERRNO_ENOSYS, type SeccompProfile, type SeccompRule } from './model.js';
 import { exitPathOn, needsOfRecording, type SyscallNeeds } from './needs.js';
+import type { CallReason } from './reasons.js';
 import { baselineFor, type RuntimeChoice } from './runtime-baselines.js';
 
 export interface GenerateOptions {
@@ -34,6 +35,11 @@ export interface GenerationNote {
     | 'held-back';
   name: string;
   message: string;
+  /**
+   * The same as data, for every note that adds a name (baseline, always, allow, equivalent,
+   * reachable), and for `held-back` the widening that proposed it (src/profile/reasons.ts).
+   */
+  reason?: CallReason;
 }
 
 export interface GeneratedProfile {
@@ -59,7 +65,7 @@ export function generateProfile(needs: SyscallNeeds, options: GenerateOptions): 
 
   // Widening is per ABI: a sibling exists, and a binary's code runs, on the ABIs it was seen on.
   const widening = options.widen ?? 'none';
-  const heldBack = new Map<string, string>();
+  const heldBack = new Map<string, WidenedName>();
   for (const [abi, seen] of needs) {
     const { added, heldBack: held } = widen(
       seen,
@@ -67,23 +73,20 @@ export function generateProfile(needs: SyscallNeeds, options: GenerateOptions): 
       abi === 'x86_64' ? options.reachable : undefined,
       abi,
     );
-    for (const { name, reason } of added) {
+    for (const { name, kind, reason, cause } of added) {
       if (names.has(name)) continue;
       names.add(name);
-      notes.push({
-        kind: reason.startsWith('reachable') ? 'reachable' : 'equivalent',
-        name,
-        message: reason,
-      });
+      notes.push({ kind, name, message: reason, reason: cause });
     }
-    for (const { name, reason } of held) heldBack.set(name, reason);
+    for (const entry of held) heldBack.set(entry.name, entry);
   }
-  for (const [name, reason] of heldBack) {
+  for (const [name, { reason, cause }] of heldBack) {
     if (names.has(name)) continue;
     notes.push({
       kind: 'held-back',
       name,
       message: `not added, dangerous and never observed (allow it with --allow ${name} if the workload needs it): ${reason}`,
+      reason: cause,
     });
   }
 
@@ -96,18 +99,28 @@ export function generateProfile(needs: SyscallNeeds, options: GenerateOptions): 
       kind: 'baseline',
       name,
       message: `added by the ${options.runtime} runtime baseline (${versions}), not observed`,
+      reason: {
+        kind: 'baseline',
+        runtime: options.runtime,
+        versions: baseline.sources.map((source) => `${source.runtime} ${source.version}`),
+      },
     });
   }
   for (const name of new Set(abis.flatMap(exitPathOn))) {
     if (names.has(name)) continue;
     names.add(name);
-    notes.push({ kind: 'always', name, message: 'always allowed so that a refused process can still exit' });
+    notes.push({
+      kind: 'always',
+      name,
+      message: 'always allowed so that a refused process can still exit',
+      reason: { kind: 'always' },
+    });
   }
   for (const name of options.allow) {
     if (!existsSomewhere(name)) throw new UserError(`--allow ${name}: no such syscall on ${abiList}`);
     if (names.has(name)) continue;
     names.add(name);
-    notes.push({ kind: 'allow', name, message: 'added by --allow' });
+    notes.push({ kind: 'allow', name, message: 'added by --allow', reason: { kind: 'allow' } });
   }
   for (const name of options.deny) {
     if (!existsSomewhere(name)) throw new UserError(`--deny ${name}: no such syscall on ${abiList}`);

@@ -44,11 +44,13 @@ describe('generate --widen', () => {
       kind: 'equivalent',
       name: 'mkdirat',
       message: expect.stringMatching(/^equivalent of mkdir: /),
+      reason: { kind: 'equivalent', of: 'mkdir', why: 'mkdir(p) is mkdirat(AT_FDCWD, p)' },
     });
     expect(widened.notes).toContainEqual({
       kind: 'held-back',
       name: 'clone',
       message: expect.stringMatching(/dangerous and never observed/),
+      reason: expect.objectContaining({ kind: 'equivalent', of: 'fork' }),
     });
   });
 
@@ -80,6 +82,7 @@ describe.skipIf(skip)(`record, then generate --widen reachable${skip ? ` (skippe
       kind: 'reachable',
       name: 'mkdir',
       message: 'reachable in the code of /bin/busybox',
+      reason: { kind: 'reachable', binary: '/bin/busybox' },
     });
     expect(allowed).not.toContain('mount');
     expect(widened.notes.some((note) => note.kind === 'held-back' && note.name === 'mount')).toBe(true);
