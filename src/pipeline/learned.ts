@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
 import { emitProfile, formatWarnings, type ProfileFormat, type SpoApiVersion } from '../emit/formats.js';
+import type { WidenMode } from '../profile/equivalents.js';
 import {
   type GeneratedProfile,
   type GenerateOptions,
@@ -13,18 +14,26 @@ import { checkOutputName, OutputPlan } from '../util/files.js';
 import { reachableCalls } from './reachable.js';
 import type { PipelineResult } from './result.js';
 
-/** How a profile is made and written: shared by every use that writes one. */
-export interface GenerationChoices extends Omit<GenerateOptions, 'reachable'> {
-  format: ProfileFormat;
-  spoApi: SpoApiVersion;
+/** How far a profile reaches beyond the observed calls: `diff` and `report` take these too. */
+export interface WideningChoices {
+  widen?: WidenMode;
   /** For `widen: 'reachable'`: executables to read besides those the recording names. */
   binaries?: readonly string[];
+}
+
+/** How a profile is made from a recording. */
+export type ProfileChoices = Omit<GenerateOptions, 'reachable' | 'widen'> & WideningChoices;
+
+/** How a profile is made and written: shared by every use that writes one. */
+export interface GenerationChoices extends ProfileChoices {
+  format: ProfileFormat;
+  spoApi: SpoApiVersion;
 }
 
 /** The profile of a recording as the user chose it: widened by equivalents or by what its binaries can reach. */
 export async function profileOf(
   recording: Recording,
-  choices: GenerationChoices,
+  choices: ProfileChoices,
 ): Promise<GeneratedProfile & { warnings: string[] }> {
   const { reachable, warnings } = await reachableCalls(
     choices.widen ?? 'none',

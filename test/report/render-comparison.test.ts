@@ -71,7 +71,7 @@ describe('the comparison with a reference', () => {
     if (input.kind !== 'profile') throw new Error('expected a profile');
     const alone = await review({ recordings: [], profile: input }, options);
     const view = comparisonView(one.comparison);
-    expect(view.abis.map(({ allowed, risks, ...abi }) => abi)).toEqual(alone.comparison.abis);
+    expect(view.abis.map(({ allowed, risks, reasons, ...abi }) => abi)).toEqual(alone.comparison.abis);
     expect(view.abis[0]?.allowed).toHaveLength(one.comparison.abis[0]?.diff.counts.allowed ?? -1);
     expect(view.abis[0]?.risks).toEqual(one.comparison.abis[0]?.risks);
   });

@@ -97,7 +97,7 @@ describe('report on a busybox shell traced with strace -c', () => {
   it('lists exactly the recorded syscalls as observed, with their counts, grouped', () => {
     const table = recordings.shell.abis.x86_64 ?? {};
     const rows = report.syscalls[0]?.groups.flatMap((group) => group.syscalls) ?? [];
-    const observed = rows.filter((row) => row.origin === 'observed');
+    const observed = rows.filter((row) => row.reason.kind === 'observed');
     expect(observed.map((row) => row.name).sort()).toEqual(Object.keys(table).sort());
     for (const row of observed) {
       expect(row).toMatchObject({ calls: table[row.name]?.calls, errors: 0, runs: 1, allowed: true });
@@ -120,12 +120,16 @@ describe('report on a busybox shell traced with strace -c', () => {
     const observed = new Set(Object.keys(recordings.shell.abis.x86_64 ?? {}));
     const assumed = (profile.syscalls?.[0]?.names ?? []).filter((name) => !observed.has(name));
     expect(report.profile.assumed.map((name) => name.name)).toEqual(assumed);
-    expect(report.profile.assumed.find((name) => name.name === 'capset')?.reason).toBe('baseline');
-    expect(report.profile.assumed.find((name) => name.name === 'exit')?.reason).toBe('always');
+    expect(report.profile.assumed.find((name) => name.name === 'capset')?.reason).toMatchObject({
+      kind: 'baseline',
+      runtime: 'runc',
+      versions: expect.arrayContaining([expect.stringMatching(/^runc /)]),
+    });
+    expect(report.profile.assumed.find((name) => name.name === 'exit')?.reason).toEqual({ kind: 'always' });
     expect(report.warnings).toContainEqual(
       expect.objectContaining({ code: 'assumed-baseline', derived: true, count: assumed.length - 1 }),
     );
-    expect(reports.md).toMatch(/\| `capset` \| {2}\| {2}\| {2}\| runtime baseline \| allowed \|/);
+    expect(reports.md).toMatch(/\| `capset` \| {2}\| {2}\| {2}\| runc runtime baseline \| allowed \|/);
     expect(reports.md).toContain(
       `Added by the runc runtime baseline, not observed (${assumed.length - 1}): `,
     );
@@ -290,7 +294,9 @@ describe('report on several recordings and with options', () => {
     expect(alone.recorded).toBeUndefined();
     expect(alone.warnings.map((warning) => warning.code)).toEqual(['no-recording']);
     expect(
-      alone.syscalls[0]?.groups.flatMap((group) => group.syscalls).every((row) => row.origin === 'profile'),
+      alone.syscalls[0]?.groups
+        .flatMap((group) => group.syscalls)
+        .every((row) => row.reason.kind === 'profile-file'),
     ).toBe(true);
     const html = await cli(['report', profile, '--format', 'html']);
     expect(html.stdout).toContain('No recording was given');
