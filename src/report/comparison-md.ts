@@ -10,7 +10,7 @@ import {
   COLUMNS,
   COMPARISON,
   headlineSentence,
-  heldBackText,
+  heldBackDetail,
   type LeadTitle,
   REASONS,
   reasonCountsText,
@@ -148,7 +148,7 @@ export function heldBackMarkdown(heldBack: readonly HeldBack[], heading: '###' |
   return [
     `${heading} ${REASONS.heldBack(heldBack.length)}`,
     '',
-    ...heldBack.map((held) => `- ${text(heldBackText(held))}`),
+    ...heldBack.map((held) => `- ${code(held.name)} ${text(heldBackDetail(held))}`),
     '',
   ];
 }

@@ -15,7 +15,7 @@ import {
   COMPARISON,
   codeSpans,
   hasUnknownErrors,
-  heldBackText,
+  heldBackDetail,
   hostsText,
   originText,
   plural,
@@ -283,7 +283,9 @@ function verdictTag(text: string, verdict: string | undefined): string {
 function heldBackSection(report: ReviewReport): string {
   const { heldBack } = report.profile;
   if (heldBack.length === 0) return '';
-  const items = heldBack.map((held) => `<li>${esc(heldBackText(held))}</li>`).join('');
+  const items = heldBack
+    .map((held) => `<li><code>${esc(held.name)}</code> ${esc(heldBackDetail(held))}</li>`)
+    .join('');
   return `<h3>${esc(REASONS.heldBack(heldBack.length))}</h3><ul>${items}</ul>`;
 }
 

@@ -140,9 +140,14 @@ export const REASONS = {
   heldBack: (count: number) => `Held back: ${plural(count, 'dangerous syscall')} --widen did not add`,
 } as const;
 
+/** "(reachable through mount of libc.so.6), not observed": what follows a held-back call's name. */
+export function heldBackDetail(held: HeldBack): string {
+  return `(${reasonText(held.reason)}), not observed`;
+}
+
 /** "mount (reachable through mount of libc.so.6), not observed", under REASONS.heldBack. */
 export function heldBackText(held: HeldBack): string {
-  return `${held.name} (${reasonText(held.reason)}), not observed`;
+  return `${held.name} ${heldBackDetail(held)}`;
 }
 
 /** The names allowed without being observed, one line per reason, each saying where they come from. */

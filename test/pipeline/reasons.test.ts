@@ -225,7 +225,7 @@ describe.skipIf(skipReachable)(
       expect(text).toMatch(/Held back: \d+ dangerous syscalls --widen did not add/);
       expect(text).toContain('mount (reachable in the code of /bin/busybox), not observed');
       const markdown = await renderReferenceComparison(comparison, 'markdown');
-      expect(markdown).toContain('- mount (reachable in the code of /bin/busybox), not observed');
+      expect(markdown).toContain('- `mount` (reachable in the code of /bin/busybox), not observed');
 
       const dynamic = reasons(await compared([shell], { widen: 'reachable', binaries: ['/usr/bin/true'] }));
       const throughLibc = [...dynamic.values()].filter(
@@ -257,8 +257,11 @@ describe.skipIf(skipReachable)(
       const text = (await report([shell], { ...base, format: 'text' })).text;
       expect(text).toMatch(/│ mkdir\s+│\s+│\s+│\s+│ reachable in the code of \/bin\/busybox\s+│/);
       expect(text).toContain(held);
-      expect((await report([shell], { ...base, format: 'md' })).text).toContain(`- ${held}`);
-      expect((await report([shell], { ...base, format: 'html' })).text).toContain(`<li>${held}</li>`);
+      const detail = '(reachable in the code of /bin/busybox), not observed';
+      expect((await report([shell], { ...base, format: 'md' })).text).toContain(`- \`mount\` ${detail}`);
+      expect((await report([shell], { ...base, format: 'html' })).text).toContain(
+        `<li><code>mount</code> ${detail}</li>`,
+      );
     }, 120_000);
   },
 );
