@@ -1,5 +1,5 @@
 import type { ProfileFormat, SpoApiVersion } from '../emit/formats.js';
-import type { GenerationChoices, LearnResult } from '../pipeline/learned.js';
+import type { GenerationChoices, LearnResult, WideningChoices } from '../pipeline/learned.js';
 import type { PipelineResult } from '../pipeline/result.js';
 import type { DefaultActionChoice } from '../profile/default-action.js';
 import type { WidenChoice } from '../profile/equivalents.js';
@@ -20,15 +20,23 @@ import { renderTable } from '../util/table.js';
 import { visible } from '../util/visible.js';
 import { printJson, say, warn } from './output.js';
 
-export interface GenerationFlags {
+/** --widen and --binary, as generate, diff and report take them. */
+export interface WideningFlags {
+  widen: WidenChoice;
+  binary: string[];
+}
+
+export function wideningChoices(flags: WideningFlags): WideningChoices {
+  return { widen: flags.widen, binaries: flags.binary };
+}
+
+export interface GenerationFlags extends WideningFlags {
   defaultAction: DefaultActionChoice;
   runtime: RuntimeChoice;
   format: ProfileFormat;
   spoApi: SpoApiVersion;
   allow: string[];
   deny: string[];
-  widen: WidenChoice;
-  binary: string[];
   json?: boolean;
 }
 
@@ -44,8 +52,7 @@ export function generationChoices(flags: GenerationFlags): GenerationChoices {
     deny: flags.deny,
     format: flags.format,
     spoApi: flags.spoApi,
-    widen: flags.widen,
-    binaries: flags.binary,
+    ...wideningChoices(flags),
   };
 }
 

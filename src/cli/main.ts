@@ -47,6 +47,25 @@ const JSON_HELP = 'print a machine-readable summary on stdout';
 const ARCH_HELP =
   "the native ABI of the host to judge for (x86_64, aarch64, …): the reference is loaded as that host's runtime loads it, and the ABIs it runs are compared (x86_64: x86_64, x86, x32); default: the recordings' host, else this machine's";
 
+/** --widen and --binary: how far a profile generated from recordings reaches (generate, diff, report…). */
+function addWideningOptions(command: Command): Command {
+  return command
+    .addOption(
+      new Option(
+        '--widen <mode>',
+        'allow more than was observed: equivalents (mkdir with mkdirat, stat with newfstatat, …), reachable (also what the binaries the workload ran can call), none (exactly what was observed), or auto: reachable when the binaries can be read, else equivalents; never a dangerous call it did not make, except in the form Docker allows it',
+      )
+        .choices(WIDEN_CHOICES)
+        .default('auto'),
+    )
+    .option(
+      '--binary <path>',
+      'with --widen reachable: an executable of the workload besides those the recording names (repeatable)',
+      collectPaths,
+      [],
+    );
+}
+
 function addGenerationOptions(command: Command, jsonHelp = JSON_HELP): Command {
   const runtime = new Option(
     '--runtime <runtime>',
@@ -54,7 +73,7 @@ function addGenerationOptions(command: Command, jsonHelp = JSON_HELP): Command {
   )
     .choices(RUNTIME_CHOICES)
     .default(DEFAULT_RUNTIME);
-  return command
+  const made = command
     .addOption(
       new Option(
         '--default-action <action>',
@@ -72,21 +91,8 @@ function addGenerationOptions(command: Command, jsonHelp = JSON_HELP): Command {
         .choices(PROFILE_FORMATS)
         .default('docker'),
     )
-    .addOption(spoApiOption())
-    .addOption(
-      new Option(
-        '--widen <mode>',
-        'allow more than was observed: equivalents (mkdir with mkdirat, stat with newfstatat, …), reachable (also what the binaries the workload ran can call), none (exactly what was observed), or auto: reachable when the binaries can be read, else equivalents; never a dangerous call it did not make, except in the form Docker allows it',
-      )
-        .choices(WIDEN_CHOICES)
-        .default('auto'),
-    )
-    .option(
-      '--binary <path>',
-      'with --widen reachable: an executable of the workload besides those the recording names (repeatable)',
-      collectPaths,
-      [],
-    )
+    .addOption(spoApiOption());
+  return addWideningOptions(made)
     .option('--allow <names>', 'also allow these syscalls (comma-separated, repeatable)', collect, [])
     .option('--deny <names>', 'never allow these syscalls (comma-separated, repeatable)', collect, [])
     .option('--json', jsonHelp);
@@ -344,32 +350,38 @@ Next steps:
       exit((await import('./commands/merge.js')).runMerge(files, options)),
     );
 
-  program
-    .command('diff')
-    .summary(
-      "compare a profile or recording with Docker's default (or Podman's, containerd's, a file), or two with each other",
-    )
-    .description(
-      'With one input: every syscall on either side gets a status against the reference, evaluated as its runtime loads it for the host (--arch), capabilities (--cap-add/--cap-drop) and kernel (--kernel): allowed, conditional (only for some arguments), denied (with the capability that would allow it) or unneeded (attack surface removed), with a headline and risk notes. With two inputs: what the second adds and removes relative to the first.',
-    )
-    .argument('<input...>', 'a profile or recording; or two of them to compare with each other')
-    .option('--against <reference>', 'docker, podman, containerd, or a profile file', 'docker')
-    .option('--arch <abi>', ARCH_HELP)
-    .option(
-      '--cap-add <cap>',
-      'a capability the container gets (as docker run --cap-add; repeatable)',
-      collect,
-      [],
-    )
-    .option(
-      '--cap-drop <cap>',
-      'a capability the container loses (as docker run --cap-drop; repeatable)',
-      collect,
-      [],
-    )
-    .option('--kernel <X.Y>', "judge minKernel conditions for this kernel (default: this host's)")
-    .option('--json', 'machine-readable result on stdout')
-    .option('--markdown', 'a pull-request comment on stdout')
+  addWideningOptions(
+    program
+      .command('diff')
+      .summary(
+        "compare a profile or recording with Docker's default (or Podman's, containerd's, a file), or two with each other",
+      )
+      .description(
+        'With one input: every syscall on either side gets a status against the reference, evaluated as its runtime loads it for the host (--arch), capabilities (--cap-add/--cap-drop) and kernel (--kernel): allowed, conditional (only for some arguments), denied (with the capability that would allow it) or unneeded (attack surface removed), with a headline and risk notes. With two inputs: what the second adds and removes relative to the first.',
+      )
+      .argument('<input...>', 'a profile or recording; or two of them to compare with each other')
+      .option('--against <reference>', 'docker, podman, containerd, or a profile file', 'docker')
+      .option('--arch <abi>', ARCH_HELP)
+      .option(
+        '--cap-add <cap>',
+        'a capability the container gets (as docker run --cap-add; repeatable)',
+        collect,
+        [],
+      )
+      .option(
+        '--cap-drop <cap>',
+        'a capability the container loses (as docker run --cap-drop; repeatable)',
+        collect,
+        [],
+      )
+      .option('--kernel <X.Y>', "judge minKernel conditions for this kernel (default: this host's)")
+      .option('--json', 'machine-readable result on stdout')
+      .option('--markdown', 'a pull-request comment on stdout')
+      .option(
+        '--why',
+        'list every allowed call with its reason (observed with its counts, equivalent of, reachable through, the exit path); --json and --markdown always do',
+      ),
+  )
     .addHelpText(
       'after',
       examples([
@@ -377,6 +389,7 @@ Next steps:
         'seccomp-learn diff app.recording.json --against podman --markdown > comment.md',
         'seccomp-learn diff app.profile.json --cap-add SYS_ADMIN --kernel 5.4 --json',
         'seccomp-learn diff old.json new.json',
+        'seccomp-learn diff app.recording.json --widen reachable --binary /usr/bin/python3 --why',
       ]),
     )
     .action(async (inputs: string[], options) => {
@@ -385,37 +398,39 @@ Next steps:
       return exit((await import('./commands/diff.js')).runDiff(inputs, options));
     });
 
-  program
-    .command('report')
-    .summary('write a security review of a profile (Markdown, HTML, JSON or text)')
-    .description(
-      "Review recordings and/or one profile for a security team: what was recorded, every warning, the syscalls grouped by what they do, the dangerous ones still allowed, the comparison with Docker's default (what it removes, what the workload needs that Docker denies and which capability would allow it), the profile and how to apply it. Inputs are told apart by content: recordings (merged) and at most one profile; without a profile, the one `generate` would write is reviewed. Default format: text on a terminal, else Markdown; with -o, the file's extension (.md, .html, .json, .txt).",
-    )
-    .argument('<input...>', 'recordings (*.recording.json) and/or one profile (JSON with defaultAction)')
-    .addOption(new Option('--format <format>', 'report format').choices(REPORT_FORMATS))
-    .option('-o, --output <file>', 'write the report here (default: stdout)')
-    .option(
-      '--against <reference>',
-      'reference profile: docker, podman, containerd or a profile file',
-      'docker',
-    )
-    .option('--arch <abi>', ARCH_HELP)
-    .option(
-      '--cap-add <caps>',
-      'capabilities added to the container (comma-separated, repeatable)',
-      collect,
-      [],
-    )
-    .option(
-      '--cap-drop <caps>',
-      'capabilities dropped from the container (comma-separated, repeatable)',
-      collect,
-      [],
-    )
-    .option(
-      '--kernel <version>',
-      "host kernel to evaluate the reference for, e.g. 5.4 (default: this machine's)",
-    )
+  addWideningOptions(
+    program
+      .command('report')
+      .summary('write a security review of a profile (Markdown, HTML, JSON or text)')
+      .description(
+        "Review recordings and/or one profile for a security team: what was recorded, every warning, the syscalls grouped by what they do, the dangerous ones still allowed, the comparison with Docker's default (what it removes, what the workload needs that Docker denies and which capability would allow it), the profile and how to apply it. Inputs are told apart by content: recordings (merged) and at most one profile; without a profile, the one `generate` would write is reviewed. Default format: text on a terminal, else Markdown; with -o, the file's extension (.md, .html, .json, .txt).",
+      )
+      .argument('<input...>', 'recordings (*.recording.json) and/or one profile (JSON with defaultAction)')
+      .addOption(new Option('--format <format>', 'report format').choices(REPORT_FORMATS))
+      .option('-o, --output <file>', 'write the report here (default: stdout)')
+      .option(
+        '--against <reference>',
+        'reference profile: docker, podman, containerd or a profile file',
+        'docker',
+      )
+      .option('--arch <abi>', ARCH_HELP)
+      .option(
+        '--cap-add <caps>',
+        'capabilities added to the container (comma-separated, repeatable)',
+        collect,
+        [],
+      )
+      .option(
+        '--cap-drop <caps>',
+        'capabilities dropped from the container (comma-separated, repeatable)',
+        collect,
+        [],
+      )
+      .option(
+        '--kernel <version>',
+        "host kernel to evaluate the reference for, e.g. 5.4 (default: this machine's)",
+      ),
+  )
     .addHelpText(
       'after',
       examples([
@@ -423,6 +438,7 @@ Next steps:
         'seccomp-learn report run1.recording.json run2.recording.json -o review.md   # for a pull request',
         'seccomp-learn report app.recording.json app.json -o review.html             # recording + profile',
         'seccomp-learn report app.recording.json --cap-add SYS_ADMIN --kernel 5.4 --format json',
+        'seccomp-learn report app.recording.json --widen equivalents -o review.md     # what --widen adds, and why',
       ]),
     )
     .action(async (inputs: string[], options) =>

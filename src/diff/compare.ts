@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
 import { evaluateProfile } from '../profile/evaluate.js';
+import type { GenerationNote } from '../profile/generate.js';
 import type { LearningInput } from '../profile/inputs.js';
 import {
   exitPathOn,
@@ -8,11 +9,13 @@ import {
   needsOfRecording,
   type SyscallNeeds,
 } from '../profile/needs.js';
+import { type HeldBack, heldBackOf, type ReasonSource, reasonsOf } from '../profile/reasons.js';
 import type { Recording } from '../recording/model.js';
 import { loadReference, type ReferenceSource } from '../reference/builtin.js';
 import { capabilitySet } from '../reference/capabilities.js';
 import { type Abi, abisOfHost, hostAbi } from '../syscalls/abi.js';
 import { hostKernel, type KernelVersion } from '../syscalls/kernel.js';
+import { syscallExists } from '../syscalls/table.js';
 import { diffAgainstReference, type ReferenceDiff, type Usage } from './diff.js';
 import { type RiskNotes, riskNotesForDiff } from './risk.js';
 
@@ -51,6 +54,8 @@ export interface ReferenceComparison {
   reference: ReferenceSource & { label: string };
   capabilities: string[];
   abis: AbiComparison[];
+  /** Dangerous calls --widen would have added and did not, as no run made them. */
+  heldBack: HeldBack[];
 }
 
 /**
@@ -78,19 +83,33 @@ export function judgingHost(
 
 /**
  * What an input needs per ABI, with call and run counts when it is a recording; a recording also
- * needs the exit path (exitPathOn), counted or not, as the profile generated from it allows it.
+ * needs the exit path (exitPathOn), counted or not, as the profile generated from it allows it, and
+ * what the notes of its generation add (--widen) on each ABI that has the name.
  */
-export function usageOf(input: LearningInput, host: JudgingHost): Map<Abi, Map<string, Usage> | Set<string>> {
+export function usageOf(
+  input: LearningInput,
+  host: JudgingHost,
+  notes: readonly GenerationNote[] = [],
+): Map<Abi, Map<string, Usage> | Set<string>> {
   if (input.kind === 'profile') return needsOfProfile(input.profile, host) as SyscallNeeds;
+  const added = notes.flatMap((note) => (note.reason && note.kind !== 'held-back' ? [note.name] : []));
   const needs = new Map<Abi, Map<string, Usage>>();
   for (const abi of needsOfRecording(input.recording).keys()) {
     const table = input.recording.abis[abi] ?? {};
     const usage = new Map<string, Usage>(exitPathOn(abi).map((name) => [name, {}]));
+    for (const name of added) if (syscallExists(abi, name)) usage.set(name, {});
     for (const [name, stats] of Object.entries(table))
       usage.set(name, { calls: stats.calls, runs: stats.runs });
     needs.set(abi, usage);
   }
   return needs;
+}
+
+/** Where the reasons of an input's calls come from when no generation is given: the input alone. */
+function reasonSourceOf(input: LearningInput): ReasonSource {
+  return input.kind === 'recording'
+    ? { recording: input.recording, notes: [] }
+    : { notes: [], file: input.path };
 }
 
 /**
@@ -100,16 +119,18 @@ export function usageOf(input: LearningInput, host: JudgingHost): Map<Abi, Map<s
 export async function compareWithReference(
   input: LearningInput,
   options: ComparisonOptions,
+  why: ReasonSource = reasonSourceOf(input),
 ): Promise<ReferenceComparison> {
   const reference = await loadReference(options.against);
   const host = judgingHost(options, reference.defaultCapabilities);
   const abis: AbiComparison[] = [];
   // ABIs the host does not run: its runtime's reference says nothing useful about them.
   const hostAbis = abisOfHost(host.hostAbi);
-  for (const [abi, syscalls] of usageOf(input, host)) {
+  const reasonOf = reasonsOf(why);
+  for (const [abi, syscalls] of usageOf(input, host, why.notes)) {
     if (!hostAbis.includes(abi)) continue;
     const evaluated = evaluateProfile(reference.profile, { ...host, abi, dialect: reference.dialect });
-    const diff = diffAgainstReference({ abi, syscalls }, evaluated);
+    const diff = diffAgainstReference({ abi, syscalls, reasonOf: (name) => reasonOf(name, abi) }, evaluated);
     abis.push({ diff, risks: riskNotesForDiff(diff) });
   }
   return {
@@ -117,5 +138,6 @@ export async function compareWithReference(
     reference: { ...reference.source, label: referenceLabel(options.against, basename(options.against)) },
     capabilities: [...host.capabilities].sort(),
     abis,
+    heldBack: heldBackOf(why.notes),
   };
 }

@@ -12,6 +12,7 @@ import {
   verdictOf,
 } from '../profile/evaluate.js';
 import type { Outcome, ScmpAction, SeccompArg, SeccompProfile, SeccompRule } from '../profile/model.js';
+import type { CallReason } from '../profile/reasons.js';
 import type { Abi } from '../syscalls/abi.js';
 import { errnoName } from '../syscalls/errno.js';
 import { formatKernel, type KernelVersion, kernelAtLeast, parseMinKernel } from '../syscalls/kernel.js';
@@ -29,6 +30,8 @@ export interface Usage {
 export interface WorkloadNeeds {
   abi: Abi;
   syscalls: ReadonlyMap<string, Usage> | ReadonlySet<string>;
+  /** Why the workload's profile allows each name (src/profile/reasons.ts), when the caller knows. */
+  reasonOf?: (name: string) => CallReason;
 }
 
 /** An argument filter as plain data. */
@@ -48,6 +51,8 @@ export interface CapabilityUnlock {
 interface NeededEntry {
   name: string;
   usage?: Usage;
+  /** Why the workload's side allows it: observed, an equivalent, reachable, the exit path, a profile file's. */
+  reason?: CallReason;
 }
 
 export type DiffEntry =
@@ -191,9 +196,14 @@ function alternativesOf(decision: Extract<SyscallDecision, { kind: 'conditional'
   return decision.alternatives.map(({ outcome, args, rule }) => ({ ...outcome, args, rule }));
 }
 
-function neededEntry(reference: EvaluatedProfile, name: string, usage: Usage | undefined): DiffEntry {
+function neededEntry(
+  reference: EvaluatedProfile,
+  name: string,
+  usage: Usage | undefined,
+  reason: CallReason | undefined,
+): DiffEntry {
   const decision = decisionFor(reference, name);
-  const base = usage ? { name, usage } : { name };
+  const base = { name, ...(usage ? { usage } : {}), ...(reason ? { reason } : {}) };
   const { existsOnAbi } = decision;
   // A number the ABI does not have matches no rule: the filter answers with its default.
   const verdict = existsOnAbi ? verdictOf(decision) : 'denied';
@@ -241,7 +251,9 @@ export function diffAgainstReference(
     throw new Error(`needs are for ${needs.abi} but the reference was evaluated for ${reference.target.abi}`);
   }
   const needed = [...needs.syscalls.keys()];
-  const entries = needed.map((name) => neededEntry(reference, name, syscallUsage(needs, name)));
+  const entries = needed.map((name) =>
+    neededEntry(reference, name, syscallUsage(needs, name), needs.reasonOf?.(name)),
+  );
   const permitted = permittedSyscalls(reference);
   if (options.unneeded ?? true) {
     for (const [name, verdict] of permitted) {

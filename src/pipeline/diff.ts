@@ -8,13 +8,16 @@ import {
 } from '../diff/compare.js';
 import { type AllowlistDiff, type AllowlistSets, diffProfiles } from '../diff/diff.js';
 import { UserError } from '../errors.js';
+import type { GenerationNote } from '../profile/generate.js';
 import { type LearningInput, readLearningInput } from '../profile/inputs.js';
 import type { SeccompProfile } from '../profile/model.js';
+import { needsOfRecording } from '../profile/needs.js';
 import { type Abi, abisOfHost } from '../syscalls/abi.js';
 import type { KernelVersion } from '../syscalls/kernel.js';
+import { profileOf, type WideningChoices } from './learned.js';
 import { keepingWarnings, type PipelineResult } from './result.js';
 
-export interface DiffOptions {
+export interface DiffOptions extends WideningChoices {
   /** docker, podman, containerd or a profile file. */
   against: string;
   /** The native ABI of the host to judge for; default the recordings' host, else this machine's. */
@@ -33,11 +36,37 @@ export type DiffResult = PipelineResult &
   );
 
 /** A recording or profile as what `diffProfiles` compares: a profile as it is, a recording as its needs. */
-function allowlistOf(input: LearningInput, options: ComparisonOptions): SeccompProfile | AllowlistSets {
+function allowlistOf(
+  input: LearningInput,
+  options: ComparisonOptions,
+  notes: readonly GenerationNote[],
+): SeccompProfile | AllowlistSets {
   if (input.kind === 'profile') return input.profile;
   const sets: AllowlistSets = {};
-  for (const [abi, names] of usageOf(input, judgingHost(options))) sets[abi] = names.keys();
+  for (const [abi, names] of usageOf(input, judgingHost(options), notes)) sets[abi] = names.keys();
   return sets;
+}
+
+/**
+ * What the profile generated from a recording adds to what it observed, as --widen chooses: its
+ * notes (equivalents, reachable calls, the exit path, the dangerous calls held back). `diff`
+ * compares needs, so no runtime baseline is added. A profile input has none.
+ */
+async function generationNotes(
+  input: LearningInput,
+  widening: WideningChoices,
+  warnings: string[],
+): Promise<GenerationNote[]> {
+  if (input.kind === 'profile' || needsOfRecording(input.recording).size === 0) return [];
+  const generated = await profileOf(input.recording, {
+    defaultAction: 'errno',
+    runtime: 'none',
+    allow: [],
+    deny: [],
+    ...widening,
+  });
+  warnings.push(...generated.warnings);
+  return generated.notes;
 }
 
 /**
@@ -61,14 +90,35 @@ export async function diff(files: string[], options: DiffOptions): Promise<DiffR
       ...(options.capDrop ? { capDrop: options.capDrop } : {}),
       ...(options.kernel ? { kernel: options.kernel } : {}),
     };
+    const widening: WideningChoices = {
+      ...(options.widen ? { widen: options.widen } : {}),
+      ...(options.binaries ? { binaries: options.binaries } : {}),
+    };
+    if ((options.widen ?? 'none') !== 'none' && recordings.length === 0)
+      warnings.push(
+        `--widen ${options.widen} widens what a recording observed: a profile is compared as it is`,
+      );
+    const notes: GenerationNote[][] = [];
+    for (const input of inputs) notes.push(await generationNotes(input, widening, warnings));
     const done = { written: [], warnings, exitStatus: 0 };
     const [first, second] = inputs as [LearningInput, LearningInput | undefined];
+    const [firstNotes = [], secondNotes = []] = notes;
     if (second) {
       const target = judgingHost(comparing);
-      const changes = diffProfiles(allowlistOf(first, comparing), allowlistOf(second, comparing), target);
+      const changes = diffProfiles(
+        allowlistOf(first, comparing, firstNotes),
+        allowlistOf(second, comparing, secondNotes),
+        target,
+      );
       return { ...done, kind: 'allowlists', before: first.path, after: second.path, diff: changes };
     }
-    const comparison = await compareWithReference(first, comparing);
+    const comparison = await compareWithReference(
+      first,
+      comparing,
+      first.kind === 'recording'
+        ? { recording: first.recording, notes: firstNotes }
+        : { notes: [], file: first.path },
+    );
     if (comparison.abis.length === 0)
       throw new UserError(
         `${first.path}: nothing to compare on the ABIs of a ${host} host (${abisOfHost(host).join(', ')}); --arch names another host`,

@@ -14,20 +14,27 @@ import { checkOutputName, OutputPlan } from '../util/files.js';
 import { reachableCalls } from './reachable.js';
 import type { PipelineResult } from './result.js';
 
-/** How a profile is made and written: shared by every use that writes one. */
-export interface GenerationChoices extends Omit<GenerateOptions, 'reachable' | 'widen'> {
+/** How far a profile reaches beyond the observed calls: `diff` and `report` take these too. */
+export interface WideningChoices {
   /** How far beyond the observed calls to go; default `auto`. */
   widen?: WidenChoice;
-  format: ProfileFormat;
-  spoApi: SpoApiVersion;
   /** For `widen: 'reachable'`: executables to read besides those the recording names. */
   binaries?: readonly string[];
+}
+
+/** How a profile is made from a recording. */
+export type ProfileChoices = Omit<GenerateOptions, 'reachable' | 'widen'> & WideningChoices;
+
+/** How a profile is made and written: shared by every use that writes one. */
+export interface GenerationChoices extends ProfileChoices {
+  format: ProfileFormat;
+  spoApi: SpoApiVersion;
 }
 
 /** The profile of a recording as the user chose it: widened by equivalents or by what its binaries can reach. */
 export async function profileOf(
   recording: Recording,
-  choices: GenerationChoices,
+  choices: ProfileChoices,
 ): Promise<GeneratedProfile & { warnings: string[] }> {
   const { mode, reachable, warnings } = await reachableCalls(
     choices.widen ?? 'auto',

@@ -2,7 +2,6 @@ import { stripVTControlCharacters } from 'node:util';
 import { compareWithReference, comparisonHost } from '../diff/compare.js';
 import { UserError } from '../errors.js';
 import { mergeRecordings } from '../merge/recordings.js';
-import { generateForRecording } from '../profile/generate.js';
 import { type LearningInput, readLearningInput } from '../profile/inputs.js';
 import type { SeccompProfile } from '../profile/model.js';
 import { DEFAULT_RUNTIME } from '../profile/runtime-baselines.js';
@@ -13,6 +12,7 @@ import { type ReportFormat, renderReport } from '../report/render.js';
 import type { Abi } from '../syscalls/abi.js';
 import { hostKernel, type KernelVersion } from '../syscalls/kernel.js';
 import { checkOutputName, OutputPlan } from '../util/files.js';
+import { profileOf, type WideningChoices } from './learned.js';
 import { keepingWarnings, type PipelineResult } from './result.js';
 
 /** The recordings (merged) and at most one profile a report is about. */
@@ -35,7 +35,7 @@ export function reportInputs(inputs: readonly LearningInput[]): ReportInputs {
   return sorted;
 }
 
-export interface ReportOptions {
+export interface ReportOptions extends WideningChoices {
   /** A built-in reference ('docker', 'podman', 'containerd') or a profile file; default 'docker'. */
   against?: string;
   /** The host's native ABI; default the recordings' host, else this machine's. */
@@ -46,30 +46,51 @@ export interface ReportOptions {
   kernel?: KernelVersion;
 }
 
-/** The given profile, or the one `generate` would make from the recordings with its defaults. */
-function profileToReport(inputs: ReportInputs, recording: Recording | undefined): ReportedProfile {
-  if (inputs.profile) return { profile: inputs.profile.profile, notes: [], file: inputs.profile.path };
+/**
+ * The given profile, or the one `generate` would make from the recordings with its defaults and
+ * the widening chosen (--widen, --binary); `warnings` hears what widening could not read.
+ */
+async function profileToReport(
+  inputs: ReportInputs,
+  recording: Recording | undefined,
+  widening: WideningChoices,
+  warnings: string[],
+): Promise<ReportedProfile> {
+  if (inputs.profile) {
+    if ((widening.widen ?? 'none') !== 'none')
+      warnings.push(
+        `--widen ${widening.widen} applies to a generated profile: ${inputs.profile.path} is reviewed as it is`,
+      );
+    return { profile: inputs.profile.profile, notes: [], file: inputs.profile.path };
+  }
   if (!recording) throw new UserError('nothing to report on: give recordings, a profile, or both');
   const runtime = DEFAULT_RUNTIME;
-  const { profile, notes } = generateForRecording(recording, {
+  const generated = await profileOf(recording, {
     defaultAction: 'errno',
     runtime,
     allow: [],
     deny: [],
+    ...(widening.widen ? { widen: widening.widen } : {}),
+    ...(widening.binaries ? { binaries: widening.binaries } : {}),
   });
-  return { profile, notes, runtime };
+  warnings.push(...generated.warnings);
+  return { profile: generated.profile, notes: generated.notes, runtime };
 }
 
 /**
  * The review: the recordings merged, the given profile or the generated one, compared with the
  * reference profile as that runtime would load it on the host.
  */
-export async function review(inputs: ReportInputs, options: ReportOptions = {}): Promise<ReviewReport> {
+export async function review(
+  inputs: ReportInputs,
+  options: ReportOptions = {},
+  warnings: string[] = [],
+): Promise<ReviewReport> {
   const recording =
     inputs.recordings.length > 0
       ? mergeRecordings(inputs.recordings.map((input) => input.recording))
       : undefined;
-  const profile = profileToReport(inputs, recording);
+  const profile = await profileToReport(inputs, recording, options, warnings);
   const host = comparisonHost(options.arch, recording ? [recording] : []);
   const kernel = options.kernel ?? hostKernel();
   const capAdd = [...(options.capAdd ?? [])];
@@ -77,6 +98,11 @@ export async function review(inputs: ReportInputs, options: ReportOptions = {}):
   const compared = await compareWithReference(
     { kind: 'profile', path: profile.file ?? 'the generated profile', profile: profile.profile },
     { against: options.against ?? 'docker', host, capAdd, capDrop, kernel },
+    {
+      ...(recording ? { recording } : {}),
+      notes: profile.notes,
+      ...(profile.file === undefined ? {} : { file: profile.file }),
+    },
   );
   return buildReport({
     recordingFiles: inputs.recordings.map((input) => input.path),
@@ -117,7 +143,7 @@ export async function report(
     const inputs = reportInputs(
       await Promise.all(files.map((file) => readLearningInput(file, (message) => warnings.push(message)))),
     );
-    const reviewed = await review(inputs, options);
+    const reviewed = await review(inputs, options, warnings);
     const rendered = await renderReport(reviewed, options.format);
     const text =
       options.toTerminal && options.output === undefined ? rendered : stripVTControlCharacters(rendered);

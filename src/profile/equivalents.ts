@@ -2,6 +2,7 @@ import { describeWitness, type Witness } from '../binaries/witness.js';
 import type { Abi } from '../syscalls/abi.js';
 import { DANGEROUS_SYSCALLS } from '../syscalls/dangerous.js';
 import { syscallExists } from '../syscalls/table.js';
+import type { WideningReason } from './reasons.js';
 
 /**
  * Calls that do the same job, so that an allowlist learned from one run does not break the next
@@ -137,6 +138,8 @@ export interface WidenedName {
   kind: 'equivalent' | 'reachable';
   /** `equivalent of mkdir: mkdir(p) is mkdirat(AT_FDCWD, p)` or `reachable through fsync of /usr/bin/redis-server`. */
   reason: string;
+  /** The same as data: the observed call it is the equivalent of, or the witness that reaches it. */
+  cause: WideningReason;
 }
 
 export interface Widening {
@@ -159,13 +162,13 @@ export function widen(
   abi: Abi = 'x86_64',
 ): Widening {
   const reasons = new Map<string, Omit<WidenedName, 'name'>>();
-  const propose = (name: string, kind: WidenedName['kind'], reason: string) => {
+  const propose = (name: string, reason: string, cause: WideningReason) => {
     if (observed.has(name) || reasons.has(name) || !syscallExists(abi, name)) return;
-    reasons.set(name, { kind, reason });
+    reasons.set(name, { kind: cause.kind, reason, cause });
   };
   if (mode === 'reachable') {
     for (const [name, witness] of reachable)
-      propose(name, 'reachable', `reachable ${describeWitness(witness)}`);
+      propose(name, `reachable ${describeWitness(witness)}`, { kind: 'reachable', ...witness });
   }
   if (mode !== 'none') {
     // Siblings of observed calls only: a reachable call's sibling is not in those binaries' code.
@@ -173,7 +176,10 @@ export function widen(
     for (const group of EQUIVALENCE_GROUPS) {
       const seen = base.find((name) => group.when.includes(name));
       if (seen === undefined) continue;
-      for (const name of group.add) propose(name, 'equivalent', `equivalent of ${seen}: ${group.reason}`);
+      for (const name of group.add) {
+        const cause = { kind: 'equivalent', of: seen, why: group.reason } as const;
+        propose(name, `equivalent of ${seen}: ${group.reason}`, cause);
+      }
     }
   }
   const added: WidenedName[] = [];

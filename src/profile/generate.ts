@@ -4,9 +4,10 @@ import type { Recording } from '../recording/model.js';
 import { ABIS, type Abi, abiInfo } from '../syscalls/abi.js';
 import { syscallExists, syscallNamesOf } from '../syscalls/table.js';
 import { type DefaultActionChoice, defaultActionFields } from './default-action.js';
-import { type WidenMode, widen } from './equivalents.js';
+import { type WidenedName, type WidenMode, widen } from './equivalents.js';
 import { ERRNO_ENOSYS, type SeccompProfile, type SeccompRule } from './model.js';
 import { exitPathOn, needsOfRecording, type SyscallNeeds } from './needs.js';
+import type { CallReason } from './reasons.js';
 import { RESTRICTED_FORMS } from './restricted-forms.js';
 import { baselineFor, type RuntimeChoice } from './runtime-baselines.js';
 
@@ -38,6 +39,11 @@ export interface GenerationNote {
     | 'held-back';
   name: string;
   message: string;
+  /**
+   * The same as data, for every note that adds a name (baseline, always, allow, equivalent,
+   * reachable), and for `held-back` the widening that proposed it (src/profile/reasons.ts).
+   */
+  reason?: CallReason;
 }
 
 export interface GeneratedProfile {
@@ -63,31 +69,28 @@ export function generateProfile(needs: SyscallNeeds, options: GenerateOptions): 
 
   // Widening is per ABI: a sibling exists, and a binary's code runs, on the ABIs it was seen on.
   const widening = options.widen ?? 'none';
-  const heldBack = new Map<string, string>();
+  const heldBack = new Map<string, WidenedName>();
   for (const [abi, seen] of needs) {
     const { added, heldBack: held } = widen(seen, widening, options.reachable?.get(abi), abi);
-    for (const { name, reason } of added) {
+    for (const { name, kind, reason, cause } of added) {
       if (names.has(name)) continue;
       names.add(name);
-      notes.push({
-        kind: reason.startsWith('reachable') ? 'reachable' : 'equivalent',
-        name,
-        message: reason,
-      });
+      notes.push({ kind, name, message: reason, reason: cause });
     }
-    for (const { name, reason } of held) heldBack.set(name, reason);
+    for (const entry of held) heldBack.set(entry.name, entry);
   }
   // A dangerous call Docker admits for some arguments is added in Docker's form, not held back.
   const restricted = new Set<string>();
-  for (const [name, reason] of heldBack) {
+  for (const [name, { reason, cause }] of heldBack) {
     if (names.has(name)) continue;
     const form = RESTRICTED_FORMS.get(name);
     if (form) {
       restricted.add(name);
       notes.push({
-        kind: reason.startsWith('reachable') ? 'reachable' : 'equivalent',
+        kind: cause.kind === 'reachable' ? 'reachable' : 'equivalent',
         name,
         message: `${reason}; allowed only ${form.admits}`,
+        reason: cause,
       });
       continue;
     }
@@ -95,6 +98,7 @@ export function generateProfile(needs: SyscallNeeds, options: GenerateOptions): 
       kind: 'held-back',
       name,
       message: `not added, dangerous and never observed (allow it with --allow ${name} if the workload needs it): ${reason}`,
+      reason: cause,
     });
   }
 
@@ -107,18 +111,28 @@ export function generateProfile(needs: SyscallNeeds, options: GenerateOptions): 
       kind: 'baseline',
       name,
       message: `added by the ${options.runtime} runtime baseline (${versions}), not observed`,
+      reason: {
+        kind: 'baseline',
+        runtime: options.runtime,
+        versions: baseline.sources.map((source) => `${source.runtime} ${source.version}`),
+      },
     });
   }
   for (const name of new Set(abis.flatMap(exitPathOn))) {
     if (names.has(name)) continue;
     names.add(name);
-    notes.push({ kind: 'always', name, message: 'always allowed so that a refused process can still exit' });
+    notes.push({
+      kind: 'always',
+      name,
+      message: 'always allowed so that a refused process can still exit',
+      reason: { kind: 'always' },
+    });
   }
   for (const name of options.allow) {
     if (!existsSomewhere(name)) throw new UserError(`--allow ${name}: no such syscall on ${abiList}`);
     if (names.has(name)) continue;
     names.add(name);
-    notes.push({ kind: 'allow', name, message: 'added by --allow' });
+    notes.push({ kind: 'allow', name, message: 'added by --allow', reason: { kind: 'allow' } });
   }
   for (const name of options.deny) {
     if (!existsSomewhere(name)) throw new UserError(`--deny ${name}: no such syscall on ${abiList}`);

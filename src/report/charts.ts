@@ -180,7 +180,7 @@ export function groupsChart(syscalls: AbiSyscalls): string {
   const groups = syscalls.groups
     .map((group) => {
       const allowed = group.syscalls.filter((row) => row.allowed);
-      const observed = allowed.filter((row) => row.origin === 'observed').length;
+      const observed = allowed.filter((row) => row.reason.kind === 'observed').length;
       return { title: group.title, observed, assumed: allowed.length - observed };
     })
     .filter((group) => group.observed + group.assumed > 0);

@@ -1,6 +1,7 @@
 import type { ReferenceComparison } from '../diff/compare.js';
 import type { AllowlistDiff } from '../diff/diff.js';
 import type { RiskNote } from '../diff/risk.js';
+import type { HeldBack } from '../profile/reasons.js';
 import { mdCode as code, mdHtml, mdTable as table, mdText as text } from '../util/markdown.js';
 import { type ComparedAbi, type ComparisonView, comparisonView } from './comparison.js';
 import {
@@ -9,7 +10,11 @@ import {
   COLUMNS,
   COMPARISON,
   headlineSentence,
+  heldBackDetail,
   type LeadTitle,
+  REASONS,
+  reasonCountsText,
+  reasonText,
   refusalText,
   seenText,
   unlockText,
@@ -137,17 +142,47 @@ export function risksMarkdown(
   return lines;
 }
 
+/** The dangerous calls --widen held back, one item each: in `diff` and the report alike. */
+export function heldBackMarkdown(heldBack: readonly HeldBack[], heading: '###' | '####'): string[] {
+  if (heldBack.length === 0) return [];
+  return [
+    `${heading} ${REASONS.heldBack(heldBack.length)}`,
+    '',
+    ...heldBack.map((held) => `- ${code(held.name)} ${text(heldBackDetail(held))}`),
+    '',
+  ];
+}
+
+/** Why each call is allowed: the count per reason, and every call with its reason, folded. */
+function reasonsMarkdown(abi: ComparedAbi, suffix: string): string[] {
+  const reasons = abi.reasons ?? [];
+  if (reasons.length === 0) return [];
+  return details(
+    `${REASONS.why}${suffix}: ${mdHtml(reasonCountsText(reasons.map(([, reason]) => reason)))}`,
+    table(
+      [COLUMNS.syscall, COLUMNS.reason],
+      reasons.map(([name, reason]) => [code(name), text(reasonText(reason))]),
+    ),
+  );
+}
+
 /** `diff --markdown` against a reference: a pull-request comment. */
 export function comparisonMarkdown(comparison: ReferenceComparison): string {
   const view = comparisonView(comparison);
   const lines = [`### ${COMPARISON.title(code(comparison.input), text(view.label))}`, ''];
   for (const abi of view.abis) {
-    lines.push(headlineMarkdown(abi, view.label), '', ...comparedAbiMarkdown(view, abi));
+    lines.push(
+      headlineMarkdown(abi, view.label),
+      '',
+      ...comparedAbiMarkdown(view, abi),
+      ...reasonsMarkdown(abi, abiSuffix(abi.abi, view.abis.length > 1)),
+    );
     if (abi.risks) {
       const suffix = abiSuffix(abi.abi, view.abis.length > 1);
       lines.push(...risksMarkdown(abi.risks.needed, abi.risks.removed, view.label, '####', suffix));
     }
   }
+  lines.push(...heldBackMarkdown(comparison.heldBack, '####'));
   return `${lines.join('\n').trimEnd()}\n`;
 }
 

@@ -1,6 +1,7 @@
 import type { ReferenceComparison } from '../diff/compare.js';
 import type { AllowlistDiff } from '../diff/diff.js';
 import type { RiskNote } from '../diff/risk.js';
+import type { HeldBack } from '../profile/reasons.js';
 import { style } from '../util/color.js';
 import { renderTable, type TableSpec } from '../util/table.js';
 import { visible as t } from '../util/visible.js';
@@ -12,7 +13,11 @@ import {
   COLUMNS,
   COMPARISON,
   headlineSentence,
+  heldBackText,
   type LeadTitle,
+  REASONS,
+  reasonCountsText,
+  reasonText,
   refusalText,
   seenText,
   unlockText,
@@ -134,13 +139,47 @@ export function riskLines(
   return lines;
 }
 
-/** `diff` against a reference: per ABI the headline, the sections, the dangerous syscalls. */
-export function comparisonText(comparison: ReferenceComparison): string {
+/** The dangerous calls --widen held back, one line each: in `diff` and the report alike. */
+export function heldBackLines(heldBack: readonly HeldBack[], heading: (text: string) => string[]): string[] {
+  if (heldBack.length === 0) return [];
+  return [
+    ...heading(REASONS.heldBack(heldBack.length)),
+    ...heldBack.flatMap((held) => proseLines(t(heldBackText(held)), '  ')),
+  ];
+}
+
+/**
+ * Why each call the profile allows is allowed: the count per reason, then (`why`) one row per call
+ * with its reason and data, else a hint that --why lists them.
+ */
+function reasonLines(abi: ComparedAbi, suffix: string, why: boolean): string[] {
+  const reasons = abi.reasons ?? [];
+  if (reasons.length === 0) return [];
+  const counts = `${REASONS.why}${suffix}: ${reasonCountsText(reasons.map(([, reason]) => reason))}`;
+  if (!why) return ['', ...proseLines(`${counts}. ${style.dim(`(${REASONS.whyHint})`)}`)];
+  const table = renderTable({
+    head: [COLUMNS.syscall, COLUMNS.reason],
+    wrap: [null, 0.7],
+    rows: reasons.map(([name, reason]) => [t(name), t(reasonText(reason))]),
+    large: FOLD,
+  });
+  return [...title(counts), table];
+}
+
+/**
+ * `diff` against a reference: per ABI the headline, the sections, why each call is allowed (every
+ * call with `why`), the dangerous syscalls; then what --widen held back.
+ */
+export function comparisonText(comparison: ReferenceComparison, why = false): string {
   const view = comparisonView(comparison);
   const lines: string[] = [];
   for (const abi of view.abis) {
     const suffix = abiSuffix(abi.abi, view.abis.length > 1);
-    lines.push(headlineLine(abi, view.label), ...comparedAbiLines(view, abi, FOLD));
+    lines.push(
+      headlineLine(abi, view.label),
+      ...comparedAbiLines(view, abi, FOLD),
+      ...reasonLines(abi, suffix, why),
+    );
     if (abi.risks) {
       lines.push(
         ...riskLines(abi.risks.needed, abi.risks.removed, view.label, (text) => title(`${text}${suffix}`)),
@@ -148,6 +187,7 @@ export function comparisonText(comparison: ReferenceComparison): string {
     }
     lines.push('');
   }
+  lines.push(...heldBackLines(comparison.heldBack, title));
   return `${lines.join('\n').trimEnd()}\n`;
 }
 

@@ -2,6 +2,7 @@ import type { ReferenceComparison } from '../diff/compare.js';
 import { outcomeText } from '../diff/conditions.js';
 import type { ReferenceDiff } from '../diff/diff.js';
 import type { RiskNotes } from '../diff/risk.js';
+import type { CallReason } from '../profile/reasons.js';
 import type { AbiAgainstReference, ReviewReport } from './model.js';
 import { COLUMNS, fewerText } from './words.js';
 
@@ -12,6 +13,8 @@ import { COLUMNS, fewerText } from './words.js';
 export interface ComparedAbi extends AbiAgainstReference {
   /** Names both allow: `diff` lists them, the report shows them in its syscall tables instead. */
   allowed?: string[];
+  /** Why the profile allows each of its calls, by name: `diff` lists them, the report in its syscall tables. */
+  reasons?: [string, CallReason][];
   /** The dangerous syscalls of this ABI: `diff` lists them per ABI, the report once for every ABI. */
   risks?: RiskNotes;
 }
@@ -68,6 +71,9 @@ export function comparisonView(comparison: ReferenceComparison): ComparisonView 
       return {
         ...againstReference(diff, (name) => counted.has(name)),
         allowed: diff.entries.flatMap((entry) => (entry.status === 'allowed' ? [entry.name] : [])),
+        reasons: diff.entries.flatMap((entry): [string, CallReason][] =>
+          entry.status !== 'unneeded' && entry.reason ? [[entry.name, entry.reason]] : [],
+        ),
         risks,
       };
     }),

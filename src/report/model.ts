@@ -6,6 +6,7 @@ import { evaluateProfile, type Verdict } from '../profile/evaluate.js';
 import type { GenerationNote } from '../profile/generate.js';
 import type { SeccompProfile } from '../profile/model.js';
 import type { JudgingHost } from '../profile/needs.js';
+import { type CallReason, type HeldBack, heldBackOf, reasonsOf } from '../profile/reasons.js';
 import { baselineFor, type RuntimeChoice } from '../profile/runtime-baselines.js';
 import type { Recording, SourceKind, WarningCode } from '../recording/model.js';
 import { recordingAbis, totalCalls } from '../recording/model.js';
@@ -49,12 +50,10 @@ export interface RecordedSummary {
   mostCalled: { abi: Abi; name: string; calls: number; errors?: number }[];
 }
 
-/** Why a name is in the profile although no run was seen calling it. */
-export type AssumedReason = 'baseline' | 'always' | 'allow' | 'equivalent' | 'reachable' | 'not-observed';
-
+/** A name in the profile although no run was seen calling it, with why it is there. */
 export interface AssumedName {
   name: string;
-  reason: AssumedReason;
+  reason: CallReason;
   message: string;
 }
 
@@ -73,6 +72,8 @@ export interface ProfileSection {
   allowed: number;
   /** Allowed without being observed; empty when there is no recording to compare with. */
   assumed: AssumedName[];
+  /** Dangerous calls --widen would have added and did not, as no run made them. */
+  heldBack: HeldBack[];
   notes: GenerationNote[];
   document: SeccompProfile;
 }
@@ -110,15 +111,14 @@ export interface ComparisonSection {
   abis: AbiAgainstReference[];
 }
 
-export type RowOrigin = 'observed' | AssumedReason | 'profile';
-
 export interface SyscallRow {
   name: string;
   calls?: number;
   errors?: number;
   /** Runs that saw it, out of RecordedSummary.runs. */
   runs?: number;
-  origin: RowOrigin;
+  /** Why it is in the profile (or, refused by a given profile, that it was observed). */
+  reason: CallReason;
   /** Whether the profile lets it through (an observed call can be refused by a given profile). */
   allowed: boolean;
   /** What the reference does with it; absent for an ABI that was not compared. */
@@ -263,24 +263,13 @@ function referenceVerdicts(diff: ReferenceDiff | undefined): (name: string) => V
   return (name) => verdicts.get(name) ?? 'denied';
 }
 
-function assumedReason(name: string, notes: ReadonlyMap<string, GenerationNote>): AssumedReason {
-  const kind = notes.get(name)?.kind;
-  return kind === 'baseline' ||
-    kind === 'always' ||
-    kind === 'allow' ||
-    kind === 'equivalent' ||
-    kind === 'reachable'
-    ? kind
-    : 'not-observed';
-}
-
 function syscallRows(
   abi: Abi,
   native: boolean,
   recording: Recording | undefined,
   allowed: ReadonlySet<string>,
   diff: ReferenceDiff | undefined,
-  notes: ReadonlyMap<string, GenerationNote>,
+  reasonOf: (name: string, abi: Abi) => CallReason,
   dangerous: ReadonlySet<string>,
 ): AbiSyscalls {
   const observed = recording?.abis[abi] ?? {};
@@ -299,7 +288,7 @@ function syscallRows(
             runs: stats.runs,
           }
         : {}),
-      origin: stats ? 'observed' : recording ? assumedReason(name, notes) : 'profile',
+      reason: reasonOf(name, abi),
       allowed: allowed.has(name),
       ...(reference ? { reference } : {}),
       dangerous: dangerous.has(name),
@@ -369,7 +358,7 @@ function derivedWarnings(
       derived: true,
     });
   }
-  const baseline = assumed.filter((name) => name.reason === 'baseline');
+  const baseline = assumed.filter((name) => name.reason.kind === 'baseline');
   if (baseline.length > 0 && runtime) {
     const versions = baselineFor(runtime).sources.map((source) => `${source.runtime} ${source.version}`);
     warnings.push({
@@ -415,17 +404,24 @@ export function buildReport(parts: ReportParts): ReviewReport {
   );
 
   const notes = new Map(chosen.notes.map((note) => [note.name, note]));
+  const reasonOf = reasonsOf({
+    ...(recording ? { recording } : {}),
+    notes: chosen.notes,
+    ...(chosen.file === undefined ? {} : { file: chosen.file }),
+  });
   const observed = new Set(
     recording ? recordingAbis(recording).flatMap((abi) => Object.keys(recording.abis[abi] ?? {})) : [],
   );
   const allowedAnywhere = new Set([...allowedOn.values()].flatMap((names) => [...names]));
+  /** The first compared ABI that allows `name`: a name's reason is the same on every ABI but observation. */
+  const allowedAbi = (name: string): Abi => [...allowedOn].find(([, names]) => names.has(name))?.[0] ?? host;
   const assumed: AssumedName[] = recording
     ? sorted(allowedAnywhere)
         .filter((name) => !observed.has(name))
         .map((name) => {
           const note = notes.get(name);
           const message = note?.message ?? 'allowed by the given profile, not observed';
-          return { name, reason: assumedReason(name, notes), message };
+          return { name, reason: reasonOf(name, allowedAbi(name)), message };
         })
     : [];
   const refused = new Map<Abi, string[]>();
@@ -448,7 +444,7 @@ export function buildReport(parts: ReportParts): ReviewReport {
       recording,
       allowedOn.get(abi) ?? new Set(),
       diffs.find((diff) => diff.abi === abi),
-      notes,
+      reasonOf,
       dangerous,
     ),
   );
@@ -467,6 +463,7 @@ export function buildReport(parts: ReportParts): ReviewReport {
     architectures: evaluatedHost.architectures.map((abi) => abiInfo(abi).scmpArch),
     allowed: allowedAnywhere.size,
     assumed,
+    heldBack: heldBackOf(chosen.notes),
     notes: chosen.notes,
     document,
   };

@@ -15,11 +15,13 @@ import {
   COMPARISON,
   codeSpans,
   hasUnknownErrors,
+  heldBackDetail,
   hostsText,
   originText,
   plural,
   profileDocumentText,
   profileText,
+  REASONS,
   referenceOrigin,
   referenceTarget,
   refusalText,
@@ -277,6 +279,16 @@ function verdictTag(text: string, verdict: string | undefined): string {
   return tag(text);
 }
 
+/** The dangerous calls --widen held back, one item each. */
+function heldBackSection(report: ReviewReport): string {
+  const { heldBack } = report.profile;
+  if (heldBack.length === 0) return '';
+  const items = heldBack
+    .map((held) => `<li><code>${esc(held.name)}</code> ${esc(heldBackDetail(held))}</li>`)
+    .join('');
+  return `<h3>${esc(REASONS.heldBack(heldBack.length))}</h3><ul>${items}</ul>`;
+}
+
 function syscallsSection(report: ReviewReport): string {
   const label = esc(report.comparison.reference.label);
   const tables = report.syscalls.map((abi) => {
@@ -284,15 +296,15 @@ function syscallsSection(report: ReviewReport): string {
       `<tr class="group"><td colspan="6">${esc(group.title)} <span class="desc">${esc(group.description)}</span></td></tr>`,
       ...group.syscalls.map(
         (row) =>
-          `<tr><td><code>${esc(row.name)}</code>${row.dangerous ? ` ${tag('dangerous', 'bad')}` : ''}</td><td class="n">${row.calls ?? ''}</td><td class="n">${errorsCell(row)}</td><td class="n">${esc(runsText(row, report.recorded))}</td><td>${originTag(originText(row), row.origin === 'observed', row.allowed)}</td><td>${verdictTag(verdictText(row.reference), row.reference)}</td></tr>`,
+          `<tr><td><code>${esc(row.name)}</code>${row.dangerous ? ` ${tag('dangerous', 'bad')}` : ''}</td><td class="n">${row.calls ?? ''}</td><td class="n">${errorsCell(row)}</td><td class="n">${esc(runsText(row, report.recorded))}</td><td>${originTag(originText(row), row.reason.kind === 'observed', row.allowed)}</td><td>${verdictTag(verdictText(row.reference), row.reference)}</td></tr>`,
       ),
     ]);
     const title = `${abi.abi}${abi.native ? '' : ' (compat ABI)'}: ${plural(abi.count, 'syscall')} in ${plural(abi.groups.length, 'group')}`;
     const columns =
       '<colgroup><col class="name"><col class="num"><col class="num"><col class="num"><col><col></colgroup>';
-    return `<h3>${esc(title)}</h3><table class="syscalls">${columns}<tr><th>Syscall</th><th class="n">Calls</th><th class="n">Errors</th><th class="n">Runs</th><th>Origin</th><th>${label}</th></tr>${rows.join('')}</table>${hasUnknownErrors(abi) ? `<p class="note">${esc(UNKNOWN_ERRORS_NOTE)}</p>` : ''}`;
+    return `<h3>${esc(title)}</h3><table class="syscalls">${columns}<tr><th>Syscall</th><th class="n">Calls</th><th class="n">Errors</th><th class="n">Runs</th><th>${COLUMNS.reason}</th><th>${label}</th></tr>${rows.join('')}</table>${hasUnknownErrors(abi) ? `<p class="note">${esc(UNKNOWN_ERRORS_NOTE)}</p>` : ''}`;
   });
-  return `<h2>Syscalls by group</h2>${tables.join('')}`;
+  return `<h2>Syscalls by group</h2>${tables.join('')}${heldBackSection(report)}`;
 }
 
 async function profileSection(report: ReviewReport): Promise<string> {

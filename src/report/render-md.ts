@@ -1,10 +1,17 @@
 import { errorsCell, UNKNOWN_ERRORS_NOTE } from '../recording/model.js';
 import { mdCode as code, mdFence, mdHtml, mdTable as table, mdText as text } from '../util/markdown.js';
 import { reportView, summaryTable } from './comparison.js';
-import { comparedAbiMarkdown, details, headlineMarkdown, risksMarkdown } from './comparison-md.js';
+import {
+  comparedAbiMarkdown,
+  details,
+  headlineMarkdown,
+  heldBackMarkdown,
+  risksMarkdown,
+} from './comparison-md.js';
 import type { ReviewReport } from './model.js';
 import {
   assumedByReason,
+  COLUMNS,
   COMPARISON,
   codeSpans,
   hasUnknownErrors,
@@ -99,7 +106,7 @@ function syscallsSection(report: ReviewReport): string[] {
       ...details(
         `<b>${abi.abi}${abi.native ? '' : ' (compat ABI)'}:</b> ${plural(abi.count, 'syscall')} in ${plural(abi.groups.length, 'group')}`,
         [
-          ...table(['Group', 'Syscall', 'Calls', 'Errors', 'Runs', 'Origin', label], rows, [2, 3, 4]),
+          ...table(['Group', 'Syscall', 'Calls', 'Errors', 'Runs', COLUMNS.reason, label], rows, [2, 3, 4]),
           ...(hasUnknownErrors(abi) ? ['', `<sub>${UNKNOWN_ERRORS_NOTE}</sub>`] : []),
         ],
       ),
@@ -108,7 +115,7 @@ function syscallsSection(report: ReviewReport): string[] {
   for (const [why, names] of assumedByReason(report)) {
     lines.push(`${why} (${names.length}): ${names.map((name) => code(name)).join(' ')}`, '');
   }
-  return lines;
+  return [...lines, ...heldBackMarkdown(report.profile.heldBack, '###')];
 }
 
 async function profileSection(report: ReviewReport): Promise<string[]> {

@@ -3,7 +3,7 @@ import { style } from '../util/color.js';
 import { renderTable, type TableCell } from '../util/table.js';
 import { visible as t, visibleLines } from '../util/visible.js';
 import { reportView, summaryTable } from './comparison.js';
-import { comparedAbiLines, headlineLine, proseLines, riskLines } from './comparison-text.js';
+import { comparedAbiLines, headlineLine, heldBackLines, proseLines, riskLines } from './comparison-text.js';
 import type { ReviewReport } from './model.js';
 import {
   COMPARISON,
@@ -101,13 +101,15 @@ function syscallLines(report: ReviewReport): string[] {
           row.calls ?? '',
           errorsCell(row),
           runsText(row, report.recorded),
-          row.origin === 'observed' && row.allowed ? originText(row) : style.yellow(originText(row)),
+          row.reason.kind === 'observed' && row.allowed
+            ? t(originText(row))
+            : style.yellow(t(originText(row))),
           verdictText(row.reference),
         ]);
       });
     }
     const table = renderTable({
-      head: ['group', 'syscall', 'calls', 'errors', 'runs', 'origin', t(report.comparison.reference.label)],
+      head: ['group', 'syscall', 'calls', 'errors', 'runs', 'reason', t(report.comparison.reference.label)],
       alignRight: [2, 3, 4],
       rows,
       large: 'all',
@@ -116,7 +118,7 @@ function syscallLines(report: ReviewReport): string[] {
     lines.push(...heading(title), table);
     if (hasUnknownErrors(abi)) lines.push(style.dim(UNKNOWN_ERRORS_NOTE));
   }
-  return lines;
+  return [...lines, ...heldBackLines(report.profile.heldBack, heading)];
 }
 
 async function profileLines(report: ReviewReport): Promise<string[]> {

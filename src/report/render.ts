@@ -66,10 +66,14 @@ export function renderJson(model: unknown): string {
 export const COMPARISON_FORMATS = ['text', 'markdown', 'json'] as const;
 export type ComparisonFormat = (typeof COMPARISON_FORMATS)[number];
 
-/** `diff` against a reference in a format; the text is for a terminal (colour as util/color decides). */
+/**
+ * `diff` against a reference in a format; the text is for a terminal (colour as util/color decides)
+ * and lists each allowed call's reason only with `why` (JSON and Markdown always do).
+ */
 export async function renderReferenceComparison(
   comparison: ReferenceComparison,
   format: ComparisonFormat,
+  why = false,
 ): Promise<string> {
   switch (format) {
     case 'json':
@@ -77,7 +81,7 @@ export async function renderReferenceComparison(
     case 'markdown':
       return (await import('./comparison-md.js')).comparisonMarkdown(comparison);
     case 'text':
-      return (await import('./comparison-text.js')).comparisonText(comparison);
+      return (await import('./comparison-text.js')).comparisonText(comparison, why);
   }
 }
 

@@ -1,16 +1,21 @@
 import type { ReferenceDiff } from '../diff/diff.js';
 import type { Verdict } from '../profile/evaluate.js';
 import { profileJson } from '../profile/model.js';
+import {
+  CALL_REASON_KINDS,
+  type CallReason,
+  type CallReasonKind,
+  type HeldBack,
+  type ReachableReason,
+} from '../profile/reasons.js';
 import { inertJson } from '../util/visible.js';
 import type {
   AbiAgainstReference,
   AbiSyscalls,
-  AssumedName,
   DeniedByReference,
   RecordedSummary,
   ReportWarning,
   ReviewReport,
-  RowOrigin,
   SyscallRow,
 } from './model.js';
 
@@ -65,22 +70,91 @@ export function runsText(row: SyscallRow, recorded: RecordedSummary | undefined)
   return row.runs === undefined || !recorded ? '' : `${row.runs}/${recorded.runs}`;
 }
 
-const ORIGIN_TEXT: Readonly<Record<RowOrigin, string>> = {
+// --- why each allowed call is allowed (src/profile/reasons.ts), in diff and report alike ---
+
+/** Each reason kind in a few words: a count's label, and the cell of a row whose counts are beside it. */
+const REASON_KIND_TEXT: Readonly<Record<CallReasonKind, string>> = {
   observed: 'observed',
-  baseline: 'runtime baseline',
-  always: 'always allowed',
-  allow: '--allow',
   equivalent: 'equivalent of an observed call',
   reachable: 'reachable from the binaries',
-  'not-observed': 'not observed',
-  profile: 'in the profile',
+  baseline: 'runtime baseline',
+  always: 'always allowed (exit path)',
+  allow: 'added by --allow',
+  'profile-file': 'in the profile, reason unknown',
 };
+
+/** "12 calls, 1 error, in 2 of 3 runs": what observation counted (errors left out when none or unknown). */
+function observedText(reason: Extract<CallReason, { kind: 'observed' }>): string {
+  const errors = reason.errors ? `, ${plural(reason.errors, 'error')}` : '';
+  return `${plural(reason.calls, 'call')}${errors}, in ${reason.runs} of ${plural(reason.ofRuns, 'run')}`;
+}
+
+/** "through fsync of /usr/bin/redis-server", or "in the code of /bin/busybox". */
+function witnessText(reason: ReachableReason): string {
+  return reason.function === undefined
+    ? `in the code of ${reason.binary}`
+    : `through ${reason.function} of ${reason.binary}`;
+}
+
+/**
+ * Why one call is allowed, with its data: "observed: 12 calls, in 2 of 3 runs", "equivalent of
+ * mkdir", "reachable through fsync of /usr/bin/redis-server", "runc runtime baseline (runc 1.4.2)".
+ * `brief` says only "observed" and leaves the baseline's versions and the profile's file out, for a
+ * table whose columns hold the counts and whose warnings and inputs name the rest.
+ */
+export function reasonText(reason: CallReason, brief = false): string {
+  switch (reason.kind) {
+    case 'observed':
+      return brief ? 'observed' : `observed: ${observedText(reason)}`;
+    case 'equivalent':
+      return `equivalent of ${reason.of}`;
+    case 'reachable':
+      return `reachable ${witnessText(reason)}`;
+    case 'baseline':
+      return `${reason.runtime} runtime baseline${brief ? '' : ` (${reason.versions.join(', ')})`}`;
+    case 'always':
+      return REASON_KIND_TEXT.always;
+    case 'allow':
+      return REASON_KIND_TEXT.allow;
+    case 'profile-file':
+      return brief ? REASON_KIND_TEXT['profile-file'] : `in ${reason.file}, reason unknown`;
+  }
+}
+
+/** "40 observed, 12 equivalent of an observed call, 2 always allowed (exit path)": allowed calls per reason. */
+export function reasonCountsText(reasons: readonly CallReason[]): string {
+  const counts = new Map<CallReasonKind, number>();
+  for (const reason of reasons) counts.set(reason.kind, (counts.get(reason.kind) ?? 0) + 1);
+  return CALL_REASON_KINDS.flatMap((kind) => {
+    const count = counts.get(kind);
+    return count ? [`${count} ${REASON_KIND_TEXT[kind]}`] : [];
+  }).join(', ');
+}
+
+/** The words around reasons and held-back calls. */
+export const REASONS = {
+  /** The title of the per-call list, and of its count line. */
+  why: 'Why each call is allowed',
+  /** After the counts in `diff`'s text, when the per-call list is not shown. */
+  whyHint: '--why lists each call with its reason',
+  heldBack: (count: number) => `Held back: ${plural(count, 'dangerous syscall')} --widen did not add`,
+} as const;
+
+/** "(reachable through mount of libc.so.6), not observed": what follows a held-back call's name. */
+export function heldBackDetail(held: HeldBack): string {
+  return `(${reasonText(held.reason)}), not observed`;
+}
+
+/** "mount (reachable through mount of libc.so.6), not observed", under REASONS.heldBack. */
+export function heldBackText(held: HeldBack): string {
+  return `${held.name} ${heldBackDetail(held)}`;
+}
 
 /** The names allowed without being observed, one line per reason, each saying where they come from. */
 export function assumedByReason(report: ReviewReport): [string, string[]][] {
   const lines: [string, string[]][] = [];
   const runtime = report.profile.runtime;
-  const reasons: [AssumedName['reason'], string][] = [
+  const reasons: [CallReasonKind, string][] = [
     [
       'baseline',
       `Added by the ${runtime && runtime !== 'none' ? `${runtime} ` : ''}runtime baseline, not observed`,
@@ -89,18 +163,21 @@ export function assumedByReason(report: ReviewReport): [string, string[]][] {
     ['allow', 'Added by --allow, not observed'],
     ['equivalent', 'Added by --widen: does what an observed call does, not observed'],
     ['reachable', "Added by --widen: the workload's binaries can call it, not observed"],
-    ['not-observed', 'Allowed by the given profile, not observed'],
+    ['profile-file', 'Allowed by the given profile, not observed'],
   ];
   for (const [reason, why] of reasons) {
-    const names = report.profile.assumed.filter((name) => name.reason === reason).map((name) => name.name);
+    const names = report.profile.assumed
+      .filter((name) => name.reason.kind === reason)
+      .map((name) => name.name);
     if (names.length > 0) lines.push([why, names]);
   }
   return lines;
 }
 
+/** A syscall row's reason: its counts are in the row's own columns. */
 export function originText(row: SyscallRow): string {
-  const origin = ORIGIN_TEXT[row.origin];
-  return row.allowed ? origin : `${origin}, refused by the profile`;
+  const reason = reasonText(row.reason, true);
+  return row.allowed ? reason : `${reason}, refused by the profile`;
 }
 
 const VERDICT_TEXT: Readonly<Record<Verdict, string>> = {
@@ -237,6 +314,7 @@ export const COLUMNS = {
   kind: 'Kind',
   why: 'Why it is dangerous',
   check: 'What to check',
+  reason: 'Reason',
 } as const;
 
 /** " (x86)" when a comparison covers several ABIs, so each section says which it is about. */

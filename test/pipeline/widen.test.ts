@@ -44,6 +44,7 @@ describe('generate --widen', () => {
       kind: 'equivalent',
       name: 'mkdirat',
       message: expect.stringMatching(/^equivalent of mkdir: /),
+      reason: { kind: 'equivalent', of: 'mkdir', why: 'mkdir(p) is mkdirat(AT_FDCWD, p)' },
     });
     // clone creates namespaces with some flags: it comes in Docker's own form, those flags refused.
     expect(widened.profile.syscalls).toContainEqual({
@@ -55,6 +56,7 @@ describe('generate --widen', () => {
       kind: 'equivalent',
       name: 'clone',
       message: expect.stringMatching(/^equivalent of fork: .*; allowed only without namespace flags/),
+      reason: expect.objectContaining({ kind: 'equivalent', of: 'fork' }),
     });
   });
 
@@ -69,6 +71,7 @@ describe('generate --widen', () => {
       kind: 'held-back',
       name: 'umount2',
       message: expect.stringMatching(/dangerous and never observed/),
+      reason: { kind: 'reachable', function: 'umount2', binary: '/usr/bin/example' },
     });
   });
 
@@ -100,6 +103,7 @@ describe.skipIf(skip)(`record, then generate --widen reachable${skip ? ` (skippe
       kind: 'reachable',
       name: 'mkdir',
       message: 'reachable in the code of /bin/busybox',
+      reason: { kind: 'reachable', binary: '/bin/busybox' },
     });
     expect(allowed).not.toContain('mount');
     expect(widened.notes.some((note) => note.kind === 'held-back' && note.name === 'mount')).toBe(true);

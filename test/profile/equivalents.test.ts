@@ -74,7 +74,12 @@ describe('widen', () => {
     const fork = widen(new Set(['fork']), 'equivalents');
     expect(names(fork.added)).toEqual(['vfork']);
     expect(fork.heldBack).toEqual([
-      { name: 'clone', kind: 'equivalent', reason: expect.stringMatching(/^equivalent of fork: /) },
+      {
+        name: 'clone',
+        kind: 'equivalent',
+        reason: expect.stringMatching(/^equivalent of fork: /),
+        cause: { kind: 'equivalent', of: 'fork', why: expect.stringMatching(/^fork\(\) and vfork\(\)/) },
+      },
     ]);
     const clone = widen(new Set(['clone']), 'equivalents');
     expect(names(clone.added)).toEqual(['fork', 'vfork']);
@@ -94,13 +99,34 @@ describe('widen', () => {
       ['mkdir', { binary: '/usr/bin/redis-server' }],
     ]);
     const { added, heldBack } = widen(new Set(['read', 'unlink']), 'reachable', reachable);
+    const redis = '/usr/bin/redis-server';
     expect(added).toEqual([
-      { name: 'fsync', kind: 'reachable', reason: 'reachable through fsync of /usr/bin/redis-server' },
-      { name: 'mkdir', kind: 'reachable', reason: 'reachable in the code of /usr/bin/redis-server' },
-      { name: 'unlinkat', kind: 'equivalent', reason: expect.stringMatching(/^equivalent of unlink: /) },
+      {
+        name: 'fsync',
+        kind: 'reachable',
+        reason: `reachable through fsync of ${redis}`,
+        cause: { kind: 'reachable', function: 'fsync', binary: redis },
+      },
+      {
+        name: 'mkdir',
+        kind: 'reachable',
+        reason: `reachable in the code of ${redis}`,
+        cause: { kind: 'reachable', binary: redis },
+      },
+      {
+        name: 'unlinkat',
+        kind: 'equivalent',
+        reason: expect.stringMatching(/^equivalent of unlink: /),
+        cause: { kind: 'equivalent', of: 'unlink', why: 'unlink(p) is unlinkat(AT_FDCWD, p, 0)' },
+      },
     ]);
     expect(heldBack).toEqual([
-      { name: 'mount', kind: 'reachable', reason: 'reachable through mount of /usr/bin/redis-server' },
+      {
+        name: 'mount',
+        kind: 'reachable',
+        reason: `reachable through mount of ${redis}`,
+        cause: { kind: 'reachable', function: 'mount', binary: redis },
+      },
     ]);
     // A dangerous call that was observed is the workload's own: nothing to hold back or add.
     expect(widen(new Set(['mount']), 'reachable', reachable).heldBack).toEqual([]);

@@ -82,7 +82,10 @@ describe('ImageFiles: the files of an image as its container sees them, read fro
     }
     const inImage = await loadedFiles('/usr/bin/true', new ImageFiles([image], 'image real'));
     expect(inImage.missing).toEqual([]);
-    expect(inImage.files.length).toBe(host.files.length);
+    // The host lists the loader under both its names; in the image its links are followed to one file.
+    const names = (files: string[]) => [...new Set(files.map((file) => file.split('/').pop()))].sort();
+    expect(names(inImage.files)).toEqual(names(host.files));
+    expect(new Set(inImage.files).size).toBe(inImage.files.length);
     for (const file of inImage.files) expect(file.startsWith(`${image}/`), file).toBe(true);
     expect(inImage.files).toContain(join(image, 'usr/lib/x86_64-linux-gnu/libc.so.6'));
   });

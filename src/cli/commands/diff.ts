@@ -5,9 +5,9 @@ import {
   renderReferenceComparison,
 } from '../../report/render.js';
 import { abiFlag, kernelFlag } from '../flags.js';
-import { printResultWarnings } from '../learned.js';
+import { printResultWarnings, type WideningFlags, wideningChoices } from '../learned.js';
 
-interface DiffFlags {
+interface DiffFlags extends WideningFlags {
   against: string;
   arch?: string;
   capAdd: string[];
@@ -15,6 +15,7 @@ interface DiffFlags {
   kernel?: string;
   json?: boolean;
   markdown?: boolean;
+  why?: boolean;
 }
 
 export async function runDiff(files: string[], flags: DiffFlags): Promise<number> {
@@ -26,12 +27,13 @@ export async function runDiff(files: string[], flags: DiffFlags): Promise<number
     capDrop: flags.capDrop,
     ...(arch ? { arch } : {}),
     ...(kernel ? { kernel } : {}),
+    ...wideningChoices(flags),
   });
   printResultWarnings(result);
   const format: ComparisonFormat = flags.json ? 'json' : flags.markdown ? 'markdown' : 'text';
   const rendered =
     result.kind === 'reference'
-      ? await renderReferenceComparison(result.comparison, format)
+      ? await renderReferenceComparison(result.comparison, format, flags.why === true)
       : await renderAllowlistDiff(result.diff, result.before, result.after, format);
   // Tables are for a person and go to stderr; JSON and Markdown are data for a pipe.
   (format === 'text' ? process.stderr : process.stdout).write(rendered);

@@ -3,10 +3,10 @@ import { chooseFormat, type ReportFormat } from '../../report/render.js';
 import { headlineText } from '../../report/words.js';
 import { visible } from '../../util/visible.js';
 import { abiFlag, kernelFlag } from '../flags.js';
-import { printResultWarnings } from '../learned.js';
+import { printResultWarnings, type WideningFlags, wideningChoices } from '../learned.js';
 import { say } from '../output.js';
 
-interface ReportFlags {
+interface ReportFlags extends WideningFlags {
   format?: ReportFormat;
   output?: string;
   against: string;
@@ -27,6 +27,7 @@ export async function runReport(files: string[], flags: ReportFlags): Promise<nu
     capAdd: flags.capAdd,
     capDrop: flags.capDrop,
     ...(kernel ? { kernel } : {}),
+    ...wideningChoices(flags),
     format,
     ...(flags.output === undefined ? {} : { output: flags.output }),
     toTerminal,
