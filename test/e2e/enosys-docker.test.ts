@@ -24,6 +24,8 @@ describe.skipIf(skip)(
         'record',
         '-o',
         prefix,
+        '--widen',
+        'none',
         '--default-action',
         'enosys',
         '--',
@@ -47,7 +49,18 @@ describe.skipIf(skip)(
     it('errno (the default): a refused call fails with EPERM', async () => {
       const work = await mkdtemp(join(tmpdir(), 'sl-e2e-'));
       const prefix = join(work, 'eperm');
-      const recorded = await cli(['record', '-o', prefix, '--', '/bin/busybox', 'sh', '-c', WORKLOAD]);
+      const recorded = await cli([
+        'record',
+        '-o',
+        prefix,
+        '--widen',
+        'none',
+        '--',
+        '/bin/busybox',
+        'sh',
+        '-c',
+        WORKLOAD,
+      ]);
       expect(recorded.exitCode, recorded.stderr).toBe(0);
       const refused = await dockerRunScript(REFUSED, { profile: `${prefix}.profile.json` });
       expect(refused.exitCode).not.toBe(0);

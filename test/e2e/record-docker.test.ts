@@ -18,6 +18,8 @@ describe.skipIf(skip)(`record on the host, enforce in Docker${skip ? ` (skipped:
       'record',
       '-o',
       prefix,
+      '--widen',
+      'none',
       '--json',
       '--',
       '/bin/busybox',
@@ -52,7 +54,18 @@ describe.skipIf(skip)(`record on the host, enforce in Docker${skip ? ` (skipped:
   it('without the runtime baseline the container cannot even start', async () => {
     const work = await mkdtemp(join(tmpdir(), 'sl-e2e-'));
     const prefix = join(work, 'bare');
-    const recorded = await cli(['record', '-o', prefix, '--runtime', 'none', '--', '/bin/busybox', 'true']);
+    const recorded = await cli([
+      'record',
+      '-o',
+      prefix,
+      '--runtime',
+      'none',
+      '--widen',
+      'none',
+      '--',
+      '/bin/busybox',
+      'true',
+    ]);
     expect(recorded.exitCode, recorded.stderr).toBe(0);
     const run = await dockerRunScript('true', { profile: `${prefix}.profile.json` });
     expect(run.exitCode).not.toBe(0);

@@ -17,7 +17,17 @@ const HELD_OUT = {
 
 async function recordRun(dir: string, name: string, script: string) {
   const prefix = join(dir, name);
-  const result = await cli(['record', '-o', prefix, '--runtime', 'runc', '--', ...dockerRunArgv(script)]);
+  const result = await cli([
+    'record',
+    '-o',
+    prefix,
+    '--runtime',
+    'runc',
+    '--widen',
+    'none',
+    '--',
+    ...dockerRunArgv(script),
+  ]);
   expect(result.exitCode, result.stderr).toBe(0);
   return prefix;
 }
@@ -98,15 +108,10 @@ describe.skipIf(skip)(`verify -- docker run${skip ? ` (skipped: ${skip})` : ''}`
       return [...argv.slice(0, 2), '--name', name, ...argv.slice(2)];
     };
 
-    const same = await cli([
-      'verify',
-      profile,
-      '--enforce',
-      '--compare-output',
-      '--json',
-      '--',
-      ...named(TRAINING),
-    ]);
+    const enforce = (script: string) =>
+      cli(['verify', profile, '--enforce', '--compare-output', '--json', '--', ...named(script)]);
+
+    const same = await enforce(TRAINING);
     expect(same.exitCode, same.stderr).toBe(0);
     expect(JSON.parse(same.stdout).enforced).toEqual({
       unconfinedExit: 0,
@@ -115,15 +120,7 @@ describe.skipIf(skip)(`verify -- docker run${skip ? ` (skipped: ${skip})` : ''}`
       outputMatches: true,
     });
 
-    const heldOut = await cli([
-      'verify',
-      profile,
-      '--enforce',
-      '--compare-output',
-      '--json',
-      '--',
-      ...named(HELD_OUT.directories),
-    ]);
+    const heldOut = await enforce(HELD_OUT.directories);
     expect(heldOut.exitCode, heldOut.stderr).toBe(1);
     const { enforced } = JSON.parse(heldOut.stdout);
     expect(enforced.unconfinedExit).toBe(0);
