@@ -65,23 +65,26 @@ export function printNotes(notes: readonly GenerationNote[], runtime: RuntimeCho
   const always = names('always');
   if (always.length > 0)
     say(style.dim(`always allowed so that a refused process can exit, not observed: ${always.join(' ')}`));
+  // The names only: with --widen reachable they run to a hundred; `diff --why` gives each its reason.
   for (const kind of ['equivalent', 'reachable'] as const) {
-    const widened = notes.filter((note) => note.kind === kind);
+    const widened = names(kind);
     if (widened.length === 0) continue;
     say(
       style.dim(
-        `added by --widen (${kind === 'equivalent' ? 'equivalents of observed calls' : 'reachable from the binaries'}), not observed:`,
+        `added by --widen (${kind === 'equivalent' ? 'equivalents of observed calls' : 'reachable from the binaries'}), not observed (${widened.length}; diff --why RECORDING says why each): ${widened.join(' ')}`,
       ),
     );
-    for (const note of widened) say(style.dim(`  ${visible(note.name)}: ${visible(note.message)}`));
+  }
+  const heldBack = names('held-back');
+  if (heldBack.length > 0) {
+    say(
+      style.dim(
+        `held back, dangerous and never observed (--allow NAME adds one the workload needs): ${heldBack.join(' ')}`,
+      ),
+    );
   }
   for (const note of notes) {
-    if (
-      note.kind === 'held-back' ||
-      note.kind === 'partial-abi' ||
-      note.kind === 'no-such-syscall' ||
-      note.kind === 'deny'
-    ) {
+    if (note.kind === 'partial-abi' || note.kind === 'no-such-syscall' || note.kind === 'deny') {
       warn(`${note.name}: ${note.message}`);
     }
   }
