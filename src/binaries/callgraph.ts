@@ -53,6 +53,14 @@ export interface CallGraphSummary {
   exports: Record<string, Reach>;
   /** Everything in the file: the entry points of a program, whose every function may run. */
   whole: Reach;
+  /**
+   * What runs once the file is loaded or entered, whichever export is called: its constructors and
+   * destructors (DT_INIT, .init_array, …), every function whose address a relocation stores in
+   * data (callbacks, method tables: any code of the file may call them through a pointer), and the
+   * functions of other files whose address it takes (`functionsTaken`), as imports. Empty when the
+   * file is not analysed per export.
+   */
+  entered: Reach;
   regions: number;
   syscallSites: number;
   /** Addresses of the `syscall` instructions whose number was not found. */
@@ -275,6 +283,12 @@ export function buildCallGraph(
 
   const starts = new Set<number>(listing.labels.map((label) => label.address));
   for (const symbol of exportedFunctions) starts.add(symbol.address);
+  // Code reached through data: constructors and the addresses relocations store (stripped
+  // libraries do not name them, so each starts a region of its own).
+  const enteredAddresses = [...elf.initializers, ...elf.addressTaken].filter((address) =>
+    inCode(elf, address),
+  );
+  for (const address of enteredAddresses) starts.add(address);
   const jumpSources = new Map<number, number[]>();
   const references = new Map<number, number>();
   instructions.forEach((instruction, index) => {
@@ -435,6 +449,15 @@ export function buildCallGraph(
     const found = reach[index] as RegionReach;
     exports[symbol.name] = unite(exports[symbol.name], found);
   }
+  let entered: Reach = { syscalls: [], imports: [], unknownNumber: false };
+  if (options.perExport) {
+    const indices = new Set(
+      enteredAddresses.map((address) => regionOf(address)).filter((index) => index >= 0),
+    );
+    const taken = new Set(elf.functionsTaken);
+    entered = unite(entered, { syscalls: [], imports: taken, unknownNumber: false });
+    for (const index of indices) entered = unite(entered, reach[index] as RegionReach);
+  }
   let whole: Reach = { syscalls: [], imports: [], unknownNumber: false };
   for (const region of regions) {
     whole = unite(whole, {
@@ -443,7 +466,7 @@ export function buildCallGraph(
       unknownNumber: region.unknown,
     });
   }
-  return { exports, whole, regions: regions.length, syscallSites, unknownSites, indirectCalls };
+  return { exports, whole, entered, regions: regions.length, syscallSites, unknownSites, indirectCalls };
 }
 
 /** objdump prints sections in file order, which is address order in every file seen; sorted otherwise. */

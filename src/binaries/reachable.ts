@@ -49,6 +49,11 @@ export interface AnalysedBinary {
   summary: CallGraphSummary;
   /** Part of the C runtime: analysed per exported function. */
   runtime: boolean;
+  /**
+   * Another shared library (no program interpreter, not the C runtime): analysed per exported
+   * function, with what runs whenever it is entered (constructors, address-taken functions).
+   */
+  library: boolean;
   fromCache: boolean;
 }
 
@@ -98,6 +103,14 @@ export function isCRuntime(elf: ElfInfo, path?: string): boolean {
   );
 }
 
+/**
+ * A shared library, analysed per exported function: a shared object with no program interpreter
+ * (a PIE program has one) that is not statically linked. libm is one: it makes no syscalls.
+ */
+export function isLibrary(elf: ElfInfo): boolean {
+  return elf.type === 'shared' && elf.interpreter === undefined && !elf.staticallyLinked;
+}
+
 /** Reads, disassembles (or finds in the cache) and summarises one x86_64 or aarch64 ELF file. */
 export async function analyseBinary(path: string, options: ReachOptions = {}): Promise<AnalysedBinary> {
   const bytes = await readBinaryFile(path);
@@ -112,18 +125,19 @@ export async function analyseBinary(path: string, options: ReachOptions = {}): P
   }
   // The basename of the path as given (/lib/ld-musl-x86_64.so.1) or of the file it links to.
   const runtime = isCRuntime(elf, path) || isCRuntime(elf, await realpath(path).catch(() => path));
+  const library = !runtime && isLibrary(elf);
   const directory = options.cacheDirectory ?? defaultCacheDirectory();
   const key = cacheKey(elf.buildId, () => bytes);
   const cached = directory === false ? undefined : await readCached(directory, key);
-  if (cached) return { path, elf, summary: cached, runtime, fromCache: true };
+  if (cached) return { path, elf, summary: cached, runtime, library, fromCache: true };
   const listing = await disassemble(path, {
-    syscallsOnly: !runtime,
+    syscallsOnly: !runtime && !library,
     objdumps: isa.objdumps,
     syscallText: isa.listingMarker,
   });
-  const summary = buildCallGraph(elf, listing, { perExport: runtime });
+  const summary = buildCallGraph(elf, listing, { perExport: runtime || library });
   if (directory !== false) await writeCached(directory, key, elf.machine, summary);
-  return { path, elf, summary, runtime, fromCache: false };
+  return { path, elf, summary, runtime, library, fromCache: false };
 }
 
 /**
@@ -203,9 +217,12 @@ function abiOf(binary: AnalysedBinary): Abi {
 }
 
 /**
- * What the files of one ABI reach together: each file taken whole or through the runtime exports
- * it imports. `first` is the file given first (of any ABI): when it is the runtime, every export is
- * an entry point.
+ * What the files of one ABI reach together. Programs (and the program interpreter) are taken whole;
+ * the C runtime and every other shared library through the exports that are imported, followed
+ * transitively; a library also through what runs when it is entered (`CallGraphSummary.entered`:
+ * constructors, address-taken functions). A library no given file names in DT_NEEDED was loaded
+ * with dlopen, and `first` (of any ABI), when it is the runtime or a library, was asked about
+ * alone: each of their exports is an entry point (dlsym can look up any).
  */
 function combine(
   binaries: readonly AnalysedBinary[],
@@ -215,11 +232,28 @@ function combine(
   const unknownNumber: Witness[] = [];
   const unresolved: Witness[] = [];
 
-  // Which runtime file exports which function: the dynamic linker binds an import to the first in
-  // load order, but every exporter is taken, so that the order given does not matter.
+  // The program interpreter runs its own start code in every dynamic process: it is taken whole.
+  // musl's libc.so has no soname: as the interpreter it is named by its path (ld-musl-x86_64.so.1).
+  const interpreters = new Set(
+    binaries.flatMap((binary) => (binary.elf.interpreter ? [basename(binary.elf.interpreter)] : [])),
+  );
+  const isInterpreter = (binary: AnalysedBinary) =>
+    interpreters.has(binary.elf.soname ?? '') ||
+    (binary.elf.soname === undefined && interpreters.has(basename(binary.path)));
+  const needed = new Set(binaries.flatMap((binary) => binary.elf.needed));
+  const kindOf = (binary: AnalysedBinary): 'whole' | 'runtime' | 'library' | 'loaded' => {
+    if (isInterpreter(binary) || (!binary.runtime && !binary.library)) return 'whole';
+    if (binary.runtime) return 'runtime';
+    const named = needed.has(binary.elf.soname ?? '') || needed.has(basename(binary.path));
+    return binary !== first && named ? 'library' : 'loaded';
+  };
+  const kinds = new Map(binaries.map((binary) => [binary, kindOf(binary)]));
+
+  // Which file exports which function: the dynamic linker binds an import to the first in load
+  // order, but every exporter is taken, so that the order given does not matter.
   const exporters = new Map<string, AnalysedBinary[]>();
   for (const binary of binaries) {
-    if (!binary.runtime) continue;
+    if (!binary.runtime && !binary.library) continue;
     for (const name of Object.keys(binary.summary.exports)) {
       exporters.set(name, [...(exporters.get(name) ?? []), binary]);
     }
@@ -234,41 +268,46 @@ function combine(
     if (reach.unknownNumber) unknownNumber.push(witness);
   };
 
-  const providesAnything = new Set(
-    binaries.flatMap((binary) => binary.elf.exports.map((symbol) => symbol.name)),
-  );
+  // A library entered once (by the first of its exports followed, else by its constructors) adds
+  // what runs whenever it is used: its constructors and the functions whose address it stores.
+  const entered = new Set<AnalysedBinary>();
+  const enter = (binary: AnalysedBinary, witness: Witness) => {
+    if (!binary.library || entered.has(binary)) return;
+    entered.add(binary);
+    add(binary.summary.entered, witness);
+    for (const inner of binary.summary.entered.imports) follow(inner, witness, new Set());
+  };
   const follow = (name: string, witness: Witness, seen: Set<string>) => {
     for (const binary of exporters.get(name) ?? []) {
       const key = `${binary.path}\0${name}`;
       if (seen.has(key)) continue;
       seen.add(key);
+      enter(binary, witness);
       const reach = binary.summary.exports[name] as Reach;
       add(reach, witness);
       for (const inner of reach.imports) follow(inner, witness, seen);
     }
   };
+  const allExports = (binary: AnalysedBinary) => {
+    enter(binary, { binary: binary.path });
+    for (const name of Object.keys(binary.summary.exports).sort()) {
+      follow(name, { function: name, binary: binary.path }, new Set());
+    }
+  };
 
-  // The program interpreter runs its own start code in every dynamic process: it is taken whole.
-  const interpreters = new Set(
-    binaries.flatMap((binary) => (binary.elf.interpreter ? [basename(binary.elf.interpreter)] : [])),
+  const providesAnything = new Set(
+    binaries.flatMap((binary) => binary.elf.exports.map((symbol) => symbol.name)),
   );
   for (const binary of binaries) {
-    // musl's libc.so has no soname: as the interpreter it is named by its path (ld-musl-x86_64.so.1).
-    const whole =
-      !binary.runtime ||
-      interpreters.has(binary.elf.soname ?? '') ||
-      (binary.elf.soname === undefined && interpreters.has(basename(binary.path)));
-    if (binary.runtime && binary === first) {
-      for (const name of Object.keys(binary.summary.exports).sort()) {
-        follow(name, { function: name, binary: binary.path }, new Set());
-      }
-    } else if (binary.runtime) {
+    const kind = kinds.get(binary);
+    if (binary.runtime && binary === first) allExports(binary);
+    else if (binary.runtime) {
       // Called by the dynamic linker by name at start, never imported.
       for (const name of RUNTIME_START.filter((start) => start in binary.summary.exports)) {
         follow(name, { function: name, binary: binary.path }, new Set());
       }
     }
-    if (!whole) continue;
+    if (kind !== 'whole') continue;
     add({ ...binary.summary.whole, imports: [] }, { binary: binary.path });
     const imported = binary.elf.imports.filter((symbol) => CALLABLE.has(symbol.type));
     const weak = new Set(imported.filter((symbol) => symbol.bind === 'weak').map((symbol) => symbol.name));
@@ -280,6 +319,13 @@ function combine(
         continue;
       }
       follow(name, witness, new Set());
+    }
+  }
+  for (const binary of binaries) if (kinds.get(binary) === 'loaded') allExports(binary);
+  // Constructors run at load, whether or not an export is ever called.
+  for (const binary of binaries) {
+    if (kinds.get(binary) === 'library' && binary.elf.initializers.length > 0) {
+      enter(binary, { binary: binary.path });
     }
   }
   const sorted = new Map([...syscalls].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
