@@ -66,9 +66,21 @@ export interface ElfInfo {
   /**
    * Functions whose address a relocation other than a PLT slot stores (GLOB_DAT, R_X86_64_64,
    * R_AARCH64_ABS64): taken as a pointer, not called through the PLT (`free` in a table of
-   * destructors, a `-fno-plt` call). Defined or not, sorted.
+   * destructors). Defined or not, sorted. GOT entries are apart (`gotEntries`).
    */
   functionsTaken: string[];
+  /**
+   * GOT entries (GLOB_DAT) holding a function's address, which code loads to take it or to call
+   * it (`mov free@GOTPCREL(%rip)`, a `-fno-plt` call): the slot, the function, and its address
+   * when the file defines it (in code). In slot order.
+   */
+  gotEntries: GotEntry[];
+}
+
+export interface GotEntry {
+  slot: number;
+  name: string;
+  address?: number;
 }
 
 const MACHINES: Readonly<Record<number, string>> = {
@@ -411,19 +423,22 @@ interface RelocationTypes {
   relative: ReadonlySet<number>;
   /** The address is a symbol's (S + A): absolute words and GOT entries. */
   symbolic: ReadonlySet<number>;
+  /** GLOB_DAT: a GOT entry, which only code reads. */
+  got: number;
 }
 
 const RELOCATION_TYPES: Readonly<Record<string, RelocationTypes>> = {
   // R_X86_64_RELATIVE, R_X86_64_IRELATIVE; R_X86_64_64, R_X86_64_GLOB_DAT (JUMP_SLOT 7 is a PLT call).
-  x86_64: { relative: new Set([8, 37]), symbolic: new Set([1, 6]) },
+  x86_64: { relative: new Set([8, 37]), symbolic: new Set([1, 6]), got: 6 },
   // R_AARCH64_RELATIVE, R_AARCH64_IRELATIVE; R_AARCH64_ABS64, R_AARCH64_GLOB_DAT (JUMP_SLOT 1026).
-  aarch64: { relative: new Set([1027, 1032]), symbolic: new Set([257, 1025]) },
+  aarch64: { relative: new Set([1027, 1032]), symbolic: new Set([257, 1025]), got: 1025 },
 };
 
 interface CodePointers {
   initializers: number[];
   addressTaken: number[];
   functionsTaken: string[];
+  gotEntries: GotEntry[];
 }
 
 /**
@@ -446,6 +461,7 @@ function codePointers(
   const initializers = new Set<number>();
   const addressTaken = new Set<number>();
   const functionsTaken = new Set<string>();
+  const gotEntries: GotEntry[] = [];
   for (const tag of [DT_INIT, DT_FINI]) {
     const address = tags.get(tag);
     if (address !== undefined && inCode(address)) initializers.add(address);
@@ -506,12 +522,15 @@ function codePointers(
             `corrupt ELF file: a relocation names symbol ${index}, past .dynsym`,
           );
         }
-        if (
-          symbol.nameAt !== 0 &&
-          (symbol.type === 'func' || symbol.type === 'ifunc' || symbol.type === 'other')
-        ) {
-          functionsTaken.add(r.string(symbol.nameAt, 'symbol name'));
+        const callable = symbol.type === 'func' || symbol.type === 'ifunc' || symbol.type === 'other';
+        if (type === types.got && callable && symbol.nameAt !== 0) {
+          const entry: GotEntry = { slot: where, name: r.string(symbol.nameAt, 'symbol name') };
+          const address = symbol.address + r.i64(at + 16, 'relocation addend');
+          if (symbol.defined && inCode(address)) entry.address = address;
+          gotEntries.push(entry);
+          continue;
         }
+        if (symbol.nameAt !== 0 && callable) functionsTaken.add(r.string(symbol.nameAt, 'symbol name'));
         if (symbol.defined) stored(where, symbol.address + r.i64(at + 16, 'relocation addend'));
       }
     }
@@ -551,6 +570,7 @@ function codePointers(
     initializers: sorted(initializers),
     addressTaken: sorted(addressTaken),
     functionsTaken: [...functionsTaken].sort(),
+    gotEntries: gotEntries.sort((a, b) => a.slot - b.slot),
   };
 }
 

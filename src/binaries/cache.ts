@@ -12,7 +12,7 @@ import type { CallGraphSummary } from './callgraph.js';
  * one is keyed by the SHA-256 of its bytes), so an upgraded library is a new entry, never a stale
  * one. FORMAT changes whenever the analysis changes what it finds, so that older entries are ignored.
  */
-export const CACHE_FORMAT = 'seccomp-learn/binary-reach@3';
+export const CACHE_FORMAT = 'seccomp-learn/binary-reach@4';
 
 const reachSchema = z.object({
   syscalls: z.array(z.string()),

@@ -289,6 +289,11 @@ export function buildCallGraph(
     inCode(elf, address),
   );
   for (const address of enteredAddresses) starts.add(address);
+  // GOT entries holding a function's address: the code that loads one takes (or calls) it, as with
+  // `lea`. An entry no instruction is seen to load counts as stored in data.
+  const gotSlots = new Map(elf.gotEntries.map((entry) => [entry.slot, entry]));
+  const gotLoaded = new Set<number>();
+  for (const entry of elf.gotEntries) if (entry.address !== undefined) starts.add(entry.address);
   const jumpSources = new Map<number, number[]>();
   const references = new Map<number, number>();
   instructions.forEach((instruction, index) => {
@@ -395,6 +400,17 @@ export function buildCallGraph(
         }
         continue;
       }
+      const slot = gotSlots.size > 0 ? isa.dataReference(instruction) : undefined;
+      const got = slot === undefined ? undefined : gotSlots.get(slot);
+      if (got) {
+        gotLoaded.add(got.slot);
+        region.imports.add(got.name);
+        const to = got.address === undefined ? -1 : regionOf(got.address);
+        if (to >= 0 && to !== index) {
+          region.successors.add(to);
+          region.takesIndirectly.push(to);
+        }
+      }
       const reference = references.get(i);
       if (reference !== undefined) {
         const to = regionOf(reference);
@@ -451,10 +467,10 @@ export function buildCallGraph(
   }
   let entered: Reach = { syscalls: [], imports: [], unknownNumber: false };
   if (options.perExport) {
-    const indices = new Set(
-      enteredAddresses.map((address) => regionOf(address)).filter((index) => index >= 0),
-    );
-    const taken = new Set(elf.functionsTaken);
+    const unseen = elf.gotEntries.filter((entry) => !gotLoaded.has(entry.slot));
+    const addresses = [...enteredAddresses, ...unseen.flatMap((entry) => entry.address ?? [])];
+    const indices = new Set(addresses.map((address) => regionOf(address)).filter((index) => index >= 0));
+    const taken = new Set([...elf.functionsTaken, ...unseen.map((entry) => entry.name)]);
     entered = unite(entered, { syscalls: [], imports: taken, unknownNumber: false });
     for (const index of indices) entered = unite(entered, reach[index] as RegionReach);
   }

@@ -76,6 +76,11 @@ export interface ReachOptions {
   cacheDirectory?: string | false;
   /** How many objdump processes run at once; default the CPUs available. */
   concurrency?: number;
+  /**
+   * Take every library other than the C runtime whole (each syscall instruction and import), as
+   * before libraries were read per export: coarser, for comparison.
+   */
+  wholeLibraries?: boolean;
 }
 
 const RUNTIME_SONAME =
@@ -104,11 +109,17 @@ export function isCRuntime(elf: ElfInfo, path?: string): boolean {
 }
 
 /**
- * A shared library, analysed per exported function: a shared object with no program interpreter
- * (a PIE program has one) that is not statically linked. libm is one: it makes no syscalls.
+ * A shared library, analysed per exported function: a shared object that is not statically linked
+ * and has either no program interpreter (a PIE program has one) or a soname (libcap.so.2 and
+ * libc.so.6 can be run, to print their version, so they have both). libm is one: it makes no
+ * syscalls. One that is run as a program is still taken whole (`combine`).
  */
 export function isLibrary(elf: ElfInfo): boolean {
-  return elf.type === 'shared' && elf.interpreter === undefined && !elf.staticallyLinked;
+  return (
+    elf.type === 'shared' &&
+    !elf.staticallyLinked &&
+    (elf.interpreter === undefined || elf.soname !== undefined)
+  );
 }
 
 /** Reads, disassembles (or finds in the cache) and summarises one x86_64 or aarch64 ELF file. */
@@ -204,6 +215,7 @@ export async function reachableSyscalls(
     const found = combine(
       binaries.filter((binary) => abiOf(binary) === abi),
       binaries[0] as AnalysedBinary,
+      options.wholeLibraries ?? false,
     );
     syscalls.set(abi, found.syscalls);
     unknownNumber.push(...found.unknownNumber);
@@ -227,6 +239,7 @@ function abiOf(binary: AnalysedBinary): Abi {
 function combine(
   binaries: readonly AnalysedBinary[],
   first: AnalysedBinary,
+  wholeLibraries: boolean,
 ): Pick<Reachability, 'unknownNumber' | 'unresolved'> & { syscalls: Map<string, Witness> } {
   const syscalls = new Map<string, Witness>();
   const unknownNumber: Witness[] = [];
@@ -242,10 +255,12 @@ function combine(
     (binary.elf.soname === undefined && interpreters.has(basename(binary.path)));
   const needed = new Set(binaries.flatMap((binary) => binary.elf.needed));
   const kindOf = (binary: AnalysedBinary): 'whole' | 'runtime' | 'library' | 'loaded' => {
-    if (isInterpreter(binary) || (!binary.runtime && !binary.library)) return 'whole';
+    if (isInterpreter(binary) || (!binary.runtime && (!binary.library || wholeLibraries))) return 'whole';
     if (binary.runtime) return 'runtime';
     const named = needed.has(binary.elf.soname ?? '') || needed.has(basename(binary.path));
-    return binary !== first && named ? 'library' : 'loaded';
+    if (binary !== first && named) return 'library';
+    // A library with an interpreter that no file needs was run as a program: its own entry runs.
+    return binary.elf.interpreter === undefined ? 'loaded' : 'whole';
   };
   const kinds = new Map(binaries.map((binary) => [binary, kindOf(binary)]));
 
@@ -253,7 +268,7 @@ function combine(
   // order, but every exporter is taken, so that the order given does not matter.
   const exporters = new Map<string, AnalysedBinary[]>();
   for (const binary of binaries) {
-    if (!binary.runtime && !binary.library) continue;
+    if (!binary.runtime && kinds.get(binary) === 'whole') continue;
     for (const name of Object.keys(binary.summary.exports)) {
       exporters.set(name, [...(exporters.get(name) ?? []), binary]);
     }
@@ -272,7 +287,7 @@ function combine(
   // what runs whenever it is used: its constructors and the functions whose address it stores.
   const entered = new Set<AnalysedBinary>();
   const enter = (binary: AnalysedBinary, witness: Witness) => {
-    if (!binary.library || entered.has(binary)) return;
+    if (!binary.library || kinds.get(binary) === 'whole' || entered.has(binary)) return;
     entered.add(binary);
     add(binary.summary.entered, witness);
     for (const inner of binary.summary.entered.imports) follow(inner, witness, new Set());

@@ -89,6 +89,7 @@ const ELF: ElfInfo = {
   initializers: [],
   addressTaken: [],
   functionsTaken: [],
+  gotEntries: [],
 };
 
 const graph = buildCallGraph(ELF, parseObjdump(LISTING));
