@@ -24,8 +24,9 @@ import { type InstructionSet, instructionSetOf } from './isa.js';
  *   vtables: fclose reaches close only through _IO_file_jumps; atexit lists). They are counted,
  *   not followed. Pointers the caller passes in (qsort's comparator, pthread_create's routine) are
  *   the caller's code, which is taken whole.
- * - constructors (DT_INIT, .init_array) of a library analysed per export: they run at load, so every
- *   recording sees their calls.
+ * - (per export) constructors (DT_INIT, .init_array) and functions whose address is stored in data
+ *   are not reached from the exports: `entered` unites what they reach, which the caller adds for
+ *   a library once it is entered (reachable.ts); for the C runtime it does not (stdio's vtables).
  * - a syscall whose number is computed (the setxid broadcast loads it from memory, musl's
  *   posix_spawn child keeps it in a register across its jump table): recorded as an unknown site,
  *   reported, never guessed. A number that is a function's argument (musl's `__syscall_cp(nr, …)`,

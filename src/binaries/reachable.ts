@@ -13,23 +13,33 @@ import type { Witness } from './witness.js';
 
 /**
  * What the ELF files a workload ran can call: the union, over the programs and libraries it mapped,
- * of the syscalls their own code makes and of those the C runtime functions they import can reach.
+ * of the syscalls their own code makes and of those the library functions they import can reach.
  * Machines: x86_64 (glibc and musl) and aarch64 (glibc; musl's aarch64 libc.so is read the same
  * way but has not been checked here). The answer is per ABI, each name in the table of the files'
- * own ABI (aarch64 has openat, not open): an import is followed only into runtime files of its ABI.
+ * own ABI (aarch64 has openat, not open): an import is followed only into files of its ABI.
  *
- * The C runtime (glibc's libc.so.6 and its old satellites libpthread, librt, libdl, libresolv, the
- * dynamic linker; musl's libc.so, which has no soname and is known by its file names, libc.so and
- * ld-musl-ARCH.so.1, and is its own dynamic linker) is analysed per exported function: a program that
- * imports fsync gets what fsync reaches, not all of libc; the dynamic linker named as a program's
- * interpreter is taken whole, since its start code runs in every process (for musl: all of libc).
- * Every other file is taken whole: each of its syscall instructions and each function it imports,
- * since any of its code may run (we do not know which of libz's exports python3 calls, or what a
- * callback leads to).
+ * Programs (a file with a program interpreter and no soname, or a static one) and the program
+ * interpreter (its start code runs in every process; for musl: all of libc) are taken whole: each of
+ * their syscall instructions and each function they import. Every shared library is analysed per
+ * exported function: the C runtime (glibc's libc.so.6 and its old satellites libpthread, librt,
+ * libdl, libresolv, the dynamic linker; musl's libc.so, which has no soname and is known by its file
+ * names, libc.so and ld-musl-ARCH.so.1) and every other one (libsystemd, libcrypto, libm, …): a
+ * program that imports fsync gets what fsync reaches, not all of libc, and one that imports
+ * sd_notify what sd_notify reaches, not all of libsystemd. An import is followed into every file
+ * exporting it, and on through that file's own imports. A library other than the runtime is also
+ * *entered* by the first of its exports followed, or by its constructors at load: then what its
+ * constructors and destructors reach, and every function whose address a relocation stores in data
+ * (callbacks, method tables: any of its code may call them through a pointer), is reached too,
+ * with the witness of the import that entered it. A library no given file names in DT_NEEDED was
+ * loaded with dlopen and is looked up with dlsym: each of its exports is an entry point.
  *
  * SOUNDNESS (see docs/reachability.md for the whole argument):
  * - Within the C runtime, only direct calls are followed (callgraph.ts): a function reached only
- *   through a function pointer is missed unless it is imported or reached directly elsewhere.
+ *   through a function pointer stored in data (stdio's vtables) is missed unless it is imported or
+ *   reached directly elsewhere. Other libraries count every such function once entered; in every
+ *   file a function pointer taken in code (lea, a GOT load) is reached with the code taking it.
+ * - A function of a DT_NEEDED library that the program looks up by name (dlsym) is not seen.
+ * - aarch64 GOT loads (adrp + ldr) are not decoded: every GOT entry counts as stored in data.
  * - A syscall whose number is computed at run time cannot be named: the entry points that reach one
  *   are listed in `unknownNumber` (syscall(2); glibc's setxid broadcast; musl's setxid, its
  *   posix_spawn child, and every function that reaches musl's cancellation handler, which takes
