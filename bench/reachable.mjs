@@ -35,7 +35,7 @@ export async function run({ executable = '/usr/bin/python3', log = console.log }
     const libc = result.binaries.find((binary) => binary.elf.soname === 'libc.so.6');
     const exports = libc ? Object.values(libc.summary.exports) : [];
     log(
-      `reachable: ${executable} with ${result.binaries.length - 1} libraries: ${result.syscalls.size} syscalls, ` +
+      `reachable: ${executable} with ${result.binaries.length - 1} libraries: ${[...result.syscalls.values()].reduce((sum, names) => sum + names.size, 0)} syscalls, ` +
         `${result.unknownNumber.length} entry points reach a computed syscall number`,
     );
     if (libc) {

@@ -50,6 +50,37 @@ export interface ElfInfo {
   exports: ElfSymbol[];
   /** PT_LOAD segments mapped executable: where code can be. */
   executableSegments: ElfSegment[];
+  /**
+   * Code the dynamic linker runs when it loads or unloads the file: DT_INIT, DT_FINI and the
+   * entries of DT_PREINIT_ARRAY, DT_INIT_ARRAY and DT_FINI_ARRAY (from the file's words, or from
+   * the relocations that fill them), sorted. Empty when the file has none.
+   */
+  initializers: number[];
+  /**
+   * Code addresses stored in data by dynamic relocations (R_X86_64_RELATIVE and R_AARCH64_RELATIVE
+   * addends, IRELATIVE resolvers, DT_RELR words, absolute and GOT relocations against the file's own
+   * defined symbols), sorted: the callbacks and method tables the file's code may call through a
+   * pointer. PLT slots (JUMP_SLOT) are not among them: they are the file's direct calls.
+   */
+  addressTaken: number[];
+  /**
+   * Functions whose address a relocation other than a PLT slot stores (GLOB_DAT, R_X86_64_64,
+   * R_AARCH64_ABS64): taken as a pointer, not called through the PLT (`free` in a table of
+   * destructors). Defined or not, sorted. GOT entries are apart (`gotEntries`).
+   */
+  functionsTaken: string[];
+  /**
+   * GOT entries (GLOB_DAT) holding a function's address, which code loads to take it or to call
+   * it (`mov free@GOTPCREL(%rip)`, a `-fno-plt` call): the slot, the function, and its address
+   * when the file defines it (in code). In slot order.
+   */
+  gotEntries: GotEntry[];
+}
+
+export interface GotEntry {
+  slot: number;
+  name: string;
+  address?: number;
 }
 
 const MACHINES: Readonly<Record<number, string>> = {
@@ -82,6 +113,22 @@ const DT_NULL = 0;
 const DT_NEEDED = 1;
 const DT_STRTAB = 5;
 const DT_SONAME = 14;
+const DT_PLTRELSZ = 2;
+const DT_RELA = 7;
+const DT_RELASZ = 8;
+const DT_RELAENT = 9;
+const DT_INIT = 12;
+const DT_FINI = 13;
+const DT_JMPREL = 23;
+const DT_INIT_ARRAY = 25;
+const DT_FINI_ARRAY = 26;
+const DT_INIT_ARRAYSZ = 27;
+const DT_FINI_ARRAYSZ = 28;
+const DT_PREINIT_ARRAY = 32;
+const DT_PREINIT_ARRAYSZ = 33;
+const DT_RELRSZ = 35;
+const DT_RELR = 36;
+const DT_RELRENT = 37;
 const NT_GNU_BUILD_ID = 3;
 const SHN_UNDEF = 0;
 const STV_HIDDEN = 2;
@@ -128,6 +175,27 @@ class Reader {
       throw new InputError(this.file, undefined, `corrupt ELF file: ${what} holds ${value}, too large`);
     }
     return Number(value);
+  }
+  /** A signed 64-bit field (a relocation's addend) as a number; refused beyond 2^53 either way. */
+  i64(offset: number, what: string): number {
+    this.check(offset, 8, what);
+    const value = this.view.getBigInt64(offset, this.little);
+    if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) {
+      throw new InputError(this.file, undefined, `corrupt ELF file: ${what} holds ${value}, too large`);
+    }
+    return Number(value);
+  }
+  /** A raw unsigned 64-bit field (a relocation's r_info, a DT_RELR entry), bounds-checked. */
+  view64(offset: number): bigint {
+    this.check(offset, 8, 'relocation');
+    return this.view.getBigUint64(offset, this.little);
+  }
+  /** A word that may hold anything (an init array's 0 or -1 marker): undefined when beyond 2^53. */
+  looseWord(offset: number, what: string): number | undefined {
+    if (!this.wide) return this.u32(offset, what);
+    this.check(offset, 8, what);
+    const value = this.view.getBigUint64(offset, this.little);
+    return value > BigInt(Number.MAX_SAFE_INTEGER) ? undefined : Number(value);
   }
   /** A word: 4 bytes in a 32-bit file, 8 in a 64-bit one. */
   word(offset: number, what: string): number {
@@ -247,6 +315,8 @@ function buildIdOf(r: Reader, notes: readonly ProgramHeader[]): string | undefin
 interface DynamicFacts {
   needed: string[];
   soname?: string;
+  /** The value of every other tag (the last one of a tag), for the relocation and init tables. */
+  tags: Map<number, number>;
 }
 
 function dynamicOf(
@@ -254,7 +324,8 @@ function dynamicOf(
   dynamic: ProgramHeader | undefined,
   loads: readonly ProgramHeader[],
 ): DynamicFacts {
-  if (!dynamic) return { needed: [] };
+  const tags = new Map<number, number>();
+  if (!dynamic) return { needed: [], tags };
   const entrySize = r.wide ? 16 : 8;
   const neededOffsets: number[] = [];
   let sonameOffset: number | undefined;
@@ -266,13 +337,15 @@ function dynamicOf(
     if (tag === DT_NEEDED) neededOffsets.push(value);
     else if (tag === DT_SONAME) sonameOffset = value;
     else if (tag === DT_STRTAB) strtab = value;
+    else tags.set(tag, value);
   }
-  if (neededOffsets.length === 0 && sonameOffset === undefined) return { needed: [] };
+  if (neededOffsets.length === 0 && sonameOffset === undefined) return { needed: [], tags };
   if (strtab === undefined)
     throw new InputError(r.file, undefined, 'corrupt ELF file: DT_NEEDED without DT_STRTAB');
   const base = fileOffsetOf(r, loads, strtab, 'DT_STRTAB');
   const facts: DynamicFacts = {
     needed: neededOffsets.map((offset) => r.string(base + offset, 'DT_NEEDED name')),
+    tags,
   };
   if (sonameOffset !== undefined) facts.soname = r.string(base + sonameOffset, 'DT_SONAME');
   return facts;
@@ -291,14 +364,24 @@ const SYMBOL_BINDS: Readonly<Record<number, ElfSymbolBind>> = {
   10: 'unique',
 };
 
+/** A dynamic symbol as a relocation names it, by its index in .dynsym. */
+interface IndexedSymbol {
+  /** Where its name starts in the file; 0 for the null symbol. */
+  nameAt: number;
+  defined: boolean;
+  type: ElfSymbolType;
+  address: number;
+}
+
 function dynamicSymbols(
   r: Reader,
   sections: readonly SectionHeader[],
-): { imports: ElfSymbol[]; exports: ElfSymbol[] } {
+): { imports: ElfSymbol[]; exports: ElfSymbol[]; table: IndexedSymbol[] } {
   const imports: ElfSymbol[] = [];
   const exports: ElfSymbol[] = [];
+  const table: IndexedSymbol[] = [{ nameAt: 0, defined: false, type: 'other', address: 0 }];
   const dynsym = sections.find((s) => s.type === SHT_DYNSYM);
-  if (!dynsym) return { imports, exports };
+  if (!dynsym) return { imports, exports, table };
   const strings = sections[dynsym.link];
   if (!strings) throw new InputError(r.file, undefined, 'corrupt ELF file: .dynsym links to no string table');
   const entrySize = dynsym.entrySize || (r.wide ? 24 : 16);
@@ -312,10 +395,17 @@ function dynamicSymbols(
     const address = r.wide ? r.u64(at + 8, 'symbol') : r.u32(at + 4, 'symbol');
     const size = r.wide ? r.u64(at + 16, 'symbol') : r.u32(at + 8, 'symbol');
     const bind = SYMBOL_BINDS[info >> 4];
+    const type = SYMBOL_TYPES[info & 0xf] ?? 'other';
+    table.push({
+      nameAt: nameOffset === 0 ? 0 : strings.offset + nameOffset,
+      defined: section !== SHN_UNDEF,
+      type,
+      address,
+    });
     if (nameOffset === 0 || bind === undefined || bind === 'local') continue;
     const symbol: ElfSymbol = {
       name: r.string(strings.offset + nameOffset, 'symbol name'),
-      type: SYMBOL_TYPES[info & 0xf] ?? 'other',
+      type,
       bind,
       address,
       size,
@@ -324,7 +414,164 @@ function dynamicSymbols(
     if (section === SHN_UNDEF) imports.push(symbol);
     else if (visibility !== STV_HIDDEN && visibility !== STV_INTERNAL) exports.push(symbol);
   }
-  return { imports, exports };
+  return { imports, exports, table };
+}
+
+/** Relocation types, per machine: those that store a code address in data, and the PLT slot's. */
+interface RelocationTypes {
+  /** The address is the addend (B + A): RELATIVE, and IRELATIVE's resolver. */
+  relative: ReadonlySet<number>;
+  /** The address is a symbol's (S + A): absolute words and GOT entries. */
+  symbolic: ReadonlySet<number>;
+  /** GLOB_DAT: a GOT entry, which only code reads. */
+  got: number;
+}
+
+const RELOCATION_TYPES: Readonly<Record<string, RelocationTypes>> = {
+  // R_X86_64_RELATIVE, R_X86_64_IRELATIVE; R_X86_64_64, R_X86_64_GLOB_DAT (JUMP_SLOT 7 is a PLT call).
+  x86_64: { relative: new Set([8, 37]), symbolic: new Set([1, 6]), got: 6 },
+  // R_AARCH64_RELATIVE, R_AARCH64_IRELATIVE; R_AARCH64_ABS64, R_AARCH64_GLOB_DAT (JUMP_SLOT 1026).
+  aarch64: { relative: new Set([1027, 1032]), symbolic: new Set([257, 1025]), got: 1025 },
+};
+
+interface CodePointers {
+  initializers: number[];
+  addressTaken: number[];
+  functionsTaken: string[];
+  gotEntries: GotEntry[];
+}
+
+/**
+ * What the dynamic relocations and the init and fini tables say about code reached through data:
+ * the constructors and destructors, and every code address or function symbol a relocation stores.
+ * Tables are found through PT_DYNAMIC (DT_RELA/DT_RELASZ, DT_JMPREL/DT_PLTRELSZ, DT_RELR/DT_RELRSZ,
+ * DT_INIT_ARRAY/DT_INIT_ARRAYSZ, …); every read is bounds-checked.
+ */
+function codePointers(
+  r: Reader,
+  tags: ReadonlyMap<number, number>,
+  loads: readonly ProgramHeader[],
+  machine: string,
+  symbols: readonly IndexedSymbol[],
+): CodePointers {
+  const executable = loads.filter((p) => (p.flags & PF_X) !== 0);
+  const inCode = (address: number) =>
+    executable.some((p) => address >= p.address && address < p.address + p.memSize);
+  const wordSize = r.wide ? 8 : 4;
+  const initializers = new Set<number>();
+  const addressTaken = new Set<number>();
+  const functionsTaken = new Set<string>();
+  const gotEntries: GotEntry[] = [];
+  for (const tag of [DT_INIT, DT_FINI]) {
+    const address = tags.get(tag);
+    if (address !== undefined && inCode(address)) initializers.add(address);
+  }
+  // The init and fini arrays: their words, and whatever relocation fills one of their slots.
+  const arrays: { start: number; end: number }[] = [];
+  for (const [tag, sizeTag, name] of [
+    [DT_PREINIT_ARRAY, DT_PREINIT_ARRAYSZ, 'DT_PREINIT_ARRAY'],
+    [DT_INIT_ARRAY, DT_INIT_ARRAYSZ, 'DT_INIT_ARRAY'],
+    [DT_FINI_ARRAY, DT_FINI_ARRAYSZ, 'DT_FINI_ARRAY'],
+  ] as const) {
+    const start = tags.get(tag);
+    const size = tags.get(sizeTag) ?? 0;
+    if (start === undefined || size === 0) continue;
+    arrays.push({ start, end: start + size });
+    const at = fileOffsetOf(r, loads, start, name);
+    r.check(at, size, name);
+    for (let slot = 0; slot + wordSize <= size; slot += wordSize) {
+      const value = r.looseWord(at + slot, name);
+      if (value !== undefined && inCode(value)) initializers.add(value);
+    }
+  }
+  const stored = (where: number, value: number) => {
+    if (!inCode(value)) return;
+    addressTaken.add(value);
+    if (arrays.some((array) => where >= array.start && where < array.end)) initializers.add(value);
+  };
+
+  const types = RELOCATION_TYPES[machine];
+  if (types && r.wide) {
+    const entrySize = tags.get(DT_RELAENT) ?? 24;
+    if (entrySize < 24)
+      throw new InputError(r.file, undefined, `corrupt ELF file: DT_RELAENT is ${entrySize}`);
+    for (const [tableTag, sizeTag, name] of [
+      [DT_RELA, DT_RELASZ, 'DT_RELA'],
+      [DT_JMPREL, DT_PLTRELSZ, 'DT_JMPREL'],
+    ] as const) {
+      const address = tags.get(tableTag);
+      const size = tags.get(sizeTag) ?? 0;
+      if (address === undefined || size === 0) continue;
+      const start = fileOffsetOf(r, loads, address, name);
+      r.check(start, size, name);
+      for (let at = start; at + entrySize <= start + size; at += entrySize) {
+        const where = r.u64(at, 'relocation');
+        const info = r.view64(at + 8);
+        const type = Number(info & 0xffffffffn);
+        const index = Number(info >> 32n);
+        if (types.relative.has(type)) {
+          stored(where, r.i64(at + 16, 'relocation addend'));
+          continue;
+        }
+        if (!types.symbolic.has(type)) continue;
+        const symbol = symbols[index];
+        if (symbol === undefined) {
+          throw new InputError(
+            r.file,
+            undefined,
+            `corrupt ELF file: a relocation names symbol ${index}, past .dynsym`,
+          );
+        }
+        const callable = symbol.type === 'func' || symbol.type === 'ifunc' || symbol.type === 'other';
+        if (type === types.got && callable && symbol.nameAt !== 0) {
+          const entry: GotEntry = { slot: where, name: r.string(symbol.nameAt, 'symbol name') };
+          const address = symbol.address + r.i64(at + 16, 'relocation addend');
+          if (symbol.defined && inCode(address)) entry.address = address;
+          gotEntries.push(entry);
+          continue;
+        }
+        if (symbol.nameAt !== 0 && callable) functionsTaken.add(r.string(symbol.nameAt, 'symbol name'));
+        if (symbol.defined) stored(where, symbol.address + r.i64(at + 16, 'relocation addend'));
+      }
+    }
+    // DT_RELR (packed relative relocations): an even word is an address, an odd one a bitmap of
+    // the 63 words after the last address; the addend is the word already at the address.
+    const relr = tags.get(DT_RELR);
+    const relrSize = tags.get(DT_RELRSZ) ?? 0;
+    if (relr !== undefined && relrSize > 0) {
+      if ((tags.get(DT_RELRENT) ?? 8) !== 8)
+        throw new InputError(r.file, undefined, 'corrupt ELF file: DT_RELRENT is not 8');
+      const start = fileOffsetOf(r, loads, relr, 'DT_RELR');
+      r.check(start, relrSize, 'DT_RELR');
+      const apply = (where: number) => {
+        const segment = loads.find((p) => where >= p.address && where + 8 <= p.address + p.fileSize);
+        if (!segment) return;
+        const value = r.looseWord(segment.offset + (where - segment.address), 'DT_RELR target');
+        if (value !== undefined) stored(where, value);
+      };
+      let next = 0;
+      for (let at = start; at + 8 <= start + relrSize; at += 8) {
+        const entry = r.view64(at);
+        if ((entry & 1n) === 0n) {
+          const where = Number(entry);
+          apply(where);
+          next = where + 8;
+          continue;
+        }
+        for (let bit = 1; bit < 64; bit++) {
+          if ((entry >> BigInt(bit)) & 1n) apply(next + (bit - 1) * 8);
+        }
+        next += 63 * 8;
+      }
+    }
+  }
+  const sorted = (values: Set<number>) => [...values].sort((a, b) => a - b);
+  return {
+    initializers: sorted(initializers),
+    addressTaken: sorted(addressTaken),
+    functionsTaken: [...functionsTaken].sort(),
+    gotEntries: gotEntries.sort((a, b) => a.slot - b.slot),
+  };
 }
 
 export function parseElf(bytes: Uint8Array, file: string): ElfInfo {
@@ -357,7 +604,9 @@ export function parseElf(bytes: Uint8Array, file: string): ElfInfo {
     phdrs.find((p) => p.type === PT_DYNAMIC),
     loads,
   );
-  const { imports, exports } = dynamicSymbols(r, sectionHeaders(r));
+  const machine = MACHINES[machineCode] ?? `machine-${machineCode}`;
+  const { imports, exports, table } = dynamicSymbols(r, sectionHeaders(r));
+  const pointers = codePointers(r, dynamic.tags, loads, machine, table);
   const buildId = buildIdOf(
     r,
     phdrs.filter((p) => p.type === PT_NOTE),
@@ -367,7 +616,7 @@ export function parseElf(bytes: Uint8Array, file: string): ElfInfo {
     elfClass: r.wide ? 64 : 32,
     endian: r.little ? 'little' : 'big',
     type: ET_TYPES[r.u16(16, 'e_type')] ?? 'other',
-    machine: MACHINES[machineCode] ?? `machine-${machineCode}`,
+    machine,
     staticallyLinked:
       interpreter === undefined && dynamic.needed.length === 0 && dynamic.soname === undefined,
     needed: dynamic.needed,
@@ -376,6 +625,7 @@ export function parseElf(bytes: Uint8Array, file: string): ElfInfo {
     executableSegments: loads
       .filter((p) => (p.flags & PF_X) !== 0)
       .map((p) => ({ address: p.address, size: p.memSize, fileOffset: p.offset, fileSize: p.fileSize })),
+    ...pointers,
   };
   if (interpreter !== undefined) info.interpreter = interpreter;
   if (buildId !== undefined) info.buildId = buildId;

@@ -12,7 +12,7 @@ import type { CallGraphSummary } from './callgraph.js';
  * one is keyed by the SHA-256 of its bytes), so an upgraded library is a new entry, never a stale
  * one. FORMAT changes whenever the analysis changes what it finds, so that older entries are ignored.
  */
-export const CACHE_FORMAT = 'seccomp-learn/binary-reach@2';
+export const CACHE_FORMAT = 'seccomp-learn/binary-reach@4';
 
 const reachSchema = z.object({
   syscalls: z.array(z.string()),
@@ -27,6 +27,7 @@ const entrySchema = z.object({
   summary: z.object({
     exports: z.record(z.string(), reachSchema),
     whole: reachSchema,
+    entered: reachSchema,
     regions: z.number(),
     syscallSites: z.number(),
     unknownSites: z.array(z.number()),

@@ -24,8 +24,9 @@ import { type InstructionSet, instructionSetOf } from './isa.js';
  *   vtables: fclose reaches close only through _IO_file_jumps; atexit lists). They are counted,
  *   not followed. Pointers the caller passes in (qsort's comparator, pthread_create's routine) are
  *   the caller's code, which is taken whole.
- * - constructors (DT_INIT, .init_array) of a library analysed per export: they run at load, so every
- *   recording sees their calls.
+ * - (per export) constructors (DT_INIT, .init_array) and functions whose address is stored in data
+ *   are not reached from the exports: `entered` unites what they reach, which the caller adds for
+ *   a library once it is entered (reachable.ts); for the C runtime it does not (stdio's vtables).
  * - a syscall whose number is computed (the setxid broadcast loads it from memory, musl's
  *   posix_spawn child keeps it in a register across its jump table): recorded as an unknown site,
  *   reported, never guessed. A number that is a function's argument (musl's `__syscall_cp(nr, …)`,
@@ -53,6 +54,14 @@ export interface CallGraphSummary {
   exports: Record<string, Reach>;
   /** Everything in the file: the entry points of a program, whose every function may run. */
   whole: Reach;
+  /**
+   * What runs once the file is loaded or entered, whichever export is called: its constructors and
+   * destructors (DT_INIT, .init_array, …), every function whose address a relocation stores in
+   * data (callbacks, method tables: any code of the file may call them through a pointer), and the
+   * functions of other files whose address it takes (`functionsTaken`), as imports. Empty when the
+   * file is not analysed per export.
+   */
+  entered: Reach;
   regions: number;
   syscallSites: number;
   /** Addresses of the `syscall` instructions whose number was not found. */
@@ -275,6 +284,17 @@ export function buildCallGraph(
 
   const starts = new Set<number>(listing.labels.map((label) => label.address));
   for (const symbol of exportedFunctions) starts.add(symbol.address);
+  // Code reached through data: constructors and the addresses relocations store (stripped
+  // libraries do not name them, so each starts a region of its own).
+  const enteredAddresses = [...elf.initializers, ...elf.addressTaken].filter((address) =>
+    inCode(elf, address),
+  );
+  for (const address of enteredAddresses) starts.add(address);
+  // GOT entries holding a function's address: the code that loads one takes (or calls) it, as with
+  // `lea`. An entry no instruction is seen to load counts as stored in data.
+  const gotSlots = new Map(elf.gotEntries.map((entry) => [entry.slot, entry]));
+  const gotLoaded = new Set<number>();
+  for (const entry of elf.gotEntries) if (entry.address !== undefined) starts.add(entry.address);
   const jumpSources = new Map<number, number[]>();
   const references = new Map<number, number>();
   instructions.forEach((instruction, index) => {
@@ -381,6 +401,17 @@ export function buildCallGraph(
         }
         continue;
       }
+      const slot = gotSlots.size > 0 ? isa.dataReference(instruction) : undefined;
+      const got = slot === undefined ? undefined : gotSlots.get(slot);
+      if (got) {
+        gotLoaded.add(got.slot);
+        region.imports.add(got.name);
+        const to = got.address === undefined ? -1 : regionOf(got.address);
+        if (to >= 0 && to !== index) {
+          region.successors.add(to);
+          region.takesIndirectly.push(to);
+        }
+      }
       const reference = references.get(i);
       if (reference !== undefined) {
         const to = regionOf(reference);
@@ -435,15 +466,29 @@ export function buildCallGraph(
     const found = reach[index] as RegionReach;
     exports[symbol.name] = unite(exports[symbol.name], found);
   }
-  let whole: Reach = { syscalls: [], imports: [], unknownNumber: false };
-  for (const region of regions) {
-    whole = unite(whole, {
+  // United in sets, sorted once: libcrypto stores 3,000 code addresses and has 14,000 regions.
+  let entered: Reach = { syscalls: [], imports: [], unknownNumber: false };
+  if (options.perExport) {
+    const unseen = elf.gotEntries.filter((entry) => !gotLoaded.has(entry.slot));
+    const addresses = [...enteredAddresses, ...unseen.flatMap((entry) => entry.address ?? [])];
+    const indices = new Set(addresses.map((address) => regionOf(address)).filter((index) => index >= 0));
+    entered = uniteAll([
+      {
+        syscalls: [],
+        imports: [...elf.functionsTaken, ...unseen.map((entry) => entry.name)],
+        unknownNumber: false,
+      },
+      ...[...indices].map((index) => reach[index] as RegionReach),
+    ]);
+  }
+  const whole = uniteAll(
+    regions.map((region) => ({
       syscalls: region.syscalls,
       imports: region.imports,
       unknownNumber: region.unknown,
-    });
-  }
-  return { exports, whole, regions: regions.length, syscallSites, unknownSites, indirectCalls };
+    })),
+  );
+  return { exports, whole, entered, regions: regions.length, syscallSites, unknownSites, indirectCalls };
 }
 
 /** objdump prints sections in file order, which is address order in every file seen; sorted otherwise. */
@@ -462,6 +507,19 @@ interface RegionReach {
   syscalls: ReadonlySet<string> | readonly string[];
   imports: ReadonlySet<string> | readonly string[];
   unknownNumber: boolean;
+}
+
+/** The union of many reaches, each name added once and the lists sorted at the end. */
+function uniteAll(parts: readonly RegionReach[]): Reach {
+  const syscalls = new Set<string>();
+  const imports = new Set<string>();
+  let unknownNumber = false;
+  for (const part of parts) {
+    for (const name of part.syscalls) syscalls.add(name);
+    for (const name of part.imports) imports.add(name);
+    unknownNumber ||= part.unknownNumber;
+  }
+  return { syscalls: [...syscalls].sort(), imports: [...imports].sort(), unknownNumber };
 }
 
 function unite(a: Reach | undefined, b: RegionReach): Reach {

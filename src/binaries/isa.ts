@@ -37,6 +37,13 @@ export interface InstructionSet {
   isPadding(instruction: ObjdumpInstruction): boolean;
   /** A code address the instruction (with its neighbours) loads into a register: a function pointer taken. */
   codeReference(instructions: readonly ObjdumpInstruction[], index: number): number | undefined;
+  /**
+   * The data address an instruction reads, when the listing names it (x86_64's `# ADDR` after a
+   * `(%rip)` operand): used to find the code that loads a GOT entry. Undefined where the listing
+   * does not say (aarch64's `adrp`+`ldr` pairs are not decoded: GOT entries are then taken as
+   * stored in data).
+   */
+  dataReference(instruction: ObjdumpInstruction): number | undefined;
   /** The register family an operand names (`%eax` → rax, `w8` → x8), or undefined for anything else. */
   registerFamily(operand: string): string | undefined;
   /** Registers a called function gives back unchanged. */
@@ -119,6 +126,10 @@ export const X86_64: InstructionSet = {
     const instruction = instructions[index] as ObjdumpInstruction;
     return instruction.mnemonic === 'lea' ? instruction.reference : undefined;
   },
+  dataReference: (instruction) =>
+    instruction.mnemonic !== 'lea' && instruction.operands.includes('(%rip)')
+      ? instruction.reference
+      : undefined,
   registerFamily: x86Family,
   calleeSaved: new Set(['rbx', 'rbp', 'r12', 'r13', 'r14', 'r15']),
   syscallClobbers: new Set(['rax', 'rcx', 'r11']),
@@ -250,6 +261,7 @@ export const AARCH64: InstructionSet = {
     }
     return undefined;
   },
+  dataReference: () => undefined,
   registerFamily: a64Family,
   calleeSaved: A64_CALLEE_SAVED,
   syscallClobbers: new Set(['x0']),

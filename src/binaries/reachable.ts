@@ -13,23 +13,33 @@ import type { Witness } from './witness.js';
 
 /**
  * What the ELF files a workload ran can call: the union, over the programs and libraries it mapped,
- * of the syscalls their own code makes and of those the C runtime functions they import can reach.
+ * of the syscalls their own code makes and of those the library functions they import can reach.
  * Machines: x86_64 (glibc and musl) and aarch64 (glibc; musl's aarch64 libc.so is read the same
  * way but has not been checked here). The answer is per ABI, each name in the table of the files'
- * own ABI (aarch64 has openat, not open): an import is followed only into runtime files of its ABI.
+ * own ABI (aarch64 has openat, not open): an import is followed only into files of its ABI.
  *
- * The C runtime (glibc's libc.so.6 and its old satellites libpthread, librt, libdl, libresolv, the
- * dynamic linker; musl's libc.so, which has no soname and is known by its file names, libc.so and
- * ld-musl-ARCH.so.1, and is its own dynamic linker) is analysed per exported function: a program that
- * imports fsync gets what fsync reaches, not all of libc; the dynamic linker named as a program's
- * interpreter is taken whole, since its start code runs in every process (for musl: all of libc).
- * Every other file is taken whole: each of its syscall instructions and each function it imports,
- * since any of its code may run (we do not know which of libz's exports python3 calls, or what a
- * callback leads to).
+ * Programs (a file with a program interpreter and no soname, or a static one) and the program
+ * interpreter (its start code runs in every process; for musl: all of libc) are taken whole: each of
+ * their syscall instructions and each function they import. Every shared library is analysed per
+ * exported function: the C runtime (glibc's libc.so.6 and its old satellites libpthread, librt,
+ * libdl, libresolv, the dynamic linker; musl's libc.so, which has no soname and is known by its file
+ * names, libc.so and ld-musl-ARCH.so.1) and every other one (libsystemd, libcrypto, libm, …): a
+ * program that imports fsync gets what fsync reaches, not all of libc, and one that imports
+ * sd_notify what sd_notify reaches, not all of libsystemd. An import is followed into every file
+ * exporting it, and on through that file's own imports. A library other than the runtime is also
+ * *entered* by the first of its exports followed, or by its constructors at load: then what its
+ * constructors and destructors reach, and every function whose address a relocation stores in data
+ * (callbacks, method tables: any of its code may call them through a pointer), is reached too,
+ * with the witness of the import that entered it. A library no given file names in DT_NEEDED was
+ * loaded with dlopen and is looked up with dlsym: each of its exports is an entry point.
  *
  * SOUNDNESS (see docs/reachability.md for the whole argument):
  * - Within the C runtime, only direct calls are followed (callgraph.ts): a function reached only
- *   through a function pointer is missed unless it is imported or reached directly elsewhere.
+ *   through a function pointer stored in data (stdio's vtables) is missed unless it is imported or
+ *   reached directly elsewhere. Other libraries count every such function once entered; in every
+ *   file a function pointer taken in code (lea, a GOT load) is reached with the code taking it.
+ * - A function of a DT_NEEDED library that the program looks up by name (dlsym) is not seen.
+ * - aarch64 GOT loads (adrp + ldr) are not decoded: every GOT entry counts as stored in data.
  * - A syscall whose number is computed at run time cannot be named: the entry points that reach one
  *   are listed in `unknownNumber` (syscall(2); glibc's setxid broadcast; musl's setxid, its
  *   posix_spawn child, and every function that reaches musl's cancellation handler, which takes
@@ -49,6 +59,11 @@ export interface AnalysedBinary {
   summary: CallGraphSummary;
   /** Part of the C runtime: analysed per exported function. */
   runtime: boolean;
+  /**
+   * Another shared library (no program interpreter, not the C runtime): analysed per exported
+   * function, with what runs whenever it is entered (constructors, address-taken functions).
+   */
+  library: boolean;
   fromCache: boolean;
 }
 
@@ -71,6 +86,11 @@ export interface ReachOptions {
   cacheDirectory?: string | false;
   /** How many objdump processes run at once; default the CPUs available. */
   concurrency?: number;
+  /**
+   * Take every library other than the C runtime whole (each syscall instruction and import), as
+   * before libraries were read per export: coarser, for comparison.
+   */
+  wholeLibraries?: boolean;
 }
 
 const RUNTIME_SONAME =
@@ -98,6 +118,20 @@ export function isCRuntime(elf: ElfInfo, path?: string): boolean {
   );
 }
 
+/**
+ * A shared library, analysed per exported function: a shared object that is not statically linked
+ * and has either no program interpreter (a PIE program has one) or a soname (libcap.so.2 and
+ * libc.so.6 can be run, to print their version, so they have both). libm is one: it makes no
+ * syscalls. One that is run as a program is still taken whole (`combine`).
+ */
+export function isLibrary(elf: ElfInfo): boolean {
+  return (
+    elf.type === 'shared' &&
+    !elf.staticallyLinked &&
+    (elf.interpreter === undefined || elf.soname !== undefined)
+  );
+}
+
 /** Reads, disassembles (or finds in the cache) and summarises one x86_64 or aarch64 ELF file. */
 export async function analyseBinary(path: string, options: ReachOptions = {}): Promise<AnalysedBinary> {
   const bytes = await readBinaryFile(path);
@@ -112,18 +146,19 @@ export async function analyseBinary(path: string, options: ReachOptions = {}): P
   }
   // The basename of the path as given (/lib/ld-musl-x86_64.so.1) or of the file it links to.
   const runtime = isCRuntime(elf, path) || isCRuntime(elf, await realpath(path).catch(() => path));
+  const library = !runtime && isLibrary(elf);
   const directory = options.cacheDirectory ?? defaultCacheDirectory();
   const key = cacheKey(elf.buildId, () => bytes);
   const cached = directory === false ? undefined : await readCached(directory, key);
-  if (cached) return { path, elf, summary: cached, runtime, fromCache: true };
+  if (cached) return { path, elf, summary: cached, runtime, library, fromCache: true };
   const listing = await disassemble(path, {
-    syscallsOnly: !runtime,
+    syscallsOnly: !runtime && !library,
     objdumps: isa.objdumps,
     syscallText: isa.listingMarker,
   });
-  const summary = buildCallGraph(elf, listing, { perExport: runtime });
+  const summary = buildCallGraph(elf, listing, { perExport: runtime || library });
   if (directory !== false) await writeCached(directory, key, elf.machine, summary);
-  return { path, elf, summary, runtime, fromCache: false };
+  return { path, elf, summary, runtime, library, fromCache: false };
 }
 
 /**
@@ -190,6 +225,7 @@ export async function reachableSyscalls(
     const found = combine(
       binaries.filter((binary) => abiOf(binary) === abi),
       binaries[0] as AnalysedBinary,
+      options.wholeLibraries ?? false,
     );
     syscalls.set(abi, found.syscalls);
     unknownNumber.push(...found.unknownNumber);
@@ -203,23 +239,46 @@ function abiOf(binary: AnalysedBinary): Abi {
 }
 
 /**
- * What the files of one ABI reach together: each file taken whole or through the runtime exports
- * it imports. `first` is the file given first (of any ABI): when it is the runtime, every export is
- * an entry point.
+ * What the files of one ABI reach together. Programs (and the program interpreter) are taken whole;
+ * the C runtime and every other shared library through the exports that are imported, followed
+ * transitively; a library also through what runs when it is entered (`CallGraphSummary.entered`:
+ * constructors, address-taken functions). A library no given file names in DT_NEEDED was loaded
+ * with dlopen, and `first` (of any ABI), when it is the runtime or a library, was asked about
+ * alone: each of their exports is an entry point (dlsym can look up any).
  */
 function combine(
   binaries: readonly AnalysedBinary[],
   first: AnalysedBinary,
+  wholeLibraries: boolean,
 ): Pick<Reachability, 'unknownNumber' | 'unresolved'> & { syscalls: Map<string, Witness> } {
   const syscalls = new Map<string, Witness>();
   const unknownNumber: Witness[] = [];
   const unresolved: Witness[] = [];
 
-  // Which runtime file exports which function: the dynamic linker binds an import to the first in
-  // load order, but every exporter is taken, so that the order given does not matter.
+  // The program interpreter runs its own start code in every dynamic process: it is taken whole.
+  // musl's libc.so has no soname: as the interpreter it is named by its path (ld-musl-x86_64.so.1).
+  const interpreters = new Set(
+    binaries.flatMap((binary) => (binary.elf.interpreter ? [basename(binary.elf.interpreter)] : [])),
+  );
+  const isInterpreter = (binary: AnalysedBinary) =>
+    interpreters.has(binary.elf.soname ?? '') ||
+    (binary.elf.soname === undefined && interpreters.has(basename(binary.path)));
+  const needed = new Set(binaries.flatMap((binary) => binary.elf.needed));
+  const kindOf = (binary: AnalysedBinary): 'whole' | 'runtime' | 'library' | 'loaded' => {
+    if (isInterpreter(binary) || (!binary.runtime && (!binary.library || wholeLibraries))) return 'whole';
+    if (binary.runtime) return 'runtime';
+    const named = needed.has(binary.elf.soname ?? '') || needed.has(basename(binary.path));
+    if (binary !== first && named) return 'library';
+    // A library with an interpreter that no file needs was run as a program: its own entry runs.
+    return binary.elf.interpreter === undefined ? 'loaded' : 'whole';
+  };
+  const kinds = new Map(binaries.map((binary) => [binary, kindOf(binary)]));
+
+  // Which file exports which function: the dynamic linker binds an import to the first in load
+  // order, but every exporter is taken, so that the order given does not matter.
   const exporters = new Map<string, AnalysedBinary[]>();
   for (const binary of binaries) {
-    if (!binary.runtime) continue;
+    if (!binary.runtime && kinds.get(binary) === 'whole') continue;
     for (const name of Object.keys(binary.summary.exports)) {
       exporters.set(name, [...(exporters.get(name) ?? []), binary]);
     }
@@ -234,41 +293,46 @@ function combine(
     if (reach.unknownNumber) unknownNumber.push(witness);
   };
 
-  const providesAnything = new Set(
-    binaries.flatMap((binary) => binary.elf.exports.map((symbol) => symbol.name)),
-  );
+  // A library entered once (by the first of its exports followed, else by its constructors) adds
+  // what runs whenever it is used: its constructors and the functions whose address it stores.
+  const entered = new Set<AnalysedBinary>();
+  const enter = (binary: AnalysedBinary, witness: Witness) => {
+    if (!binary.library || kinds.get(binary) === 'whole' || entered.has(binary)) return;
+    entered.add(binary);
+    add(binary.summary.entered, witness);
+    for (const inner of binary.summary.entered.imports) follow(inner, witness, new Set());
+  };
   const follow = (name: string, witness: Witness, seen: Set<string>) => {
     for (const binary of exporters.get(name) ?? []) {
       const key = `${binary.path}\0${name}`;
       if (seen.has(key)) continue;
       seen.add(key);
+      enter(binary, witness);
       const reach = binary.summary.exports[name] as Reach;
       add(reach, witness);
       for (const inner of reach.imports) follow(inner, witness, seen);
     }
   };
+  const allExports = (binary: AnalysedBinary) => {
+    enter(binary, { binary: binary.path });
+    for (const name of Object.keys(binary.summary.exports).sort()) {
+      follow(name, { function: name, binary: binary.path }, new Set());
+    }
+  };
 
-  // The program interpreter runs its own start code in every dynamic process: it is taken whole.
-  const interpreters = new Set(
-    binaries.flatMap((binary) => (binary.elf.interpreter ? [basename(binary.elf.interpreter)] : [])),
+  const providesAnything = new Set(
+    binaries.flatMap((binary) => binary.elf.exports.map((symbol) => symbol.name)),
   );
   for (const binary of binaries) {
-    // musl's libc.so has no soname: as the interpreter it is named by its path (ld-musl-x86_64.so.1).
-    const whole =
-      !binary.runtime ||
-      interpreters.has(binary.elf.soname ?? '') ||
-      (binary.elf.soname === undefined && interpreters.has(basename(binary.path)));
-    if (binary.runtime && binary === first) {
-      for (const name of Object.keys(binary.summary.exports).sort()) {
-        follow(name, { function: name, binary: binary.path }, new Set());
-      }
-    } else if (binary.runtime) {
+    const kind = kinds.get(binary);
+    if (binary.runtime && binary === first) allExports(binary);
+    else if (binary.runtime) {
       // Called by the dynamic linker by name at start, never imported.
       for (const name of RUNTIME_START.filter((start) => start in binary.summary.exports)) {
         follow(name, { function: name, binary: binary.path }, new Set());
       }
     }
-    if (!whole) continue;
+    if (kind !== 'whole') continue;
     add({ ...binary.summary.whole, imports: [] }, { binary: binary.path });
     const imported = binary.elf.imports.filter((symbol) => CALLABLE.has(symbol.type));
     const weak = new Set(imported.filter((symbol) => symbol.bind === 'weak').map((symbol) => symbol.name));
@@ -280,6 +344,13 @@ function combine(
         continue;
       }
       follow(name, witness, new Set());
+    }
+  }
+  for (const binary of binaries) if (kinds.get(binary) === 'loaded') allExports(binary);
+  // Constructors run at load, whether or not an export is ever called.
+  for (const binary of binaries) {
+    if (kinds.get(binary) === 'library' && binary.elf.initializers.length > 0) {
+      enter(binary, { binary: binary.path });
     }
   }
   const sorted = new Map([...syscalls].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));

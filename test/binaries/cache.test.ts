@@ -14,6 +14,7 @@ import type { CallGraphSummary } from '../../src/binaries/callgraph.js';
 const SUMMARY: CallGraphSummary = {
   exports: { fsync: { syscalls: ['fsync'], imports: [], unknownNumber: false } },
   whole: { syscalls: ['fsync'], imports: ['malloc'], unknownNumber: false },
+  entered: { syscalls: [], imports: ['free'], unknownNumber: false },
   regions: 2,
   syscallSites: 1,
   unknownSites: [],

@@ -86,6 +86,10 @@ const ELF: ElfInfo = {
     { ...fn('resolver', 0x3000), type: 'ifunc' },
   ],
   executableSegments: [{ address: 0x1000, size: 0x3000, fileOffset: 0x1000, fileSize: 0x3000 }],
+  initializers: [],
+  addressTaken: [],
+  functionsTaken: [],
+  gotEntries: [],
 };
 
 const graph = buildCallGraph(ELF, parseObjdump(LISTING));

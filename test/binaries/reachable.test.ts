@@ -176,6 +176,6 @@ describe.skipIf(skip)(`libc's call graph against strace${skip ? ` (skipped: ${sk
       expect(calls.size).toBeGreaterThan(40);
       expect([...calls].filter((call) => !x86(reach).has(call))).toEqual([]);
     },
-    60_000,
+    120_000,
   );
 });

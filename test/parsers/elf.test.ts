@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseElf, readElf } from '../../parsers/elf.js';
 import { loadedFiles } from '../../src/binaries/libraries.js';
@@ -14,6 +15,16 @@ const hostSkip = await e2eSkipReason(
     process.arch === 'x64' &&
     (await available('/bin/ls', ['/'])) &&
     (await available('/bin/busybox', ['true'])),
+);
+
+const LIBZ = '/lib/x86_64-linux-gnu/libz.so.1';
+const LIBCRYPTO = '/lib/x86_64-linux-gnu/libcrypto.so.3';
+const relocationSkip = await e2eSkipReason(
+  `${LIBZ} and ${LIBCRYPTO} (zlib1g, libssl3), and readelf (binutils)`,
+  async () =>
+    (await available('readelf', ['-v'])) &&
+    (await available('test', ['-f', LIBZ])) &&
+    (await available('test', ['-f', LIBCRYPTO])),
 );
 
 describe.skipIf(hostSkip)(
@@ -53,6 +64,53 @@ describe.skipIf(hostSkip)(
       // Data is exported too, typed as such.
       expect(libc.exports.find((symbol) => symbol.name === 'environ')?.type).toBe('object');
     });
+
+    it.skipIf(relocationSkip)(
+      'reads libz’s dynamic relocations: every code address stored in data, as readelf decodes them',
+      async () => {
+        const libz = await readElf(LIBZ);
+        const inCode = (address: number) =>
+          libz.executableSegments.some(
+            (segment) => address >= segment.address && address < segment.address + segment.size,
+          );
+        // readelf -r, an independent decoder: the RELATIVE addends that are code addresses.
+        const listed = (await execa('readelf', ['-rW', LIBZ])).stdout.split('\n').flatMap((line) => {
+          const match = /^[0-9a-f]+\s+[0-9a-f]+\s+R_X86_64_RELATIVE\s+([0-9a-f]+)$/.exec(line.trim());
+          return match ? [Number.parseInt(match[1] as string, 16)] : [];
+        });
+        expect(listed.length).toBeGreaterThan(10);
+        const code = [...new Set(listed.filter(inCode))].sort((a, b) => a - b);
+        // deflate's configuration_table: deflate_stored, deflate_fast and deflate_slow, and the
+        // constructor and destructor that the init and fini arrays hold.
+        expect(code.length).toBeGreaterThanOrEqual(5);
+        expect(libz.addressTaken).toEqual(code);
+        // DT_INIT and DT_FINI, and the init and fini arrays' entries, from `readelf -d`.
+        const dynamic = (await execa('readelf', ['-dW', LIBZ])).stdout;
+        const tag = (name: string) =>
+          Number.parseInt(new RegExp(`\\(${name}\\)\\s+0x([0-9a-f]+)`).exec(dynamic)?.[1] ?? 'NaN', 16);
+        expect(libz.initializers).toEqual(expect.arrayContaining([tag('INIT'), tag('FINI')]));
+        expect(libz.initializers.length).toBeGreaterThanOrEqual(4);
+        expect(libz.initializers.every(inCode)).toBe(true);
+        expect(libz.functionsTaken).not.toContain('adler32');
+        // zlib's PLT calls are not taken addresses: a JUMP_SLOT is a direct call.
+        expect(libz.gotEntries.map((entry) => entry.name)).toContain('__cxa_finalize');
+      },
+    );
+
+    it.skipIf(relocationSkip)(
+      'finds libcrypto’s ASN.1 template callbacks stored in data by absolute relocations',
+      async () => {
+        const crypto = await readElf(LIBCRYPTO);
+        const template = crypto.exports.find((symbol) => symbol.name === 'ACCESS_DESCRIPTION_it');
+        expect(template?.type).toBe('func');
+        expect(crypto.functionsTaken).toContain('ACCESS_DESCRIPTION_it');
+        expect(crypto.addressTaken).toContain(template?.address);
+        // An exported function never stored in data is not among them.
+        const notStored = crypto.exports.find((symbol) => symbol.name === 'EVP_MD_CTX_new');
+        expect(crypto.addressTaken).not.toContain(notStored?.address);
+        expect(crypto.addressTaken.length).toBeGreaterThan(1000);
+      },
+    );
 
     it('reads a static busybox: no interpreter, no needs, no dynamic symbols', async () => {
       const busybox = await readElf('/bin/busybox');
