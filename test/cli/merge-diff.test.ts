@@ -165,7 +165,8 @@ describe('diff', () => {
     );
     expect(help[0]).toContain('the native ABI of the host to judge for');
     expect(help[0]).toBe(help[1]);
-  });
+    // Seven runs of the CLI: on a loaded 2-CPU machine they take longer than one test's default.
+  }, 60_000);
 
   it('against Docker: every needed syscall gets a status and the headline adds up', async () => {
     const result = await cli([
