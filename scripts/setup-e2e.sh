@@ -9,7 +9,7 @@
 # image with real programs for the held-out suite). Safe to run again: it only starts what is not running.
 set -euo pipefail
 
-packages=(strace docker.io auditd busybox-static runc crun podman seccomp chromium binutils gcc libc6-dev python3 musl musl-tools libc6-arm64-cross binutils-aarch64-linux-gnu debootstrap)
+packages=(strace bpftrace docker.io auditd busybox-static runc crun podman seccomp chromium binutils gcc libc6-dev python3 musl musl-tools libc6-arm64-cross binutils-aarch64-linux-gnu debootstrap)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
@@ -25,6 +25,11 @@ if ! pgrep -x auditd >/dev/null; then
   auditd
 fi
 auditctl -b 8192 >/dev/null
+
+# bpftrace (the bpf recording backend) attaches to tracepoints found in tracefs.
+if [ ! -d /sys/kernel/tracing/events ] && [ ! -d /sys/kernel/debug/tracing/events ]; then
+  mount -t tracefs nodev /sys/kernel/tracing
+fi
 
 
 if ! docker info >/dev/null 2>&1; then
