@@ -17,7 +17,17 @@ const skip = await containerAuditSkipReason();
 
 async function recordContainer(name: string, script: string, extra: string[] = []) {
   const prefix = join(await mkdtemp(join(tmpdir(), 'sl-ctr-')), name);
-  const result = await cli(['record', '-o', prefix, '--json', ...extra, '--', ...dockerRunArgv(script)]);
+  const result = await cli([
+    'record',
+    '--backend',
+    'audit',
+    '-o',
+    prefix,
+    '--json',
+    ...extra,
+    '--',
+    ...dockerRunArgv(script),
+  ]);
   const recording = JSON.parse(await readFile(`${prefix}.recording.json`, 'utf8'));
   const profile = JSON.parse(await readFile(`${prefix}.profile.json`, 'utf8'));
   return { result, recording, profile, profilePath: `${prefix}.profile.json` };
@@ -73,7 +83,7 @@ describe.skipIf(skip)(`record -- docker run${skip ? ` (skipped: ${skip})` : ''}`
     ] as const) {
       const prefix = join(dir, `missing${code}`);
       const argv = ['docker', 'run', '--rm', '--network', 'none', BUSYBOX_IMAGE, program];
-      const result = await cli(['record', '-o', prefix, '--', ...argv]);
+      const result = await cli(['record', '--backend', 'audit', '-o', prefix, '--', ...argv]);
       expect(result.exitCode, result.stderr).toBe(code);
       expect(result.stderr).toContain("docker could not start the container's program");
       expect(result.stderr).toContain(code === 127 ? 'not found' : 'not executable');
@@ -111,6 +121,8 @@ describe.skipIf(skip)(`record -- docker run${skip ? ` (skipped: ${skip})` : ''}`
   it('refuses a command that sets its own seccomp profile or --privileged', async () => {
     const own = await cli([
       'record',
+      '--backend',
+      'audit',
       '--',
       'docker',
       'run',
@@ -121,7 +133,17 @@ describe.skipIf(skip)(`record -- docker run${skip ? ` (skipped: ${skip})` : ''}`
     ]);
     expect(own.exitCode).toBe(2);
     expect(own.stderr).toContain('the command already sets seccomp=unconfined');
-    const privileged = await cli(['record', '--', 'docker', 'run', '--privileged', BUSYBOX_IMAGE, 'true']);
+    const privileged = await cli([
+      'record',
+      '--backend',
+      'audit',
+      '--',
+      'docker',
+      'run',
+      '--privileged',
+      BUSYBOX_IMAGE,
+      'true',
+    ]);
     expect(privileged.exitCode).toBe(2);
     expect(privileged.stderr).toContain('--privileged containers get no seccomp filter');
   });
@@ -155,6 +177,8 @@ describe.skipIf(podmanSkip)(`record -- podman run${podmanSkip ? ` (skipped: ${po
     const prefix = join(await mkdtemp(join(tmpdir(), 'sl-podman-')), 'podman');
     const result = await cli([
       'record',
+      '--backend',
+      'audit',
       '-o',
       prefix,
       '--',
