@@ -197,6 +197,8 @@ END { clear(@seen); }
 }
 
 export interface BpftraceRun {
+  /** bpftrace's process id (the bench reads its CPU time). */
+  readonly pid: number | undefined;
   /** Stops the program (SIGINT), waits for it to print its maps and exit; its whole JSON output. */
   stop(): Promise<string>;
   /** Ends it at once, printing nothing (when the recording failed). */
@@ -259,6 +261,7 @@ export async function startBpftrace(support: BpfSupport, program: string): Promi
     throw error;
   }
   return {
+    pid: child.pid,
     async stop() {
       // SIGINT makes bpftrace print its maps and exit; one that lands in a bad moment is sent again.
       child.kill('SIGINT');
