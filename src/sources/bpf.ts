@@ -122,7 +122,15 @@ export async function bpfReadiness(
   return { ok: true, support: { bpftrace, version } };
 }
 
-const header = `BEGIN { printf("${READY_LINE}\\n"); }\n`;
+/**
+ * Every program starts with the ready line, and ends itself when seccomp-learn's main thread
+ * exits: a seccomp-learn killed with SIGKILL leaves no bpftrace counting behind.
+ */
+function header(owner: number): string {
+  return `BEGIN { printf("${READY_LINE}\\n"); }
+tracepoint:sched:sched_process_exit /tid == ${owner}/ { exit(); }
+`;
+}
 
 /**
  * A host command's tree. The command is a child of seccomp-learn (pid `parent`): its fork is
@@ -132,7 +140,7 @@ const header = `BEGIN { printf("${READY_LINE}\\n"); }\n`;
  * pids, so they do not mix.
  */
 export function commandProgram(parent: number): string {
-  return `${header}
+  return `${header(parent)}
 tracepoint:sched:sched_process_fork /pid == ${parent} || @t[tid] == 2/ {
   @t[args->child_pid] = (pid == ${parent}) ? 1 : 2;
 }
@@ -149,8 +157,8 @@ END { clear(@t); }
 }
 
 /** A running process (all its threads) and every task it forks from now on. */
-export function pidProgram(target: number): string {
-  return `${header}
+export function pidProgram(target: number, owner: number = process.pid): string {
+  return `${header(owner)}
 tracepoint:sched:sched_process_fork /pid == ${target} || @t[tid]/ { @t[args->child_pid] = 1; }
 tracepoint:raw_syscalls:sys_enter /pid == ${target} || @t[tid]/ {
   @calls[${ABI_EXPRESSION}, args->id] = count();
@@ -175,9 +183,9 @@ export const SCOPE_EVENT = 'scope';
  * (a namespace's inode number is reused once it is freed, a cgroup id never is). The programs each
  * scope executes are kept (for --widen reachable).
  */
-export function containerProgram(): string {
+export function containerProgram(owner: number = process.pid): string {
   const scope = 'cgroup, curtask->nsproxy->mnt_ns->ns.inum';
-  return `${header}
+  return `${header(owner)}
 tracepoint:raw_syscalls:sys_enter /curtask->seccomp.mode == 2/ {
   $ns = curtask->nsproxy->mnt_ns->ns.inum;
   @calls[cgroup, $ns, ${ABI_EXPRESSION}, args->id] = count();
