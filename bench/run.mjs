@@ -1,5 +1,6 @@
 // npm run bench: every speed and memory target, with its figures. Exit 1 if one is missed.
 import { run as audit } from './audit.mjs';
+import { run as bpf } from './bpf.mjs';
 import { run as fullTrace, TARGET_MB_PER_S } from './full-trace.mjs';
 import { run as merge } from './merge.mjs';
 import { run as reachable } from './reachable.mjs';
@@ -18,6 +19,11 @@ const benches = [
   ],
   ['from-audit: 1,000,000 records, <= 0.25x the grep pipeline', audit, (result) => result.met],
   ['reachable: python3 and its libraries, < 5 s cold, < 0.5 s cached', reachable, (result) => result.ok],
+  [
+    'bpf backend: dd bs=1 count=1000000 <= 3x untraced, bpftrace start-up < 1.5 s',
+    bpf,
+    (result) => result.ok,
+  ],
   [
     'scale: 100,000 distinct syscalls through merge, report, diff, merge --check',
     scale,

@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Installs and starts what the end-to-end tests use on a fresh Debian machine (run as root):
-# strace, Docker engine (no bridge, no iptables: test containers use --network none), auditd,
+# strace, bpftrace (the eBPF backend; tracefs is mounted below), Docker engine (no bridge, no iptables: test containers use --network none), auditd,
 # busybox-static (for an image built offline), runc/crun/podman, libseccomp's scmp_sys_resolver,
-# Chromium (the HTML report test), and binutils, gcc and python3 (the reachability tests
+# Chromium (the HTML report test), gcc-multilib (a 32-bit static program for the bpf backend's ABI test),
+# and binutils, gcc and python3 (the reachability tests
 # disassemble real binaries and check them against strace of a compiled program), musl and
 # musl-tools (musl's libc.so and musl-gcc for the same checks against musl), libc6-arm64-cross and
 # binutils-aarch64-linux-gnu (aarch64 glibc read with the cross objdump), and debootstrap (a Debian
 # image with real programs for the held-out suite). Safe to run again: it only starts what is not running.
 set -euo pipefail
 
-packages=(strace docker.io auditd busybox-static runc crun podman seccomp chromium binutils gcc libc6-dev python3 musl musl-tools libc6-arm64-cross binutils-aarch64-linux-gnu debootstrap)
+packages=(strace bpftrace docker.io auditd busybox-static runc crun podman seccomp chromium binutils gcc gcc-multilib libc6-dev python3 musl musl-tools libc6-arm64-cross binutils-aarch64-linux-gnu debootstrap)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
@@ -25,6 +26,11 @@ if ! pgrep -x auditd >/dev/null; then
   auditd
 fi
 auditctl -b 8192 >/dev/null
+
+# bpftrace (the bpf recording backend) attaches to tracepoints found in tracefs.
+if [ ! -d /sys/kernel/tracing/events ] && [ ! -d /sys/kernel/debug/tracing/events ]; then
+  mount -t tracefs nodev /sys/kernel/tracing
+fi
 
 
 if ! docker info >/dev/null 2>&1; then

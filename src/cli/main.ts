@@ -138,14 +138,18 @@ export function buildProgram(onExitStatus: (status: number) => void = () => unde
   addLearningOptions(
     program
       .command('record')
-      .summary('run a command under strace and learn its profile')
+      .summary('run a command (or a container) and learn its profile')
       .description(
-        'Run COMMAND under `strace -f -c` (or attach to --pid), keeping its stdin, stdout and stderr, and write a recording and a minimal profile. For `docker run …` / `podman run …` the container runs with a complain-mode (SCMP_ACT_LOG) profile instead and the kernel\'s SECCOMP audit records of that container\'s processes only are collected (needs root, and auditd or dmesg). Exit code: the workload\'s (128+N if a signal N killed it); 2 when seccomp-learn itself fails; 3 (or --loss-exit-code) when audit records were lost or could not be placed in the container (see --allow-incomplete). The recording\'s warnings (--json: "incomplete" and "warnings") say which.',
+        'Run COMMAND (or attach to --pid), keeping its stdin, stdout and stderr, and write a recording and a minimal profile. Backends (--backend): bpf counts the calls in the kernel with a bpftrace program, per ABI and syscall (root or CAP_BPF+CAP_PERFMON, bpftrace, a kernel with BTF, tracefs); strace runs a host command under `strace -f -c`; audit runs a `docker run …` / `podman run …` with a complain-mode (SCMP_ACT_LOG) profile and collects the kernel\'s SECCOMP audit records of that container\'s processes only (root, and auditd or dmesg). auto (the default) uses bpf when it can and otherwise says why and uses strace (host commands) or audit (containers). Exit code: the workload\'s (128+N if a signal N killed it); 2 when seccomp-learn itself fails; 3 (or --loss-exit-code) when audit records were lost or could not be placed in the container (see --allow-incomplete). The recording\'s warnings (--json: "incomplete" and "warnings") say which.',
       )
       .argument('[command...]', 'the command to run, after --')
       .option('-p, --pid <pid>', 'attach to a running process (all threads, children followed) instead')
       .option('--duration <seconds>', 'with --pid: stop after this many seconds (default: until Ctrl-C)')
-      .option('--full', 'record a full trace instead of strace -c counts (slower, same result)')
+      .option('--backend <backend>', 'how to observe the run: auto, bpf, strace or audit (default: auto)')
+      .option(
+        '--full',
+        'record a full trace instead of strace -c counts (slower, same result; strace backend)',
+      )
       .option(
         '--allow-incomplete',
         "for containers: exit with the container's code even when audit records were lost or could not be placed",
@@ -164,6 +168,7 @@ export function buildProgram(onExitStatus: (status: number) => void = () => unde
           'seccomp-learn record -- busybox sh -c "echo hello > /tmp/x"',
           'seccomp-learn record -o nginx --runtime runc -- nginx -t',
           'seccomp-learn record --pid 4242 --duration 60 -o worker',
+          'seccomp-learn record --backend strace -o myapp -- ./myapp --selftest',
           'seccomp-learn record -o web -- docker run --rm --network none myimage ./selftest',
           'seccomp-learn record -o web -- podman run --rm myimage ./selftest',
           'seccomp-learn record --json -o app -- ./app | jq .profile   # the app prints to stderr here',

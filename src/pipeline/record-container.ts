@@ -211,7 +211,7 @@ async function auditStatus(): Promise<{ status: AuditStatus } | { problem: strin
  * The container's executables (exe= of its records, paths in the container) and the libraries each
  * loads, found in the image's layers as the container saw them: host paths, for --widen reachable.
  */
-async function imageBinaries(
+export async function imageBinaries(
   run: { engine: string; image?: string },
   executables: readonly string[],
   warn: (message: string) => void,

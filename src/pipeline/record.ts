@@ -5,7 +5,8 @@ import { learnFromStrace } from '../../parsers/strace.js';
 import { UserError } from '../errors.js';
 import type { SeccompProfile } from '../profile/model.js';
 import { RecordingBuilder } from '../recording/builder.js';
-import type { Recording } from '../recording/model.js';
+import type { Backend, Recording } from '../recording/model.js';
+import { BpfStartError, type BpfSupport, bpfReadiness } from '../sources/bpf.js';
 import { parseContainerRun } from '../sources/container-command.js';
 import { findExecutable, hostInfo } from '../sources/host.js';
 import { EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, withStraceRun } from '../sources/strace-run.js';
@@ -17,6 +18,7 @@ import {
   planLearned,
   saveLearned,
 } from './learned.js';
+import { recordCommandUnderBpf, recordContainerUnderBpf, recordPidUnderBpf } from './record-bpf.js';
 import { recordContainer } from './record-container.js';
 
 /** What to record: a command (a `docker run` / `podman run` is a container), or a running process. */
@@ -33,7 +35,12 @@ export interface RecordOptions extends GenerationChoices, IncompletePolicy {
   stdoutToStderr?: boolean;
   /** Told at once what seccomp-learn did on the host besides recording (stale audit rules it removed). */
   onNote?: (message: string) => void;
+  /** How to observe the run; `auto` (the default) is bpf when it can run here, else strace or audit. */
+  backend?: BackendChoice;
 }
+
+export const BACKEND_CHOICES = ['auto', 'bpf', 'strace', 'audit'] as const;
+export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 
 /**
  * The command never ran when every execve of the trace failed: the first one is strace's child executing
@@ -137,8 +144,74 @@ export async function recordUnderStrace(
 export async function record(subject: RecordSubject, options: RecordOptions): Promise<LearnResult> {
   // Before the workload runs: an output that cannot be written is found now, not after the run.
   const outputs = await planLearned(options.output, options.format, []);
-  const { recording, exitCode } = await runAndRecord(subject, options);
+  const { recording, exitCode } = await recordWithBackend(subject, options);
   return saveLearned(recording, options, outputs, { ...options, workloadExit: exitCode });
+}
+
+/**
+ * The backend a run is recorded with. `auto` takes bpf when it can run here and says why when it
+ * cannot; a full trace (`--full`) is strace's and `--audit-log` is the audit backend's, so those
+ * choose for `auto`.
+ */
+async function recordWithBackend(
+  subject: RecordSubject,
+  options: RecordOptions,
+): Promise<{ recording: Recording; exitCode: number }> {
+  const container = 'command' in subject ? parseContainerRun(subject.command) !== undefined : false;
+  const requested = options.backend ?? 'auto';
+  const classic: Backend = container ? 'audit' : 'strace';
+  if (requested === 'strace' && container)
+    throw new UserError(
+      "--backend strace traces host commands: strace would trace the engine's client, not the container; use --backend bpf or audit",
+    );
+  if (requested === 'audit' && !container)
+    throw new UserError(
+      '--backend audit records containers (docker run / podman run): use --backend bpf or strace for a host command or --pid',
+    );
+  if (requested === 'bpf' && options.full)
+    throw new UserError('--full is a full strace trace: it goes with --backend strace (or auto)');
+  if (requested === 'bpf' && options.auditLog)
+    throw new UserError('--audit-log goes with --backend audit (or auto)');
+  const note = options.onNote ?? (() => undefined);
+  let backend: Backend = requested === 'auto' ? 'bpf' : requested;
+  let fallbackReason: string | undefined;
+  if (requested === 'auto' && options.full) {
+    backend = 'strace';
+  } else if (requested === 'auto' && options.auditLog) {
+    backend = 'audit';
+  }
+  if (backend === 'bpf') {
+    const readiness = await bpfReadiness(note);
+    if (!readiness.ok) {
+      if (requested === 'bpf') throw new UserError(`the bpf backend cannot run here: ${readiness.missing}`);
+      fallbackReason = readiness.missing;
+    } else {
+      try {
+        return await recordUnderBpf(readiness.support, subject, options);
+      } catch (error) {
+        if (!(error instanceof BpfStartError) || requested === 'bpf') throw error;
+        fallbackReason = error.message;
+      }
+    }
+    backend = classic;
+    note(`backend ${backend}: the bpf backend cannot run here (${fallbackReason})`);
+  }
+  const recorded = await runAndRecord(subject, options);
+  for (const run of recorded.recording.provenance) run.backend = backend;
+  return recorded;
+}
+
+async function recordUnderBpf(
+  support: BpfSupport,
+  subject: RecordSubject,
+  options: RecordOptions,
+): Promise<{ recording: Recording; exitCode: number }> {
+  const stdoutToStderr = options.stdoutToStderr === true;
+  if ('pid' in subject) return recordPidUnderBpf(support, subject.pid, subject.durationSeconds);
+  if (parseContainerRun(subject.command)) {
+    return recordContainerUnderBpf(support, subject.command, { stdoutToStderr });
+  }
+  return recordCommandUnderBpf(support, subject.command, { stdoutToStderr });
 }
 
 /** Runs the workload and records it: a container through audit records, anything else under strace. */

@@ -5,7 +5,10 @@ import type { Abi } from '../syscalls/abi.js';
 /** Bump the suffix when a change would make an older seccomp-learn misread a recording. */
 export const RECORDING_FORMAT = 'seccomp-learn/recording@1';
 
-export const SOURCE_KINDS = ['strace-summary', 'strace-trace', 'audit', 'container'] as const;
+export const SOURCE_KINDS = ['strace-summary', 'strace-trace', 'audit', 'container', 'bpf'] as const;
+/** How `record` observed the run: strace, the kernel's SECCOMP audit records, or counting in the kernel with eBPF (bpftrace). */
+export const BACKENDS = ['strace', 'audit', 'bpf'] as const;
+export type Backend = (typeof BACKENDS)[number];
 export type SourceKind = (typeof SOURCE_KINDS)[number];
 
 export interface SyscallStats {
@@ -29,7 +32,11 @@ export interface Provenance {
   startedAt?: string;
   endedAt?: string;
   host: HostInfo;
+  /** The recording backend `record` used (absent: recordings made before backends, or learnt from files). */
+  backend?: Backend;
   strace?: string;
+  /** The bpftrace version of a bpf recording. */
+  bpftrace?: string;
   seccompLearn: string;
   exitCode?: number;
   /** The executables the run started, as host paths: what `--widen reachable` reads. */

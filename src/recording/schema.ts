@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { NOTICE_CODES } from '../../parsers/observation.js';
 import { InputError } from '../errors.js';
 import { ABIS } from '../syscalls/abi.js';
-import { RECORDING_FORMAT, type Recording, SOURCE_KINDS } from './model.js';
+import { BACKENDS, RECORDING_FORMAT, type Recording, SOURCE_KINDS } from './model.js';
 
 const abi = z.enum(ABIS);
 
@@ -42,7 +42,9 @@ const recordingSchema = z.strictObject({
       startedAt: z.string().optional(),
       endedAt: z.string().optional(),
       host: z.looseObject({ kernel: z.string(), arch: abi }),
+      backend: z.enum(BACKENDS).optional(),
       strace: z.string().optional(),
+      bpftrace: z.string().optional(),
       seccompLearn: z.string(),
       exitCode: z.number().int().optional(),
       binaries: z.array(z.string()).optional(),

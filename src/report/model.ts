@@ -42,6 +42,9 @@ export interface RecordedSummary {
   hosts: HostInfo[];
   sources: SourceKind[];
   straceVersions: string[];
+  /** The backends `record` used (strace, audit, bpf), where the recordings say. */
+  backends: string[];
+  bpftraceVersions: string[];
   seccompLearnVersions: string[];
   abis: Abi[];
   /** errors absent: some syscalls' errors are unknown (audit records). */
@@ -244,6 +247,8 @@ function summarise(recording: Recording): RecordedSummary {
     hosts: [...hosts.values()],
     sources: distinct(provenance.map((run) => run.source)),
     straceVersions: distinct(provenance.flatMap((run) => (run.strace ? [run.strace] : []))),
+    backends: distinct(provenance.flatMap((run) => (run.backend ? [run.backend] : []))),
+    bpftraceVersions: distinct(provenance.flatMap((run) => (run.bpftrace ? [run.bpftrace] : []))),
     seccompLearnVersions: distinct(provenance.map((run) => run.seccompLearn)),
     abis: recordingAbis(recording),
     totals: totalCalls(recording),

@@ -210,8 +210,13 @@ export function hostsText(recorded: RecordedSummary): string {
 }
 
 export function sourcesText(recorded: RecordedSummary): string {
-  const strace = recorded.straceVersions.length > 0 ? ` (strace ${recorded.straceVersions.join(', ')})` : '';
-  return `${recorded.sources.join(', ')}${strace}`;
+  const tools = [
+    ...recorded.straceVersions.map((version) => `strace ${version}`),
+    ...recorded.bpftraceVersions.map((version) => `bpftrace ${version}`),
+  ];
+  const backends = recorded.backends.length > 0 ? `, backend ${recorded.backends.join(', ')}` : '';
+  const versions = tools.length > 0 ? ` (${tools.join(', ')})` : '';
+  return `${recorded.sources.join(', ')}${versions}${backends}`;
 }
 
 /** Whether a syscall table shows unknown errors (UNKNOWN_ERRORS), so needs UNKNOWN_ERRORS_NOTE under it. */

@@ -24,7 +24,18 @@ describe.skipIf(skip)(`record${skip ? ` (skipped: ${skip})` : ''}`, () => {
     const dir = await workDir();
     const tmp = await privateTmp();
     const result = await cli(
-      ['record', '-o', join(dir, 'cat'), '--', '/bin/busybox', 'sh', '-c', 'cat; echo oops >&2; exit 7'],
+      [
+        'record',
+        '--backend',
+        'strace',
+        '-o',
+        join(dir, 'cat'),
+        '--',
+        '/bin/busybox',
+        'sh',
+        '-c',
+        'cat; echo oops >&2; exit 7',
+      ],
       { input: 'from stdin\n', env: tmp.env },
     );
     expect(result.exitCode).toBe(7);
@@ -164,11 +175,17 @@ describe.skipIf(skip)(`record${skip ? ` (skipped: ${skip})` : ''}`, () => {
   });
 
   it('reports a missing strace clearly', async () => {
-    const result = await cli(['record', '--', 'true'], { env: { NO_COLOR: '1', PATH: '/nonexistent' } });
+    const result = await cli(['record', '--backend', 'strace', '--', 'true'], {
+      env: { NO_COLOR: '1', PATH: '/nonexistent' },
+    });
     expect(result.exitCode).toBe(127);
     expect(result.stderr).toBe(
       'seccomp-learn: error: strace is not installed or not on PATH: install it (Debian/Ubuntu: apt-get install strace; Fedora/RHEL: dnf install strace; Alpine: apk add strace)',
     );
+    // auto: bpftrace is not on that PATH either; it says so, then strace is missing too.
+    const auto = await cli(['record', '--', 'true'], { env: { NO_COLOR: '1', PATH: '/nonexistent' } });
+    expect(auto.exitCode).toBe(127);
+    expect(auto.stderr).toContain('strace is not installed or not on PATH');
   });
 
   it('refuses a command line it cannot record', async () => {

@@ -24,6 +24,8 @@ const recordShortWorkload = (prefix: string, env: Record<string, string> = {}) =
   cli(
     [
       'record',
+      '--backend',
+      'audit',
       '-o',
       prefix,
       '--',
@@ -63,6 +65,8 @@ describe.skipIf(skip)(
         [
           BIN,
           'record',
+          '--backend',
+          'audit',
           '-o',
           join(dir, 'killed'),
           '--',
@@ -151,6 +155,8 @@ describe.skipIf(skip)(
         const record = (what: string, exit: number, extra: string[]) =>
           cli([
             'record',
+            '--backend',
+            'audit',
             '-o',
             join(dir, what),
             '--audit-log',
@@ -213,6 +219,8 @@ describe.skipIf(skip)(
     it('refuses --loss-exit-code out of range or with --allow-incomplete', async () => {
       const bad = await cli([
         'record',
+        '--backend',
+        'audit',
         '--loss-exit-code',
         '0',
         '--',
@@ -225,6 +233,8 @@ describe.skipIf(skip)(
       expect(bad.stderr).toContain('--loss-exit-code takes an exit code from 1 to 255, not "0"');
       const both = await cli([
         'record',
+        '--backend',
+        'audit',
         '--loss-exit-code',
         '9',
         '--allow-incomplete',

@@ -19,6 +19,8 @@ async function recordContainer(name: string, script: string, extra: string[] = [
   const prefix = join(await mkdtemp(join(tmpdir(), 'sl-ctr-')), name);
   const result = await cli([
     'record',
+    '--backend',
+    'audit',
     '-o',
     prefix,
     '--widen',
@@ -83,7 +85,17 @@ describe.skipIf(skip)(`record -- docker run${skip ? ` (skipped: ${skip})` : ''}`
     ] as const) {
       const prefix = join(dir, `missing${code}`);
       const argv = ['docker', 'run', '--rm', '--network', 'none', BUSYBOX_IMAGE, program];
-      const result = await cli(['record', '-o', prefix, '--widen', 'none', '--', ...argv]);
+      const result = await cli([
+        'record',
+        '--backend',
+        'audit',
+        '-o',
+        prefix,
+        '--widen',
+        'none',
+        '--',
+        ...argv,
+      ]);
       expect(result.exitCode, result.stderr).toBe(code);
       expect(result.stderr).toContain("docker could not start the container's program");
       expect(result.stderr).toContain(code === 127 ? 'not found' : 'not executable');
@@ -121,6 +133,8 @@ describe.skipIf(skip)(`record -- docker run${skip ? ` (skipped: ${skip})` : ''}`
   it('refuses a command that sets its own seccomp profile or --privileged', async () => {
     const own = await cli([
       'record',
+      '--backend',
+      'audit',
       '--',
       'docker',
       'run',
@@ -131,7 +145,17 @@ describe.skipIf(skip)(`record -- docker run${skip ? ` (skipped: ${skip})` : ''}`
     ]);
     expect(own.exitCode).toBe(2);
     expect(own.stderr).toContain('the command already sets seccomp=unconfined');
-    const privileged = await cli(['record', '--', 'docker', 'run', '--privileged', BUSYBOX_IMAGE, 'true']);
+    const privileged = await cli([
+      'record',
+      '--backend',
+      'audit',
+      '--',
+      'docker',
+      'run',
+      '--privileged',
+      BUSYBOX_IMAGE,
+      'true',
+    ]);
     expect(privileged.exitCode).toBe(2);
     expect(privileged.stderr).toContain('--privileged containers get no seccomp filter');
   });
@@ -165,6 +189,8 @@ describe.skipIf(podmanSkip)(`record -- podman run${podmanSkip ? ` (skipped: ${po
     const prefix = join(await mkdtemp(join(tmpdir(), 'sl-podman-')), 'podman');
     const result = await cli([
       'record',
+      '--backend',
+      'audit',
       '-o',
       prefix,
       '--widen',

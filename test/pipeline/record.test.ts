@@ -21,7 +21,7 @@ describe.skipIf(skip)(`record, in process${skip ? ` (skipped: ${skip})` : ''}`, 
   it("returns the workload's exit status with what strace counted", async () => {
     const result = await record(
       { command: ['/bin/busybox', 'sh', '-c', 'ls / >/dev/null; exit 7'] },
-      { ...NO_RUNTIME_CHOICES, output: join(dir, 'sh'), stdoutToStderr: true },
+      { ...NO_RUNTIME_CHOICES, output: join(dir, 'sh'), stdoutToStderr: true, backend: 'strace' },
     );
     expect(result.exitStatus).toBe(7);
     expect(result.recording.provenance[0]?.source).toBe('strace-summary');

@@ -1,5 +1,5 @@
 import { UserError } from '../../errors.js';
-import { type RecordSubject, record } from '../../pipeline/record.js';
+import { BACKEND_CHOICES, type BackendChoice, type RecordSubject, record } from '../../pipeline/record.js';
 import { lossExitCodeFlag, positiveIntegerFlag } from '../flags.js';
 import { generationChoices, type LearningFlags, printLearned } from '../learned.js';
 import { warn } from '../output.js';
@@ -11,6 +11,7 @@ interface RecordFlags extends LearningFlags {
   pid?: string;
   duration?: string;
   full?: boolean;
+  backend?: string;
 }
 
 function subjectOf(command: string[], flags: RecordFlags): RecordSubject {
@@ -31,7 +32,13 @@ export async function runRecord(command: string[], flags: RecordFlags): Promise<
   const lossExitCode = flags.lossExitCode === undefined ? undefined : lossExitCodeFlag(flags.lossExitCode);
   if (lossExitCode !== undefined && flags.allowIncomplete)
     throw new UserError('--loss-exit-code and --allow-incomplete exclude each other: choose one');
+  const backend = flags.backend ?? 'auto';
+  if (!(BACKEND_CHOICES as readonly string[]).includes(backend))
+    throw new UserError(
+      `--backend must be one of ${BACKEND_CHOICES.join(', ')}, not ${JSON.stringify(backend)}`,
+    );
   const result = await record(subject, {
+    backend: backend as BackendChoice,
     ...generationChoices(flags),
     output: flags.output,
     full: flags.full === true,

@@ -1,0 +1,271 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { baselineFor } from '../../src/profile/runtime-baselines.js';
+import { bpfReadiness } from '../../src/sources/bpf.js';
+import { cli } from '../helpers/cli.js';
+import {
+  available,
+  BUSYBOX_IMAGE,
+  dockerReady,
+  dockerRunArgv,
+  dockerRunScript,
+  e2eSkipReason,
+} from '../helpers/e2e.js';
+
+/**
+ * The bpf backend end to end: a host command, --pid, containers (alone, two at once, short-lived)
+ * and a 32-bit binary are recorded with --backend bpf, and each profile then runs its workload
+ * under enforcement in Docker while a call the workload never made is refused.
+ */
+const skip = await e2eSkipReason(
+  'the bpf backend (root, bpftrace, BTF, tracefs), /bin/busybox and a Docker engine with the sl-busybox:test image',
+  async () =>
+    (await bpfReadiness()).ok && (await available('/bin/busybox', ['true'])) && (await dockerReady()),
+);
+
+interface Learned {
+  prefix: string;
+  recording: {
+    abis: Record<string, Record<string, { calls: number; errors?: number }>>;
+    provenance: Array<Record<string, unknown>>;
+    warnings: unknown[];
+  };
+  names: (abi?: string) => string[];
+}
+
+async function learn(name: string, argv: string[], extra: string[] = []): Promise<Learned> {
+  const work = await mkdtemp(join(tmpdir(), 'sl-e2e-bpf-'));
+  const prefix = join(work, name);
+  const result = await cli([
+    'record',
+    '--backend',
+    'bpf',
+    '--widen',
+    'none',
+    '-o',
+    prefix,
+    ...extra,
+    '--',
+    ...argv,
+  ]);
+  expect(result.exitCode, result.stderr).toBe(0);
+  const recording = JSON.parse(await readFile(`${prefix}.recording.json`, 'utf8'));
+  expect(recording.provenance[0]).toMatchObject({ source: 'bpf', backend: 'bpf' });
+  expect(recording.provenance[0].bpftrace).toMatch(/^\d+\.\d+/);
+  return {
+    prefix,
+    recording,
+    names: (abi = 'x86_64') => Object.keys(recording.abis[abi] ?? {}).sort(),
+  };
+}
+
+/** The runtime's set-up before the filter: never in a container recording. */
+const SETUP_CALLS = ['mount', 'pivot_root', 'umount2', 'unshare', 'sethostname', 'setns'];
+
+const WORKLOAD = 'd=/tmp/sl.$$; mkdir $d; echo hello > $d/f; cat $d/f; seq 1 3 | wc -l; rm -r $d';
+
+async function expectEnforced(profile: string, script: string, stdout: string): Promise<void> {
+  const allowed = await dockerRunScript(script, { profile });
+  expect(allowed.stderr).toBe('');
+  expect(allowed.stdout).toBe(stdout);
+  expect(allowed.exitCode).toBe(0);
+  // chmod (fchmodat) is a call none of these workloads makes.
+  const refused = await dockerRunScript(`${script} >/dev/null; chmod 600 /tmp`, { profile });
+  expect(refused.exitCode).not.toBe(0);
+  expect(refused.stderr).toContain('Operation not permitted');
+}
+
+describe.skipIf(skip)(`record --backend bpf${skip ? ` (skipped: ${skip})` : ''}`, () => {
+  it('a host command: its own tree from its execve on, enforced in Docker', async () => {
+    const learned = await learn('host', ['/bin/busybox', 'sh', '-c', WORKLOAD]);
+    // One execve of sh, and one per forked applet the shell executes (seq, wc run in a pipe): nothing of seccomp-learn's spawn.
+    expect(learned.recording.abis.x86_64?.execve?.calls).toBeGreaterThanOrEqual(1);
+    expect(learned.names()).toEqual(expect.arrayContaining(['mkdir', 'openat', 'write', 'exit_group']));
+    expect(learned.names()).not.toContain('fchmodat');
+    await expectEnforced(`${learned.prefix}.profile.json`, WORKLOAD, 'hello\n3');
+  }, 120_000);
+
+  it('--pid: a running process and the processes it forks, enforced in Docker', async () => {
+    const loop =
+      'i=0; while [ $i -lt 5 ]; do cat /proc/self/stat > /dev/null; sleep 0.1; i=$((i+1)); done; echo done';
+    const target = execa('/bin/busybox', ['sh', '-c', `echo ready; while :; do ${loop} >/dev/null; done`], {
+      reject: false,
+    });
+    try {
+      await new Promise<void>((resolve) => {
+        target.stdout?.on('data', (chunk: Buffer) => {
+          if (chunk.toString().includes('ready')) resolve();
+        });
+      });
+      const learned = await learn('pid', [], ['--pid', String(target.pid), '--duration', '3']);
+      expect(learned.recording.provenance[0]?.pid).toBe(target.pid);
+      expect(learned.names()).toEqual(expect.arrayContaining(['execve', 'openat', 'read', 'wait4']));
+      await expectEnforced(`${learned.prefix}.profile.json`, loop, 'done');
+    } finally {
+      target.kill('SIGKILL');
+    }
+  }, 120_000);
+
+  it('a dd container: read and write counted exactly, nothing of the runtime before its filter', async () => {
+    const blocks = 20_000;
+    const script = `dd if=/dev/zero of=/dev/null bs=1 count=${blocks} 2>/dev/null; echo ok`;
+    const learned = await learn('dd', dockerRunArgv(script));
+    const { read, write } = learned.recording.abis.x86_64 ?? {};
+    // dd's blocks, and the few calls of start-up (busybox reads nothing else; echo writes once).
+    expect(read?.calls).toBeGreaterThanOrEqual(blocks);
+    expect(read?.calls).toBeLessThanOrEqual(blocks + 10);
+    expect(write?.calls).toBeGreaterThanOrEqual(blocks + 1);
+    expect(write?.calls).toBeLessThanOrEqual(blocks + 10);
+    for (const call of SETUP_CALLS) expect(learned.names()).not.toContain(call);
+    expect(learned.recording.provenance[0]?.container).toMatchObject({
+      engine: 'docker',
+      image: BUSYBOX_IMAGE,
+    });
+    // runc's own calls after the filter are kept (its capability drops).
+    expect(learned.names()).toEqual(expect.arrayContaining(['capset', 'prctl', 'execve']));
+    await expectEnforced(`${learned.prefix}.profile.json`, script, 'ok');
+  }, 120_000);
+
+  it('a short-lived container and two containers at the same time are attributed exactly', async () => {
+    const short = await learn('short', ['docker', 'run', '--rm', '--network', 'none', BUSYBOX_IMAGE, 'true']);
+    expect(short.names()).toEqual(expect.arrayContaining(['execve', 'exit_group']));
+    for (const call of SETUP_CALLS) expect(short.names()).not.toContain(call);
+    const shortRun = await dockerRunScript('true', { profile: `${short.prefix}.profile.json` });
+    expect(shortRun.exitCode).toBe(0);
+
+    const makesDirectories = 'for i in 1 2 3; do mkdir /tmp/d$i; sleep 0.3; done; echo made';
+    const syncs = 'for i in 1 2 3; do sync; sleep 0.3; done; echo synced';
+    const [maker, syncer] = await Promise.all([
+      learn('maker', dockerRunArgv(makesDirectories)),
+      learn('syncer', dockerRunArgv(syncs)),
+    ]);
+    expect(maker.names()).toContain('mkdir');
+    expect(maker.names()).not.toContain('sync');
+    expect(syncer.names()).toContain('sync');
+    expect(syncer.names()).not.toContain('mkdir');
+    await expectEnforced(`${maker.prefix}.profile.json`, makesDirectories, 'made');
+    await expectEnforced(`${syncer.prefix}.profile.json`, syncs, 'synced');
+  }, 180_000);
+});
+
+const auditSkip =
+  skip ??
+  (await e2eSkipReason('auditd (to compare with the audit backend)', () =>
+    available('pgrep', ['-x', 'auditd']),
+  ));
+
+const runc = baselineFor('runc').syscalls;
+
+describe.skipIf(auditSkip)(
+  `bpf and audit backends agree${auditSkip ? ` (skipped: ${auditSkip})` : ''}`,
+  () => {
+    it('learn the same names from the same busybox containers', async () => {
+      for (const script of [WORKLOAD, 'true', 'ls -l / >/dev/null; cat /etc/passwd | wc -l']) {
+        const argv = dockerRunArgv(script);
+        const bpf = await learn('bpf', argv);
+        const work = await mkdtemp(join(tmpdir(), 'sl-e2e-audit-'));
+        const audited = await cli([
+          'record',
+          '--backend',
+          'audit',
+          '--widen',
+          'none',
+          '-o',
+          join(work, 'a'),
+          '--',
+          ...argv,
+        ]);
+        expect(audited.exitCode, audited.stderr).toBe(0);
+        const recording = JSON.parse(await readFile(join(work, 'a.recording.json'), 'utf8'));
+        expect(recording.provenance[0].backend).toBe('audit');
+        // runc's Go runtime calls differently from run to run (a preemption signal's rt_sigreturn, a
+        // futex, a thread parked): two runs may differ there, in names the runc baseline adds anyway.
+        const audit = Object.keys(recording.abis.x86_64).sort();
+        const differ = [
+          ...bpf.names().filter((name) => !audit.includes(name)),
+          ...audit.filter((name) => !bpf.names().includes(name)),
+        ];
+        expect(
+          differ.filter((name) => !runc.has(name)),
+          script,
+        ).toEqual([]);
+        const profileNames = async (file: string) =>
+          JSON.parse(await readFile(file, 'utf8')).syscalls[0].names as string[];
+        expect(await profileNames(`${bpf.prefix}.profile.json`), script).toEqual(
+          await profileNames(join(work, 'a.profile.json')),
+        );
+      }
+    }, 240_000);
+  },
+);
+
+const HELLO32 = `#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+  printf("pid %d\\n", getpid() > 0);
+  if (argc > 1 && mkdir(argv[1], 0700) != 0) { printf("mkdir: %s\\n", strerror(errno)); return 1; }
+  return 0;
+}
+`;
+
+async function compile32(): Promise<string | undefined> {
+  const work = await mkdtemp(join(tmpdir(), 'sl-e2e-m32-'));
+  await writeFile(join(work, 'hello32.c'), HELLO32);
+  const built = await execa(
+    'gcc',
+    ['-m32', '-static', '-O1', '-o', join(work, 'hello32'), join(work, 'hello32.c')],
+    {
+      reject: false,
+    },
+  );
+  return built.exitCode === 0 ? work : undefined;
+}
+
+const built = skip ? undefined : await compile32();
+const m32Skip =
+  skip ?? (await e2eSkipReason('gcc -m32 -static (gcc-multilib)', async () => built !== undefined));
+
+describe.skipIf(m32Skip)(`a 32-bit binary${m32Skip ? ` (skipped: ${m32Skip})` : ''}`, () => {
+  it('is recorded as x86 calls, and its profile runs it in Docker and refuses mkdir', async () => {
+    const work = built as string;
+    const learned = await learn('hello32', [join(work, 'hello32')]);
+    // The execve that starts it is a 64-bit call; everything after runs as i386.
+    expect(learned.names('x86_64')).toEqual(['execve']);
+    expect(learned.names('x86')).toEqual(
+      expect.arrayContaining(['brk', 'set_thread_area', 'write', 'exit_group']),
+    );
+    expect(learned.names('x86')).not.toContain('mkdir');
+    const profile = JSON.parse(await readFile(`${learned.prefix}.profile.json`, 'utf8'));
+    expect(profile.architectures).toEqual(['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86']);
+    const run = (args: string[]) =>
+      execa(
+        'docker',
+        [
+          'run',
+          '--rm',
+          '--network',
+          'none',
+          '--security-opt',
+          `seccomp=${learned.prefix}.profile.json`,
+          '-v',
+          `${work}:/w:ro`,
+          BUSYBOX_IMAGE,
+          '/w/hello32',
+          ...args,
+        ],
+        { reject: false, timeout: 60_000 },
+      );
+    const allowed = await run([]);
+    expect(allowed.stdout).toBe('pid 1');
+    expect(allowed.exitCode).toBe(0);
+    const refused = await run(['/tmp/x']);
+    expect(refused.stdout).toContain('mkdir: Operation not permitted');
+    expect(refused.exitCode).toBe(1);
+  }, 120_000);
+});

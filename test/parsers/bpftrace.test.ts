@@ -1,0 +1,157 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import {
+  countSyscalls,
+  executedFiles,
+  keyParts,
+  parseBpftraceOutput,
+  scopeSightings,
+} from '../../parsers/bpftrace.js';
+import { InputError } from '../../src/errors.js';
+import { RecordingBuilder } from '../../src/recording/builder.js';
+import { commandProgram, containerProgram, pidProgram, READY_LINE } from '../../src/sources/bpf.js';
+import { hostInfo } from '../../src/sources/host.js';
+import { CollectingSink } from '../helpers/collecting-sink.js';
+
+const SAMPLES = new URL('../../samples/traces/bpftrace/', import.meta.url);
+const sample = (name: string) => readFileSync(new URL(name, SAMPLES), 'utf8');
+
+const FIRST = '5da41b9866bb435671b0ab4f2b0c0bd5c587de1c4e2d2ee4b6d903774fac86f0';
+const SECOND = '6c7d3fde8010c9990f7482db04e161c83279b4c270f8626e7b82f6b826aba775';
+
+describe('parseBpftraceOutput', () => {
+  it('reads the maps, the printfs and what the perf buffer lost', () => {
+    const output = parseBpftraceOutput(
+      [
+        '{"type": "attached_probes", "data": {"probes": 6}}',
+        '{"type": "printf", "data": "seccomp-learn-bpf-ready\\n"}',
+        '{"type": "lost_events", "data": {"events": 3}}',
+        '',
+        '',
+        '{"type": "map", "data": {"@calls": {"0,1": 4, "1,4": 2}}}',
+        '{"type": "map", "data": {"@total": 6}}',
+      ].join('\n'),
+      'out.json',
+    );
+    expect(output.printed).toEqual([READY_LINE]);
+    expect(output.lostEvents).toBe(3);
+    expect(Object.fromEntries(output.maps.get('@calls') ?? [])).toEqual({ '0,1': 4, '1,4': 2 });
+    expect(output.maps.get('@total')?.get('')).toBe(6);
+  });
+
+  it('refuses what is not bpftrace JSON, naming the line', () => {
+    expect(() => parseBpftraceOutput('{"type": "map"}\nAttaching 3 probes...', 'out.json')).toThrow(
+      InputError,
+    );
+    expect(() => parseBpftraceOutput('Attaching 3 probes...', 'out.json')).toThrow(
+      'out.json:1: not bpftrace JSON output',
+    );
+    expect(() => parseBpftraceOutput('{"type": "map", "data": {"@calls": {"0,1": -1}}}', 'o')).toThrow(
+      'is not a count',
+    );
+  });
+
+  it('splits keys whose last part holds commas', () => {
+    expect(keyParts('1,2,/bin/a,b', 3)).toEqual(['1', '2', '/bin/a,b']);
+    expect(keyParts('7', 2)).toEqual(['7']);
+  });
+});
+
+describe('a host command (commandProgram output)', () => {
+  const output = parseBpftraceOutput(sample('command-hello32-busybox.json'), 'sample');
+
+  it('tells 32-bit calls from native ones and counts errors where the call returned', () => {
+    const sink = new CollectingSink();
+    countSyscalls(output, sink, { host: 'x86_64' });
+    // hello32 (gcc -m32 -static) after its execve: the i386 table's numbers.
+    expect(sink.of('x86')).toEqual({
+      '4': [1, 0], // write
+      '20': [1, 0], // getpid
+      '45': [5, 0], // brk
+      '54': [1, 1], // ioctl (TCGETS on a pipe: ENOTTY)
+      '85': [1, 0], // readlink
+      '125': [1, 0],
+      '191': [1, 0],
+      '243': [1, 0],
+      '252': [1, 0], // exit_group
+      '258': [1, 0],
+      '311': [1, 0],
+      '355': [1, 0],
+      '383': [1, 0],
+      '386': [1, 0],
+    });
+    // Two execve: hello32's and busybox's; busybox cat's failed openat of /nonexistent.
+    expect(sink.get('x86_64', 59)).toEqual({ calls: 2, errors: 0 });
+    expect(sink.get('x86_64', 257)).toEqual({ calls: 1, errors: 1 });
+    expect(sink.notices).toEqual([]);
+  });
+
+  it('builds a recording with names per ABI', () => {
+    const builder = new RecordingBuilder();
+    countSyscalls(output, builder, { host: 'x86_64' });
+    const recording = builder.build({ source: 'bpf', inputs: [], host: hostInfo(), seccompLearn: 'test' });
+    expect(Object.keys(recording.abis).sort()).toEqual(['x86', 'x86_64']);
+    expect(recording.abis.x86?.set_thread_area).toEqual({ calls: 1, errors: 0, runs: 1 });
+    expect(recording.abis.x86?.ugetrlimit).toEqual({ calls: 1, errors: 0, runs: 1 });
+    expect(recording.abis.x86_64?.openat).toEqual({ calls: 1, errors: 1, runs: 1 });
+    expect(recording.warnings).toEqual([]);
+  });
+
+  it('reads x32 numbers with their bit, and leaves out errors of calls it never saw begin', () => {
+    const x32Execve = 0x40000000 + 520;
+    const sink = new CollectingSink();
+    countSyscalls(
+      parseBpftraceOutput(
+        `{"type": "map", "data": {"@calls": {"2,${x32Execve}": 1, "0,202": 2}}}\n{"type": "map", "data": {"@errors": {"0,202": 5, "0,61": 1}}}`,
+        'o',
+      ),
+      sink,
+      { host: 'x86_64' },
+    );
+    expect(sink.of('x32')).toEqual({ [x32Execve]: [1, 0] });
+    expect(sink.of('x86_64')).toEqual({ '202': [2, 2] });
+  });
+});
+
+describe('two containers at once (containerProgram output)', () => {
+  const output = parseBpftraceOutput(sample('container-two-busybox.json'), 'sample');
+
+  it('names each scope after its cgroup and hostname', () => {
+    const sightings = scopeSightings(output);
+    expect(sightings.map((sighting) => sighting.cgroup).sort()).toEqual([FIRST, SECOND]);
+    expect(sightings.find((sighting) => sighting.cgroup === FIRST)?.hostname).toBe(FIRST.slice(0, 12));
+  });
+
+  it("counts one container's scope only, and keeps its executables", () => {
+    const scopeOf = (id: string) =>
+      new Set(scopeSightings(output).flatMap((sighting) => (sighting.cgroup === id ? [sighting.scope] : [])));
+    const first = new CollectingSink();
+    countSyscalls(output, first, { host: 'x86_64', scopes: scopeOf(FIRST) });
+    const second = new CollectingSink();
+    countSyscalls(output, second, { host: 'x86_64', scopes: scopeOf(SECOND) });
+    // `true` is one execve of /bin/true (busybox) after runc's prctl calls; `sh -c 'echo hi'` writes.
+    expect(second.get('x86_64', 59)).toEqual({ calls: 1, errors: 0 });
+    expect(second.get('x86_64', 1)).toEqual({ calls: 1, errors: 0 });
+    expect(first.get('x86_64', 1)?.calls).toBeGreaterThanOrEqual(1);
+    // Nothing of runc's set-up before the filter: no mount (165), pivot_root (155), unshare (272).
+    for (const sink of [first, second]) {
+      for (const number of [155, 165, 272]) expect(sink.get('x86_64', number)).toBeUndefined();
+    }
+    expect(executedFiles(output, scopeOf(SECOND))).toEqual(['/bin/true']);
+    expect(executedFiles(output, scopeOf(FIRST))).toEqual(['/bin/sh']);
+  });
+});
+
+describe('the generated programs', () => {
+  it('print the ready line first and key counts by ABI and number', () => {
+    for (const program of [commandProgram(42), pidProgram(42), containerProgram()]) {
+      expect(program.startsWith(`BEGIN { printf("${READY_LINE}\\n"); }`)).toBe(true);
+      expect(program).toContain('curtask->thread_info.status & 0x2');
+      expect(program).toContain('args->id & 0x40000000');
+      expect(program).toContain('args->ret < 0 && args->ret >= -4095');
+    }
+    expect(commandProgram(42)).toContain('/pid == 42 || @t[tid] == 2/');
+    expect(pidProgram(42)).toContain('/pid == 42 || @t[tid]/');
+    expect(containerProgram()).toContain('/curtask->seccomp.mode == 2/');
+  });
+});
