@@ -40,14 +40,23 @@ export const hostAndDockerSkipReason = (): Promise<string | undefined> =>
       (await dockerReady()),
   );
 
-/** Runs `script` in the busybox image under a seccomp profile (or Docker's default), never on a network. */
-export function dockerRunScript(script: string, options: { profile?: string; extra?: string[] } = {}) {
+let scriptRuns = 0;
+
+/**
+ * Runs `script` in the busybox image under a seccomp profile (or Docker's default), never on a
+ * network. A run that hangs (a shell's wait refused can spin) is removed with its container: the
+ * client's timeout alone would leave the container running.
+ */
+export async function dockerRunScript(script: string, options: { profile?: string; extra?: string[] } = {}) {
   const seccomp = options.profile ? ['--security-opt', `seccomp=${options.profile}`] : [];
-  return execa(
+  const name = `sl-test-${process.pid}-${++scriptRuns}`;
+  const run = await execa(
     'docker',
     [
       'run',
       '--rm',
+      '--name',
+      name,
       '--network',
       'none',
       ...seccomp,
@@ -59,6 +68,8 @@ export function dockerRunScript(script: string, options: { profile?: string; ext
     ],
     { reject: false, timeout: 60_000 },
   );
+  if (run.timedOut) await execa('docker', ['rm', '-f', name], { reject: false });
+  return run;
 }
 
 /** The parts of the suites that record containers through audit records: the engine, the image, auditd. */
