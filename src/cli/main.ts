@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { PROFILE_FORMATS, SPO_API_VERSIONS } from '../emit/formats.js';
 import { UserError } from '../errors.js';
+import { ARGS_CHOICES } from '../profile/argument-rules.js';
 import { DEFAULT_ACTION_CHOICES } from '../profile/default-action.js';
 import { WIDEN_CHOICES } from '../profile/equivalents.js';
 import { DEFAULT_RUNTIME, RUNTIME_CHOICES } from '../profile/runtime-baselines.js';
@@ -57,6 +58,14 @@ function addWideningOptions(command: Command): Command {
       )
         .choices(WIDEN_CHOICES)
         .default('auto'),
+    )
+    .addOption(
+      new Option(
+        '--args <mode>',
+        "argument rules: learned (clone, unshare and setns without the namespace flags never seen, socket for the families seen, personality and prctl for the values seen, clone3 ENOSYS unless seen creating namespaces; Docker's own form where the recording has no argument data), or none (names only)",
+      )
+        .choices(ARGS_CHOICES)
+        .default('learned'),
     )
     .option(
       '--binary <path>',
@@ -145,7 +154,10 @@ export function buildProgram(onExitStatus: (status: number) => void = () => unde
       .argument('[command...]', 'the command to run, after --')
       .option('-p, --pid <pid>', 'attach to a running process (all threads, children followed) instead')
       .option('--duration <seconds>', 'with --pid: stop after this many seconds (default: until Ctrl-C)')
-      .option('--full', 'record a full trace instead of strace -c counts (slower, same result)')
+      .option(
+        '--full',
+        'record a full trace instead of strace -c counts: slower, the same calls, and the arguments --args learns (clone, socket, …)',
+      )
       .option(
         '--allow-incomplete',
         "for containers: exit with the container's code even when audit records were lost or could not be placed",
@@ -301,7 +313,10 @@ Next steps:
     )
     .argument('<profile>', 'the profile to prove (Docker/OCI JSON)')
     .argument('[command...]', 'the workload, after --')
-    .option('--full', 'host commands: a full strace trace instead of -c counts')
+    .option(
+      '--full',
+      'host commands: a full strace trace instead of -c counts (always, when the profile has argument rules)',
+    )
     .option(
       '--audit-log <path>',
       "containers: read SECCOMP records from this audit log (default: auditd's, else dmesg)",
