@@ -1,4 +1,5 @@
 import type { Abi } from '../src/syscalls/abi.js';
+import type { ArgumentKey } from '../src/syscalls/arguments.js';
 
 /**
  * What parsers produce: system-call counts per ABI and notices about what they could not see.
@@ -35,6 +36,14 @@ export interface ObservationSink {
   /** `syscall` is a name, or a raw number when the source had only that (audit, `strace -n`, `syscall_0x…`). */
   count(abi: Abi, syscall: string | number, calls: number, errors: number): void;
   notice(notice: ParseNotice): void;
+  /**
+   * One value a call of `syscall` passed in a learned argument (src/syscalls/arguments.ts:
+   * `key` is the register index, or `flags` for clone3's structure); undefined when a call passed
+   * one the source could not read, which leaves the argument unconstrained. Sources that see no
+   * arguments (strace -c, audit SECCOMP records) never call it; the eBPF backend calls it per
+   * event, a trace parser once per distinct value. The sink bounds the set.
+   */
+  argument?(abi: Abi, syscall: string, key: ArgumentKey, value: bigint | undefined): void;
 }
 
 /** A parser that is fed one line at a time; it throws InputError for lines it must reject. */

@@ -1,7 +1,9 @@
 import { InputError } from '../src/errors.js';
 import type { LineParser } from '../src/sources/lines.js';
 import type { Abi } from '../src/syscalls/abi.js';
+import { type LearnedArgument, learnedArgumentsOf, MAX_ARGUMENT_VALUES } from '../src/syscalls/arguments.js';
 import type { ObservationSink } from './observation.js';
+import { straceArgumentValue } from './strace-args.js';
 import {
   createStraceSummaryParser,
   excerpt,
@@ -204,6 +206,31 @@ function isErrorReturn(line: string, at: number): boolean {
 interface Counter {
   calls: number;
   errors: number;
+  /** For the few syscalls whose arguments are learned (src/syscalls/arguments.ts): what to read, and what was seen. */
+  learned?: LearnedValues;
+}
+
+interface LearnedValues {
+  readonly arguments: readonly LearnedArgument[];
+  /** Per argument, the distinct values seen, one past the bound at most. */
+  readonly values: Set<bigint>[];
+  /** Per argument, whether a call showed it in no form strace-args reads. */
+  readonly unreadable: boolean[];
+}
+
+function learnedValuesFor(name: string): LearnedValues | undefined {
+  const learned = learnedArgumentsOf(name);
+  if (learned === undefined) return undefined;
+  return { arguments: learned, values: learned.map(() => new Set()), unreadable: learned.map(() => false) };
+}
+
+function learnArguments(learned: LearnedValues, line: string, open: number): void {
+  learned.arguments.forEach((argument, i) => {
+    const value = straceArgumentValue(line, open, argument);
+    const values = learned.values[i] as Set<bigint>;
+    if (value === undefined) learned.unreadable[i] = true;
+    else if (values.size <= MAX_ARGUMENT_VALUES) values.add(value);
+  });
 }
 
 interface Unfinished {
@@ -270,7 +297,8 @@ export function createStraceTraceParser(sink: ObservationSink, options: StraceTr
     if (counter === undefined) {
       // Names are checked once, when they first enter the counts, rather than char by char on every line.
       if (!SYSCALL_NAME.test(name)) return undefined;
-      counter = { calls: 0, errors: 0 };
+      const learned = learnedValuesFor(name);
+      counter = learned === undefined ? { calls: 0, errors: 0 } : { calls: 0, errors: 0, learned };
       counts.set(name, counter);
     }
     return counter;
@@ -391,6 +419,7 @@ export function createStraceTraceParser(sink: ObservationSink, options: StraceTr
       if (counter === undefined) return false;
       counter.calls++;
       if (error) counter.errors++;
+      if (counter.learned !== undefined) learnArguments(counter.learned, line, scan.end);
       if (unfinishedHalf) unfinished.set(pid, { pid, name, counter });
     } else if (!unfinishedHalf) {
       // (A resumed half that is unfinished again adds nothing: the call is still the one counted.)
@@ -506,6 +535,12 @@ export function createStraceTraceParser(sink: ObservationSink, options: StraceTr
       for (const [abi, counts] of countsByAbi) {
         for (const [name, counter] of counts) {
           sink.count(abi, straceSyscall(name), counter.calls, counter.errors);
+          const learned = counter.learned;
+          if (learned === undefined || sink.argument === undefined) continue;
+          learned.arguments.forEach(({ key }, i) => {
+            for (const value of learned.values[i] ?? []) sink.argument?.(abi, name, key, value);
+            if (learned.unreadable[i]) sink.argument?.(abi, name, key, undefined);
+          });
         }
       }
     },

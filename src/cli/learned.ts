@@ -1,9 +1,11 @@
 import type { ProfileFormat, SpoApiVersion } from '../emit/formats.js';
 import type { GenerationChoices, LearnResult, WideningChoices } from '../pipeline/learned.js';
 import type { PipelineResult } from '../pipeline/result.js';
+import type { ArgsChoice } from '../profile/argument-rules.js';
 import type { DefaultActionChoice } from '../profile/default-action.js';
 import type { WidenChoice } from '../profile/equivalents.js';
 import type { GenerationNote } from '../profile/generate.js';
+import { allowedText } from '../profile/model.js';
 import type { RuntimeChoice } from '../profile/runtime-baselines.js';
 import {
   errorsCell,
@@ -24,10 +26,11 @@ import { printJson, say, warn } from './output.js';
 export interface WideningFlags {
   widen: WidenChoice;
   binary: string[];
+  args?: ArgsChoice;
 }
 
 export function wideningChoices(flags: WideningFlags): WideningChoices {
-  return { widen: flags.widen, binaries: flags.binary };
+  return { widen: flags.widen, binaries: flags.binary, ...(flags.args ? { args: flags.args } : {}) };
 }
 
 export interface GenerationFlags extends WideningFlags {
@@ -62,6 +65,8 @@ export function printNotes(notes: readonly GenerationNote[], runtime: RuntimeCho
   const baseline = names('baseline');
   if (baseline.length > 0)
     say(style.dim(`added by the ${runtime} runtime baseline, not observed: ${baseline.join(' ')}`));
+  for (const note of notes.filter((candidate) => candidate.kind === 'arguments'))
+    say(style.dim(`argument rule: ${visible(note.name)}: ${visible(note.message)}`));
   const always = names('always');
   if (always.length > 0)
     say(style.dim(`always allowed so that a refused process can exit, not observed: ${always.join(' ')}`));
@@ -145,7 +150,7 @@ export function printLearned(result: LearnResult, flags: LearningFlags): number 
   printResultWarnings(result);
   say(`recording: ${visible(result.recordingPath)}`);
   say(
-    `profile:   ${visible(result.profilePath)} (${profile.syscalls?.[0]?.names.length ?? 0} syscalls allowed, ${profile.architectures?.join(', ')})`,
+    `profile:   ${visible(result.profilePath)} (${allowedText(profile)}, ${profile.architectures?.join(', ')})`,
   );
   if (flags.json) {
     printJson({

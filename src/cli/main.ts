@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { PROFILE_FORMATS, SPO_API_VERSIONS } from '../emit/formats.js';
 import { UserError } from '../errors.js';
+import { ARGS_CHOICES } from '../profile/argument-rules.js';
 import { DEFAULT_ACTION_CHOICES } from '../profile/default-action.js';
 import { WIDEN_CHOICES } from '../profile/equivalents.js';
 import { DEFAULT_RUNTIME, RUNTIME_CHOICES } from '../profile/runtime-baselines.js';
@@ -57,6 +58,14 @@ function addWideningOptions(command: Command): Command {
       )
         .choices(WIDEN_CHOICES)
         .default('auto'),
+    )
+    .addOption(
+      new Option(
+        '--args <mode>',
+        "argument rules: learned (clone, unshare and setns without the namespace flags never seen, socket for the families seen, personality and prctl for the values seen, clone3 ENOSYS unless seen creating namespaces; Docker's own form where the recording has no argument data), or none (names only)",
+      )
+        .choices(ARGS_CHOICES)
+        .default('learned'),
     )
     .option(
       '--binary <path>',
@@ -148,7 +157,7 @@ export function buildProgram(onExitStatus: (status: number) => void = () => unde
       .option('--backend <backend>', 'how to observe the run: auto, bpf, strace or audit (default: auto)')
       .option(
         '--full',
-        'record a full trace instead of strace -c counts (slower, same result; strace backend)',
+        'record a full trace instead of strace -c counts: slower, the same calls, and the arguments --args learns (clone, socket, …); strace backend',
       )
       .option(
         '--allow-incomplete',
@@ -306,7 +315,10 @@ Next steps:
     )
     .argument('<profile>', 'the profile to prove (Docker/OCI JSON)')
     .argument('[command...]', 'the workload, after --')
-    .option('--full', 'host commands: a full strace trace instead of -c counts')
+    .option(
+      '--full',
+      'host commands: a full strace trace instead of -c counts (always, when the profile has argument rules)',
+    )
     .option(
       '--audit-log <path>',
       "containers: read SECCOMP records from this audit log (default: auditd's, else dmesg)",

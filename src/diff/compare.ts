@@ -2,6 +2,7 @@ import { basename } from 'node:path';
 import { evaluateProfile } from '../profile/evaluate.js';
 import type { GenerationNote } from '../profile/generate.js';
 import type { LearningInput } from '../profile/inputs.js';
+import type { SeccompProfile } from '../profile/model.js';
 import {
   exitPathOn,
   type JudgingHost,
@@ -120,7 +121,10 @@ export async function compareWithReference(
   input: LearningInput,
   options: ComparisonOptions,
   why: ReasonSource = reasonSourceOf(input),
+  /** The profile generated from a recording input, whose argument rules are compared too. */
+  generated?: SeccompProfile,
 ): Promise<ReferenceComparison> {
+  const ours = generated ?? (input.kind === 'profile' ? input.profile : undefined);
   const reference = await loadReference(options.against);
   const host = judgingHost(options, reference.defaultCapabilities);
   const abis: AbiComparison[] = [];
@@ -130,7 +134,11 @@ export async function compareWithReference(
   for (const [abi, syscalls] of usageOf(input, host, why.notes)) {
     if (!hostAbis.includes(abi)) continue;
     const evaluated = evaluateProfile(reference.profile, { ...host, abi, dialect: reference.dialect });
-    const diff = diffAgainstReference({ abi, syscalls, reasonOf: (name) => reasonOf(name, abi) }, evaluated);
+    const profile = ours ? evaluateProfile(ours, { ...host, abi }) : undefined;
+    const diff = diffAgainstReference(
+      { abi, syscalls, reasonOf: (name) => reasonOf(name, abi), ...(profile ? { profile } : {}) },
+      evaluated,
+    );
     abis.push({ diff, risks: riskNotesForDiff(diff) });
   }
   return {

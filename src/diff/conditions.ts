@@ -1,6 +1,7 @@
 import { type ArgAlternative, permits, sameOutcome } from '../profile/evaluate.js';
 import type { Outcome, ScmpOperator, SeccompArg } from '../profile/model.js';
 import type { Abi } from '../syscalls/abi.js';
+import { PRCTL_OPTION_NAMES } from '../syscalls/arguments.js';
 import { errnoName } from '../syscalls/errno.js';
 import { stringifyJson } from '../util/json-exact.js';
 
@@ -61,6 +62,10 @@ const ADDRESS_FAMILIES: ReadonlyMap<bigint, string> = new Map(
     'AF_XDP',
     'AF_MCTP',
   ].map((name, value): [bigint, string] => [BigInt(value), name]),
+);
+
+const PRCTL_OPTIONS: ReadonlyMap<bigint, string> = new Map(
+  [...PRCTL_OPTION_NAMES].map(([name, value]): [bigint, string] => [value, name]),
 );
 
 const PERSONAS: ReadonlyMap<bigint, string> = new Map([
@@ -125,6 +130,8 @@ function argumentInfo(syscall: string, index: number, abi: Abi): ArgumentInfo | 
       return index === 0 ? CLONE_FLAGS_ARG : undefined;
     case 'setns':
       return index === 1 ? { label: 'nstype', flags: CLONE_FLAGS } : undefined;
+    case 'prctl':
+      return index === 0 ? { label: 'option', values: PRCTL_OPTIONS } : undefined;
     default:
       return undefined;
   }

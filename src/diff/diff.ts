@@ -4,6 +4,7 @@ import {
   type EvaluatedProfile,
   type EvaluationTarget,
   evaluateProfile,
+  outcomeOfCall,
   permits,
   permittedSyscalls,
   type RuleRef,
@@ -32,6 +33,11 @@ export interface WorkloadNeeds {
   syscalls: ReadonlyMap<string, Usage> | ReadonlySet<string>;
   /** Why the workload's profile allows each name (src/profile/reasons.ts), when the caller knows. */
   reasonOf?: (name: string) => CallReason;
+  /**
+   * The workload's own profile evaluated for this ABI, when there is one (a profile input, or the
+   * one generated from a recording): its argument rules are compared with the reference's.
+   */
+  profile?: EvaluatedProfile;
 }
 
 /** An argument filter as plain data. */
@@ -53,6 +59,13 @@ interface NeededEntry {
   usage?: Usage;
   /** Why the workload's side allows it: observed, an equivalent, reachable, the exit path, a profile file's. */
   reason?: CallReason;
+  /** The workload's profile filters it by argument: which calls it lets through, in words. */
+  ours?: string;
+  /**
+   * Set when the workload's profile is known and both allow the call: true when it lets through
+   * some argument the reference refuses (socket(AF_VSOCK) where Docker refuses it).
+   */
+  looser?: boolean;
 }
 
 export type DiffEntry =
@@ -98,6 +111,11 @@ export interface ReferenceDiff {
     fewer: number;
     /** How much smaller the learned allowlist is, in percent of the reference (one decimal). */
     percentFewer: number;
+    /**
+     * When the workload's profile is known: the calls both allow for which it lets through an
+     * argument the reference refuses. Empty: at least as strict as the reference for every call both allow.
+     */
+    looser?: string[];
   };
   counts: Record<DiffStatus, number>;
   /** Sorted by name. */
@@ -196,24 +214,93 @@ function alternativesOf(decision: Extract<SyscallDecision, { kind: 'conditional'
   return decision.alternatives.map(({ outcome, args, rule }) => ({ ...outcome, args, rule }));
 }
 
+/**
+ * Argument registers worth trying to tell two filters of `name` apart: every comparison's value and
+ * its neighbours, each bit of every mask, zero and the largest value, on each argument compared.
+ * The filters compare one argument each (as Docker's and generated profiles do), so a call one lets
+ * through and the other refuses is among them.
+ */
+function probes(decisions: readonly SyscallDecision[]): bigint[][] {
+  const values = new Map<number, Set<bigint>>();
+  const add = (index: number, value: bigint) => {
+    if (value < 0n || value >= 2n ** 64n) return;
+    let set = values.get(index);
+    if (!set) {
+      set = new Set([0n, 2n ** 64n - 1n]);
+      values.set(index, set);
+    }
+    set.add(value);
+  };
+  for (const decision of decisions) {
+    if (decision.kind !== 'conditional') continue;
+    for (const { args } of decision.alternatives) {
+      for (const arg of args) {
+        if (arg.op === 'SCMP_CMP_MASKED_EQ') {
+          const datum = arg.valueTwo ?? 0n;
+          add(arg.index, datum);
+          for (let bit = 1n; bit <= arg.value; bit <<= 1n)
+            if ((arg.value & bit) !== 0n) add(arg.index, datum | bit);
+        } else {
+          for (const value of [arg.value - 1n, arg.value, arg.value + 1n]) add(arg.index, value);
+        }
+      }
+    }
+  }
+  const registers: bigint[][] = [[]];
+  for (const [index, set] of values) {
+    for (const value of set) {
+      const call: bigint[] = [0n, 0n, 0n, 0n, 0n, 0n];
+      call[index] = value;
+      registers.push(call);
+    }
+  }
+  return registers;
+}
+
+/** Whether `ours` lets through a call of `name` that `reference` refuses. */
+export function admitsMore(ours: EvaluatedProfile, reference: EvaluatedProfile, name: string): boolean {
+  const decisions = [decisionFor(ours, name), decisionFor(reference, name)];
+  return probes(decisions).some(
+    (registers) =>
+      permits(outcomeOfCall(ours, name, registers)) && !permits(outcomeOfCall(reference, name, registers)),
+  );
+}
+
+/** The workload profile's filter of `name`, in words, when it filters by argument. */
+function ourCondition(ours: EvaluatedProfile | undefined, name: string): string | undefined {
+  if (!ours) return undefined;
+  const decision = decisionFor(ours, name);
+  if (decision.kind !== 'conditional' || verdictOf(decision) !== 'conditional') return undefined;
+  return describeConditions(name, ours.target.abi, decision.alternatives, decision.otherwise);
+}
+
 function neededEntry(
   reference: EvaluatedProfile,
   name: string,
   usage: Usage | undefined,
   reason: CallReason | undefined,
+  ours?: EvaluatedProfile,
 ): DiffEntry {
   const decision = decisionFor(reference, name);
-  const base = { name, ...(usage ? { usage } : {}), ...(reason ? { reason } : {}) };
+  const condition = ourCondition(ours, name);
+  const base = {
+    name,
+    ...(usage ? { usage } : {}),
+    ...(reason ? { reason } : {}),
+    ...(condition ? { ours: condition } : {}),
+  };
+  const judged = ours ? { looser: admitsMore(ours, reference, name) } : {};
   const { existsOnAbi } = decision;
   // A number the ABI does not have matches no rule: the filter answers with its default.
   const verdict = existsOnAbi ? verdictOf(decision) : 'denied';
   const rule = existsOnAbi && decision.kind === 'unconditional' ? decision.rule : undefined;
   if (verdict === 'allowed') {
-    return rule ? { ...base, status: 'allowed', rule } : { ...base, status: 'allowed' };
+    return rule ? { ...base, ...judged, status: 'allowed', rule } : { ...base, ...judged, status: 'allowed' };
   }
   if (verdict === 'conditional' && decision.kind === 'conditional') {
     return {
       ...base,
+      ...judged,
       status: 'conditional',
       condition: describeConditions(name, reference.target.abi, decision.alternatives, decision.otherwise),
       alternatives: alternativesOf(decision),
@@ -252,7 +339,7 @@ export function diffAgainstReference(
   }
   const needed = [...needs.syscalls.keys()];
   const entries = needed.map((name) =>
-    neededEntry(reference, name, syscallUsage(needs, name), needs.reasonOf?.(name)),
+    neededEntry(reference, name, syscallUsage(needs, name), needs.reasonOf?.(name), needs.profile),
   );
   const permitted = permittedSyscalls(reference);
   if (options.unneeded ?? true) {
@@ -284,6 +371,15 @@ export function diffAgainstReference(
       referenceUnconditional: [...permitted.values()].filter((verdict) => verdict === 'allowed').length,
       fewer,
       percentFewer: referenceAllows > 0 ? round1((fewer / referenceAllows) * 100) : 0,
+      ...(needs.profile
+        ? {
+            looser: entries.flatMap((entry) =>
+              (entry.status === 'allowed' || entry.status === 'conditional') && entry.looser
+                ? [entry.name]
+                : [],
+            ),
+          }
+        : {}),
     },
     counts,
     entries,

@@ -1,5 +1,11 @@
 import { UserError } from '../errors.js';
-import { addErrors, RECORDING_FORMAT, type Recording, type SyscallStats } from '../recording/model.js';
+import {
+  addErrors,
+  mergeArguments,
+  RECORDING_FORMAT,
+  type Recording,
+  type SyscallStats,
+} from '../recording/model.js';
 import { MAX_COUNT } from '../recording/schema.js';
 import { ABIS, type Abi } from '../syscalls/abi.js';
 import { stringifyJson } from '../util/json-exact.js';
@@ -54,8 +60,11 @@ export class RecordingMerger {
           if (errors === undefined) delete current.errors;
           else current.errors = sum(0, errors, () => what('errors'));
           current.runs = sum(current.runs, stats.runs, () => what('runs'));
+          const args = mergeArguments(current.args, stats.args);
+          if (args === undefined) delete current.args;
+          else current.args = args;
         } else {
-          merged.set(name, { ...stats });
+          merged.set(name, { ...stats, ...(stats.args ? { args: structuredClone(stats.args) } : {}) });
         }
       }
     }

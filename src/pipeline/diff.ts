@@ -56,8 +56,8 @@ async function generationNotes(
   input: LearningInput,
   widening: WideningChoices,
   warnings: string[],
-): Promise<GenerationNote[]> {
-  if (input.kind === 'profile' || needsOfRecording(input.recording).size === 0) return [];
+): Promise<{ notes: GenerationNote[]; profile?: SeccompProfile }> {
+  if (input.kind === 'profile' || needsOfRecording(input.recording).size === 0) return { notes: [] };
   const generated = await profileOf(input.recording, {
     defaultAction: 'errno',
     runtime: 'none',
@@ -66,7 +66,7 @@ async function generationNotes(
     ...widening,
   });
   warnings.push(...generated.warnings);
-  return generated.notes;
+  return { notes: generated.notes, profile: generated.profile };
 }
 
 /**
@@ -93,13 +93,15 @@ export async function diff(files: string[], options: DiffOptions): Promise<DiffR
     const widening: WideningChoices = {
       ...(options.widen ? { widen: options.widen } : {}),
       ...(options.binaries ? { binaries: options.binaries } : {}),
+      ...(options.args ? { args: options.args } : {}),
     };
     if ((options.widen ?? 'none') !== 'none' && recordings.length === 0)
       warnings.push(
         `--widen ${options.widen} widens what a recording observed: a profile is compared as it is`,
       );
-    const notes: GenerationNote[][] = [];
-    for (const input of inputs) notes.push(await generationNotes(input, widening, warnings));
+    const generations = [];
+    for (const input of inputs) generations.push(await generationNotes(input, widening, warnings));
+    const notes = generations.map((generation) => generation.notes);
     const done = { written: [], warnings, exitStatus: 0 };
     const [first, second] = inputs as [LearningInput, LearningInput | undefined];
     const [firstNotes = [], secondNotes = []] = notes;
@@ -118,6 +120,7 @@ export async function diff(files: string[], options: DiffOptions): Promise<DiffR
       first.kind === 'recording'
         ? { recording: first.recording, notes: firstNotes }
         : { notes: [], file: first.path },
+      generations[0]?.profile,
     );
     if (comparison.abis.length === 0)
       throw new UserError(

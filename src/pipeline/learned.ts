@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
 import { emitProfile, formatWarnings, type ProfileFormat, type SpoApiVersion } from '../emit/formats.js';
+import type { ArgsChoice } from '../profile/argument-rules.js';
 import type { WidenChoice } from '../profile/equivalents.js';
 import {
   type GeneratedProfile,
@@ -20,6 +21,8 @@ export interface WideningChoices {
   widen?: WidenChoice;
   /** For `widen: 'reachable'`: executables to read besides those the recording names. */
   binaries?: readonly string[];
+  /** Argument rules learned (default) or names only. */
+  args?: ArgsChoice;
 }
 
 /** How a profile is made from a recording. */

@@ -2,6 +2,7 @@ import { type CoverageGap, coverageGaps, type UnknownNeed, unknownNeeds } from '
 import { judgingHost } from '../diff/compare.js';
 import { UserError } from '../errors.js';
 import { RecordingMerger } from '../merge/recordings.js';
+import { learnedValuesOf } from '../profile/argument-rules.js';
 import { type LearningInput, readLearningInput } from '../profile/inputs.js';
 import { mergeProfiles } from '../profile/merge.js';
 import { profileJson, type SeccompProfile } from '../profile/model.js';
@@ -106,7 +107,8 @@ export async function check(files: string[]): Promise<CheckResult> {
           ? needsOfRecording(input.recording)
           : needsOfProfile(input.profile, target);
       // Not push(...): spreading 100,000 gaps as arguments overflows the stack.
-      for (const gap of coverageGaps(covering.profile, needs, target, file)) gaps.push(gap);
+      const learned = input.kind === 'recording' ? learnedValuesOf(input.recording) : undefined;
+      for (const gap of coverageGaps(covering.profile, needs, target, file, learned)) gaps.push(gap);
       for (const need of unknownNeeds(needs, file)) unknown.push(need);
     }
     // The same rule as generate, which leaves these names out with a warning.

@@ -72,6 +72,7 @@ async function profileToReport(
     deny: [],
     ...(widening.widen ? { widen: widening.widen } : {}),
     ...(widening.binaries ? { binaries: widening.binaries } : {}),
+    ...(widening.args ? { args: widening.args } : {}),
   });
   warnings.push(...generated.warnings);
   return { profile: generated.profile, notes: generated.notes, runtime };

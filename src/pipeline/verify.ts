@@ -2,6 +2,7 @@ import { type CoverageGap, coverageGaps } from '../diff/check.js';
 import { judgingHost } from '../diff/compare.js';
 import { UserError } from '../errors.js';
 import { RecordingMerger } from '../merge/recordings.js';
+import { learnedValuesOf } from '../profile/argument-rules.js';
 import type { SeccompProfile } from '../profile/model.js';
 import { needsOfRecording } from '../profile/needs.js';
 import { readProfile } from '../profile/read.js';
@@ -103,11 +104,19 @@ async function verifyRun(
       ? undefined
       : await readRecording(options.mergeInto, (message) => warnings.push(message));
   // Only a container runs under the profile; a host command is traced and judged afterwards.
+  // A profile with argument rules is judged by the arguments the run passed: a full trace has them.
+  const full = options.full === true || (profile.syscalls ?? []).some((rule) => (rule.args ?? []).length > 0);
   const { recording, exitCode } = await runAndRecord(
     { command },
-    { ...options, profile: loggingCopy(profile) },
+    { ...options, full, profile: loggingCopy(profile) },
   );
-  const refused = coverageGaps(profile, needsOfRecording(recording), judgingHost({}), 'this run');
+  const refused = coverageGaps(
+    profile,
+    needsOfRecording(recording),
+    judgingHost({}),
+    'this run',
+    learnedValuesOf(recording),
+  );
   const written: string[] = [];
   if (options.mergeInto !== undefined && recordingToExtend) {
     const merged = new RecordingMerger()

@@ -276,3 +276,42 @@ export function permittedSyscalls(evaluated: EvaluatedProfile): Map<string, Verd
   }
   return result;
 }
+
+/** Whether one comparison holds for a call's argument registers (uint64, as the kernel hands them to seccomp). */
+export function argumentMatches(arg: SeccompArg, registers: readonly bigint[]): boolean {
+  const value = registers[arg.index] ?? 0n;
+  switch (arg.op) {
+    case 'SCMP_CMP_EQ':
+      return value === arg.value;
+    case 'SCMP_CMP_NE':
+      return value !== arg.value;
+    case 'SCMP_CMP_LT':
+      return value < arg.value;
+    case 'SCMP_CMP_LE':
+      return value <= arg.value;
+    case 'SCMP_CMP_GT':
+      return value > arg.value;
+    case 'SCMP_CMP_GE':
+      return value >= arg.value;
+    default:
+      return (value & arg.value) === (arg.valueTwo ?? 0n);
+  }
+}
+
+/**
+ * What the filter does with one call of `name` whose argument registers are `registers`: the first
+ * argument filter every comparison of which holds decides, else what a call matching none gets.
+ */
+export function outcomeOfCall(
+  evaluated: EvaluatedProfile,
+  name: string,
+  registers: readonly bigint[],
+): Outcome {
+  const decision = decisionFor(evaluated, name);
+  if (!decision.existsOnAbi) return evaluated.defaultOutcome;
+  if (decision.kind !== 'conditional') return decision.outcome;
+  const match = decision.alternatives.find((alternative) =>
+    alternative.args.every((arg) => argumentMatches(arg, registers)),
+  );
+  return match ? match.outcome : decision.otherwise;
+}

@@ -1,8 +1,16 @@
 import type { Witness } from '../binaries/witness.js';
 import { UserError } from '../errors.js';
-import type { Recording } from '../recording/model.js';
+import type { ArgumentSet, Recording } from '../recording/model.js';
 import { ABIS, type Abi, abiInfo } from '../syscalls/abi.js';
+import type { ArgumentKey } from '../syscalls/arguments.js';
 import { syscallExists, syscallNamesOf } from '../syscalls/table.js';
+import {
+  type ArgsChoice,
+  type ArgumentDecision,
+  argumentDecision,
+  type LearnedValues,
+  learnedValuesOf,
+} from './argument-rules.js';
 import { type DefaultActionChoice, defaultActionFields } from './default-action.js';
 import { type WidenedName, type WidenMode, widen } from './equivalents.js';
 import { ERRNO_ENOSYS, type SeccompProfile, type SeccompRule } from './model.js';
@@ -23,6 +31,14 @@ export interface GenerateOptions {
    * they reach it (an aarch64 binary's names widen the aarch64 ABI only).
    */
   reachable?: ReadonlyMap<Abi, ReadonlyMap<string, Witness>>;
+  /**
+   * `learned` (the default): the calls whose arguments matter (clone, clone3, unshare, setns,
+   * socket, personality, prctl) get rules for the values observed, and Docker's own form where none
+   * were; `none`: names only.
+   */
+  args?: ArgsChoice;
+  /** The argument values the recording saw (generateForRecording fills it in). */
+  learned?: LearnedValues;
 }
 
 /** Why a name is in (or out of) the profile when it was not simply observed. */
@@ -36,7 +52,8 @@ export interface GenerationNote {
     | 'no-such-syscall'
     | 'equivalent'
     | 'reachable'
-    | 'held-back';
+    | 'held-back'
+    | 'arguments';
   name: string;
   message: string;
   /**
@@ -163,12 +180,18 @@ export function generateProfile(needs: SyscallNeeds, options: GenerateOptions): 
 
   for (const name of options.allow) restricted.delete(name);
   for (const name of options.deny) restricted.delete(name);
+  const argumentRules = argumentRulesFor(names, observed, options, abis, notes, baseline.syscalls);
+  for (const name of argumentRules.keys()) {
+    names.delete(name);
+    restricted.delete(name);
+  }
   const allowed = [...names].sort();
   // Every name with a rule of its own: the ENOSYS rule must not claim it as well.
-  const ruled = new Set([...names, ...restricted]);
+  const ruled = new Set([...names, ...restricted, ...argumentRules.keys()]);
   // glibc 2.34+ tries clone3 first and falls back to clone only when clone3 fails with ENOSYS (as
   // Docker's default makes it): refused with EPERM, every new thread and posix_spawn would fail.
-  const clone3Falls = !names.has('clone3') && abis.some((abi) => syscallExists(abi, 'clone3'));
+  const clone3Falls =
+    !names.has('clone3') && !argumentRules.has('clone3') && abis.some((abi) => syscallExists(abi, 'clone3'));
   if (clone3Falls) ruled.add('clone3');
   const profile: SeccompProfile = {
     ...defaultActionFields(options.defaultAction),
@@ -176,6 +199,7 @@ export function generateProfile(needs: SyscallNeeds, options: GenerateOptions): 
     syscalls: [
       { names: allowed, action: 'SCMP_ACT_ALLOW' },
       ...[...restricted].sort().flatMap((name) => RESTRICTED_FORMS.get(name)?.rules ?? []),
+      ...[...argumentRules.keys()].sort().flatMap((name) => argumentRules.get(name) ?? []),
       ...(clone3Falls
         ? [{ names: ['clone3'], action: 'SCMP_ACT_ERRNO' as const, errnoRet: ERRNO_ENOSYS }]
         : []),
@@ -200,5 +224,65 @@ function enosysRule(abis: readonly Abi[], allowed: ReadonlySet<string>): Seccomp
 
 /** The minimal profile of what a recording saw: learn, generate and report all start here. */
 export function generateForRecording(recording: Recording, options: GenerateOptions): GeneratedProfile {
-  return generateProfile(needsOfRecording(recording), options);
+  return generateProfile(needsOfRecording(recording), { ...options, learned: learnedValuesOf(recording) });
+}
+
+/**
+ * The rules of the allowed names whose arguments are learned (src/profile/argument-rules.ts), each
+ * with a note; a name that gets none stays in the ALLOW list. Names the user allowed with --allow,
+ * and those the runtime baseline needs (prctl: runc's own calls after the filter is installed pass
+ * options no recording of the workload shows), stay unconditional. clone3 refused with ENOSYS makes
+ * glibc call clone instead, so clone is allowed then, without the namespace flags clone3 never used.
+ */
+function argumentRulesFor(
+  names: Set<string>,
+  observed: ReadonlySet<string>,
+  options: GenerateOptions,
+  abis: readonly Abi[],
+  notes: GenerationNote[],
+  baseline: ReadonlySet<string>,
+): Map<string, SeccompRule[]> {
+  const rules = new Map<string, SeccompRule[]>();
+  if ((options.args ?? 'learned') === 'none') return rules;
+  const learned = options.learned ?? new Map();
+  const decide = (name: string): ArgumentDecision | undefined =>
+    argumentDecision(name, learned.get(name), abis);
+  for (const name of [...names].sort()) {
+    if (options.allow.includes(name)) continue;
+    const decision = decide(name);
+    if (!decision) continue;
+    if (name === 'prctl' && options.runtime !== 'none' && baseline.has(name)) {
+      notes.push({
+        kind: 'arguments',
+        name,
+        message: `allowed for every option: the ${options.runtime} runtime calls it after installing the filter with options the recording does not show (--runtime none learns its options)`,
+      });
+      continue;
+    }
+    if (!observed.has(name) && decision.kind !== 'enosys') continue;
+    notes.push({ kind: 'arguments', name, message: decision.message });
+    if (decision.kind === 'rules') rules.set(name, decision.rules);
+    else if (decision.kind === 'enosys') {
+      rules.set(name, [{ names: [name], action: 'SCMP_ACT_ERRNO', errnoRet: ERRNO_ENOSYS }]);
+      if (name === 'clone3' && !names.has('clone') && !options.deny.includes('clone')) {
+        const clone = argumentDecision('clone', cloneFromClone3(learned.get('clone3')), abis);
+        if (clone?.kind === 'rules') rules.set('clone', clone.rules);
+        notes.push({
+          kind: 'arguments',
+          name: 'clone',
+          message: `added because clone3 fails with ENOSYS and glibc then calls clone: ${clone?.message ?? 'allowed'}`,
+        });
+        if (clone?.kind !== 'rules') names.add('clone');
+      }
+    }
+  }
+  return rules;
+}
+
+/** clone3's observed flags as clone's, for the fallback clone rule. */
+function cloneFromClone3(
+  values: ReadonlyMap<string, ArgumentSet> | undefined,
+): ReadonlyMap<ArgumentKey, ArgumentSet> | undefined {
+  const flags = values?.get('flags');
+  return flags === undefined ? undefined : new Map([['0', flags]]);
 }

@@ -98,3 +98,21 @@ export const ERRNO_ENOSYS = 38;
 export function profileJson(profile: SeccompProfile): string {
   return `${stringifyJson(profile)}\n`;
 }
+
+/** How many names a profile's ALLOW rules admit, and how many of those only for some arguments. */
+export function allowedCounts(profile: SeccompProfile): { allowed: number; filtered: number } {
+  const unconditional = new Set<string>();
+  const filtered = new Set<string>();
+  for (const rule of profile.syscalls ?? []) {
+    if (rule.action !== 'SCMP_ACT_ALLOW') continue;
+    for (const name of rule.names) (rule.args?.length ? filtered : unconditional).add(name);
+  }
+  for (const name of unconditional) filtered.delete(name);
+  return { allowed: unconditional.size + filtered.size, filtered: filtered.size };
+}
+
+/** "195 syscalls allowed (3 for some arguments only)". */
+export function allowedText(profile: SeccompProfile): string {
+  const { allowed, filtered } = allowedCounts(profile);
+  return `${allowed} syscalls allowed${filtered > 0 ? ` (${filtered} for some arguments only)` : ''}`;
+}

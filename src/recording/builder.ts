@@ -1,8 +1,11 @@
 import type { ObservationSink, ParseNotice } from '../../parsers/observation.js';
 import { ABIS, type Abi } from '../syscalls/abi.js';
+import { type ArgumentKey, learnedArgumentsOf, MAX_ARGUMENT_VALUES } from '../syscalls/arguments.js';
 import { syscallName } from '../syscalls/table.js';
 import {
+  type ArgumentSet,
   addErrors,
+  argumentValuesOf,
   type Provenance,
   RECORDING_FORMAT,
   type Recording,
@@ -14,6 +17,8 @@ interface Tally {
   calls: number;
   /** Unknown once one observation's result was unknown. */
   errors: number | undefined;
+  /** Learned arguments' values, when the source reported any. */
+  args?: Map<ArgumentKey, ArgumentSet>;
 }
 
 interface AbiTallies {
@@ -59,6 +64,22 @@ export class RecordingBuilder implements ObservationSink {
     tally.errors = addErrors(tally.errors, errors);
   }
 
+  /** A value of a learned argument (parsers/observation.ts); sets stop one past the bound. */
+  argument(abi: Abi, syscall: string | number, key: ArgumentKey, value: bigint | undefined): void {
+    const tally = this.tallyFor(this.talliesOf(abi), abi, syscall);
+    tally.args ??= new Map();
+    const set = tally.args.get(key);
+    if (value === undefined) {
+      tally.args.set(key, 'unreadable');
+    } else if (set === undefined) {
+      tally.args.set(key, new Set([value]));
+    } else if (typeof set !== 'string') {
+      if (set.size > MAX_ARGUMENT_VALUES) return;
+      (set as Set<bigint>).add(value);
+      if (set.size > MAX_ARGUMENT_VALUES) tally.args.set(key, 'too-many');
+    }
+  }
+
   notice(notice: ParseNotice): void {
     this.warnings.push({ ...notice });
   }
@@ -75,8 +96,16 @@ export class RecordingBuilder implements ObservationSink {
       if (names.length > 0) {
         const table: Record<string, SyscallStats> = {};
         for (const name of names) {
-          const { calls, errors } = tallies.byName.get(name) as Tally;
-          table[name] = errors === undefined ? { calls, runs: 1 } : { calls, errors, runs: 1 };
+          const { calls, errors, args } = tallies.byName.get(name) as Tally;
+          const stats: SyscallStats = errors === undefined ? { calls, runs: 1 } : { calls, errors, runs: 1 };
+          const learned = args && learnedArgumentsOf(name);
+          if (args && learned) {
+            // Every learned argument of the call: one the source did not report is unreadable.
+            stats.args = Object.fromEntries(
+              learned.map(({ key }) => [key, argumentValuesOf(args.get(key) ?? 'unreadable')]),
+            );
+          }
+          table[name] = stats;
         }
         abis[abi] = table;
       }

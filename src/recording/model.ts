@@ -1,6 +1,12 @@
 import type { NoticeCode } from '../../parsers/observation.js';
 import type { HostInfo } from '../sources/host.js';
 import type { Abi } from '../syscalls/abi.js';
+import {
+  type ArgumentKey,
+  argumentValueOf,
+  argumentValueText,
+  MAX_ARGUMENT_VALUES,
+} from '../syscalls/arguments.js';
 
 /** Bump the suffix when a change would make an older seccomp-learn misread a recording. */
 export const RECORDING_FORMAT = 'seccomp-learn/recording@1';
@@ -20,6 +26,60 @@ export interface SyscallStats {
   errors?: number;
   /** How many of the recording's runs saw this syscall at least once. */
   runs: number;
+  /**
+   * For the syscalls whose arguments are learned (src/syscalls/arguments.ts), the values seen per
+   * argument. Absent: the source shows no arguments (strace -c, audit SECCOMP records), so any
+   * value may have been passed.
+   */
+  args?: Partial<Record<ArgumentKey, ArgumentValues>>;
+}
+
+/**
+ * The values one argument took, as `0x…` text, sorted; or `unbounded`: more than
+ * MAX_ARGUMENT_VALUES distinct values (`too-many`), or a call whose value could not be read
+ * (`unreadable`). An unbounded argument is left unconstrained by the profile.
+ */
+export type ArgumentValues = { values: string[] } | { unbounded: 'too-many' | 'unreadable' };
+
+/** The set of values, or the reason there is none. */
+export type ArgumentSet = ReadonlySet<bigint> | 'too-many' | 'unreadable';
+
+export function argumentSetOf(values: ArgumentValues): ArgumentSet {
+  return 'values' in values ? new Set(values.values.map(argumentValueOf)) : values.unbounded;
+}
+
+/** The recording's form of a set: bounded, sorted. */
+export function argumentValuesOf(set: ArgumentSet): ArgumentValues {
+  if (typeof set === 'string') return { unbounded: set };
+  if (set.size > MAX_ARGUMENT_VALUES) return { unbounded: 'too-many' };
+  return { values: [...set].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map(argumentValueText) };
+}
+
+/** The union of two sets: unreadable wins over too many, and too many over any set. */
+export function unionArgumentSets(a: ArgumentSet, b: ArgumentSet): ArgumentSet {
+  if (a === 'unreadable' || b === 'unreadable') return 'unreadable';
+  if (a === 'too-many' || b === 'too-many') return 'too-many';
+  const union = new Set([...a, ...b]);
+  return union.size > MAX_ARGUMENT_VALUES ? 'too-many' : union;
+}
+
+/**
+ * The argument values of two entries of the same syscall: a side without argument data makes the
+ * union without it (any value may have been passed there).
+ */
+export function mergeArguments(
+  a: SyscallStats['args'],
+  b: SyscallStats['args'],
+): SyscallStats['args'] | undefined {
+  if (a === undefined || b === undefined) return undefined;
+  const merged: Partial<Record<ArgumentKey, ArgumentValues>> = {};
+  for (const key of Object.keys(a) as ArgumentKey[]) {
+    const left = a[key];
+    const right = b[key];
+    if (left === undefined || right === undefined) continue;
+    merged[key] = argumentValuesOf(unionArgumentSets(argumentSetOf(left), argumentSetOf(right)));
+  }
+  return merged;
 }
 
 /** Where one run's observations came from; a merged recording keeps every input's. */

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { NOTICE_CODES } from '../../parsers/observation.js';
 import { InputError } from '../errors.js';
 import { ABIS } from '../syscalls/abi.js';
+import { MAX_ARGUMENT_VALUES } from '../syscalls/arguments.js';
 import { BACKENDS, RECORDING_FORMAT, type Recording, SOURCE_KINDS } from './model.js';
 
 const abi = z.enum(ABIS);
@@ -22,13 +23,31 @@ const count = z
   .transform((n) => Number(n));
 const warningCode = z.enum(NOTICE_CODES);
 
+/** A uint64 as `0x…` text, lower case. */
+const argumentValue = z
+  .string()
+  .regex(/^0x(0|[1-9a-f][0-9a-f]{0,15})$/, 'must be a value like 0x2a (lower-case hex, at most 64 bits)');
+const argumentValues = z.union([
+  z.strictObject({ values: z.array(argumentValue).max(MAX_ARGUMENT_VALUES) }),
+  z.strictObject({ unbounded: z.enum(['too-many', 'unreadable']) }),
+]);
+const argumentKey = z.enum(['0', '1', '2', '3', '4', '5', 'flags']);
+
 const recordingSchema = z.strictObject({
   format: z.literal(RECORDING_FORMAT),
   runs: count.pipe(z.number().min(1)),
   abis: z.partialRecord(
     abi,
     // Any name: a recording may come from a kernel newer or older than libseccomp's table.
-    z.record(z.string().min(1), z.strictObject({ calls: count, errors: count.optional(), runs: count })),
+    z.record(
+      z.string().min(1),
+      z.strictObject({
+        calls: count,
+        errors: count.optional(),
+        runs: count,
+        args: z.partialRecord(argumentKey, argumentValues).optional(),
+      }),
+    ),
   ),
   provenance: z.array(
     z.looseObject({

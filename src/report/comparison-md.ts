@@ -7,8 +7,10 @@ import { type ComparedAbi, type ComparisonView, comparisonView } from './compari
 import {
   ALLOWLIST_DIFF,
   abiSuffix,
+  argumentVerdict,
   COLUMNS,
   COMPARISON,
+  EVERY_ARGUMENT,
   headlineSentence,
   heldBackDetail,
   type LeadTitle,
@@ -78,6 +80,23 @@ export function comparedAbiMarkdown(view: ComparisonView, abi: ComparedAbi): str
         [COLUMNS.syscall, ...(calls ? [COLUMNS.calls] : []), COLUMNS.condition],
         abi.conditional.map((entry) => [code(entry.name), ...count(entry.usage), text(entry.condition)]),
         calls ? [1] : [],
+      ),
+      '',
+    );
+  }
+  if (abi.argumentRules.length > 0) {
+    lines.push(
+      `#### ${COMPARISON.argumentRules(label)}${suffix}`,
+      '',
+      ...table(
+        [COLUMNS.syscall, COLUMNS.thisProfile, label, COLUMNS.verdict],
+        abi.argumentRules.map((row) => [
+          code(row.name),
+          text(row.ours ?? EVERY_ARGUMENT),
+          text(row.theirs ?? EVERY_ARGUMENT),
+          row.looser ? `**${argumentVerdict(true)}**` : argumentVerdict(false),
+        ]),
+        [],
       ),
       '',
     );

@@ -10,8 +10,10 @@ import { type ComparedAbi, type ComparisonView, comparisonView } from './compari
 import {
   ALLOWLIST_DIFF,
   abiSuffix,
+  argumentVerdict,
   COLUMNS,
   COMPARISON,
+  EVERY_ARGUMENT,
   headlineSentence,
   heldBackText,
   type LeadTitle,
@@ -89,6 +91,20 @@ export function comparedAbiLines(view: ComparisonView, abi: ComparedAbi, rows: R
       large: rows,
     });
     lines.push(...title(`${COMPARISON.conditional(label)}${suffix}`), table);
+  }
+  if (abi.argumentRules.length > 0) {
+    const table = renderTable({
+      head: [COLUMNS.syscall, COLUMNS.thisProfile, label, COLUMNS.verdict],
+      wrap: [null, 0.35, 0.35, null],
+      rows: abi.argumentRules.map((row) => [
+        t(row.name),
+        t(row.ours ?? EVERY_ARGUMENT),
+        t(row.theirs ?? EVERY_ARGUMENT),
+        row.looser ? style.bold(argumentVerdict(true)) : argumentVerdict(false),
+      ]),
+      large: rows,
+    });
+    lines.push(...title(`${COMPARISON.argumentRules(label)}${suffix}`), table);
   }
   if (abi.allowed && abi.allowed.length > 0) {
     lines.push(

@@ -3,7 +3,7 @@ import { outcomeText } from '../diff/conditions.js';
 import type { ReferenceDiff } from '../diff/diff.js';
 import type { RiskNotes } from '../diff/risk.js';
 import type { CallReason } from '../profile/reasons.js';
-import type { AbiAgainstReference, ReviewReport } from './model.js';
+import type { AbiAgainstReference, ArgumentRuleRow, ReviewReport } from './model.js';
 import { COLUMNS, fewerText } from './words.js';
 
 /**
@@ -54,6 +54,20 @@ export function againstReference(
         : [],
     ),
     removed: diff.entries.flatMap((entry) => (entry.status === 'unneeded' ? [entry.name] : [])),
+    argumentRules: diff.entries.flatMap((entry): ArgumentRuleRow[] => {
+      if (entry.status !== 'allowed' && entry.status !== 'conditional') return [];
+      if (entry.looser === undefined) return [];
+      const theirs = entry.status === 'conditional' ? entry.condition : undefined;
+      if (entry.ours === undefined && theirs === undefined) return [];
+      return [
+        {
+          name: entry.name,
+          ...(entry.ours ? { ours: entry.ours } : {}),
+          ...(theirs ? { theirs } : {}),
+          looser: entry.looser,
+        },
+      ];
+    }),
   };
 }
 

@@ -101,6 +101,19 @@ export interface AbiAgainstReference {
   conditional: { name: string; condition: string; usage?: Usage }[];
   /** Allowed by the reference, not by this profile. */
   removed: string[];
+  /**
+   * Calls both allow that either side filters by argument, with both sides' conditions (absent:
+   * every argument) and whether this profile lets through an argument the reference refuses.
+   * Empty when the profile is not known (a recording compared by its names).
+   */
+  argumentRules: ArgumentRuleRow[];
+}
+
+export interface ArgumentRuleRow {
+  name: string;
+  ours?: string;
+  theirs?: string;
+  looser: boolean;
 }
 
 export interface ComparisonSection {

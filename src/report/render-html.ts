@@ -11,9 +11,11 @@ import { reportView, summaryTable } from './comparison.js';
 import type { AbiAgainstReference, ReportRisk, ReviewReport } from './model.js';
 import {
   abiSuffix,
+  argumentVerdict,
   COLUMNS,
   COMPARISON,
   codeSpans,
+  EVERY_ARGUMENT,
   hasUnknownErrors,
   heldBackDetail,
   hostsText,
@@ -28,6 +30,7 @@ import {
   runsText,
   seenText,
   sourcesText,
+  strictnessText,
   subjectsText,
   totalsText,
   unlockText,
@@ -138,12 +141,16 @@ function headlineCards(report: ReviewReport, comparison: AbiAgainstReference): s
     report.comparison.abis.length > 1
       ? `<div class="abi-tag">ABI <code>${esc(comparison.abi)}</code></div>`
       : '';
+  const strictness =
+    headline.looser === undefined
+      ? ''
+      : `<p>${tag(strictnessText(headline.looser, label), headline.looser.length > 0 ? 'bad' : 'good')}</p>`;
   return `${abi}<div class="cards">${cards
     .map(
       ([kind, num, text]) =>
         `<div class="card ${kind}"><div class="num">${esc(num ?? '')}</div><div class="label">${esc(text ?? '')}</div></div>`,
     )
-    .join('')}</div>`;
+    .join('')}</div>${strictness}`;
 }
 
 function chartsSection(report: ReviewReport): string {
@@ -256,6 +263,17 @@ function comparisonSection(report: ReviewReport): string {
         .join('');
       parts.push(
         `<h3>${COMPARISON.conditional(label)}${suffix}</h3><table><tr><th>${COLUMNS.syscall}</th><th>${COLUMNS.condition}</th></tr>${rows}</table>`,
+      );
+    }
+    if (abi.argumentRules.length > 0) {
+      const rows = abi.argumentRules
+        .map(
+          (row) =>
+            `<tr><td><code>${esc(row.name)}</code></td><td>${esc(row.ours ?? EVERY_ARGUMENT)}</td><td>${esc(row.theirs ?? EVERY_ARGUMENT)}</td><td>${tag(argumentVerdict(row.looser), row.looser ? 'warn' : '')}</td></tr>`,
+        )
+        .join('');
+      parts.push(
+        `<h3>${COMPARISON.argumentRules(label)}${suffix}</h3><table><tr><th>${COLUMNS.syscall}</th><th>${COLUMNS.thisProfile}</th><th>${label}</th><th>${COLUMNS.verdict}</th></tr>${rows}</table>`,
       );
     }
     if (abi.removed.length > 0) {

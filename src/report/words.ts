@@ -36,10 +36,29 @@ export function fewerText(headline: Headline): string {
     : `${-headline.fewer} more`;
 }
 
-/** "69 allowed vs 309 in Docker's default, 240 fewer (77.7%)": the one headline every output uses. */
+/**
+ * "69 allowed vs 309 in Docker's default, 240 fewer (77.7%); at least as strict as Docker's default
+ * for every call both allow": the one headline every output uses. The second half is there when
+ * the profile itself is known (not for a recording compared by its names alone).
+ */
 export function headlineSentence(headline: Headline, label: string): string {
-  return `${headline.workloadAllows} allowed vs ${headline.referenceAllows} in ${label}, ${fewerText(headline)}`;
+  const counts = `${headline.workloadAllows} allowed vs ${headline.referenceAllows} in ${label}, ${fewerText(headline)}`;
+  return headline.looser === undefined ? counts : `${counts}; ${strictnessText(headline.looser, label)}`;
 }
+
+/** Whether the profile is at least as strict as the reference for every call both allow, by argument. */
+export function strictnessText(looser: readonly string[], label: string): string {
+  return looser.length === 0
+    ? `at least as strict as ${label} for every call both allow`
+    : `looser than ${label} by argument for ${looser.join(', ')}`;
+}
+
+/** The verdict cell of an argument-rule row. */
+export const argumentVerdict = (looser: boolean): string =>
+  looser ? 'looser: lets through arguments it refuses' : 'as strict or stricter';
+
+/** A side of an argument-rule row that filters nothing. */
+export const EVERY_ARGUMENT = 'every argument';
 
 /** The headline of one ABI of a report. */
 export function headlineText(report: ReviewReport, comparison: AbiAgainstReference): string {
@@ -283,6 +302,7 @@ export const COMPARISON = {
   title: (input: string, label: string) => `seccomp: ${input} against ${label}`,
   denied: (label: string) => `Needed, denied by ${label}`,
   conditional: (label: string) => `Allowed by ${label} only for some arguments`,
+  argumentRules: (label: string) => `Argument rules: this profile and ${label}`,
   both: BOTH,
   allowed: (count: number) => `${BOTH}: ${plural(count, 'syscall')}`,
   /** In a chart's legend, beside `both` and `denied`. */
@@ -316,6 +336,7 @@ export const COLUMNS = {
   unlock: 'Would be allowed by',
   seen: 'Seen',
   condition: 'Condition',
+  verdict: 'Verdict',
   kind: 'Kind',
   why: 'Why it is dangerous',
   check: 'What to check',

@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { compareWithReference } from '../../src/diff/compare.js';
 import { UserError } from '../../src/errors.js';
 import { type DiffOptions, type DiffResult, diff } from '../../src/pipeline/diff.js';
+import { generateForRecording } from '../../src/profile/generate.js';
 import { readLearningInput } from '../../src/profile/inputs.js';
 import type { Recording } from '../../src/recording/model.js';
 import { ROOT } from '../helpers/cli.js';
@@ -45,8 +46,22 @@ describe('pipeline diff', () => {
   it('gives the model compareWithReference gives for the same input and options', async () => {
     const comparison = reference(await diff([python], options));
     const input = await readLearningInput(python, () => undefined);
+    if (input.kind !== 'recording') throw new Error('expected a recording');
+    // A recording is compared through the profile generate makes of it (its argument rules).
+    const generated = generateForRecording(input.recording, {
+      defaultAction: 'errno',
+      runtime: 'none',
+      allow: [],
+      deny: [],
+      widen: 'none',
+    });
     expect(comparison).toEqual(
-      await compareWithReference(input, { against: 'docker', host: 'x86_64', kernel: [6, 1] }),
+      await compareWithReference(
+        input,
+        { against: 'docker', host: 'x86_64', kernel: [6, 1] },
+        { recording: input.recording, notes: generated.notes },
+        generated.profile,
+      ),
     );
   });
 

@@ -32,6 +32,7 @@ const label = "Docker's default";
 let comparison: ReferenceComparison;
 let changes: { diff: AllowlistDiff; before: string; after: string };
 let report: ReviewReport;
+let learnedReport: ReviewReport;
 const options = { against: 'docker', arch: 'x86_64', kernel: [6, 1], widen: 'none' } satisfies DiffOptions;
 
 beforeAll(async () => {
@@ -50,7 +51,12 @@ beforeAll(async () => {
   changes = two;
   const input = await readLearningInput(python, () => undefined);
   if (input.kind !== 'recording') throw new Error('expected a recording');
-  report = await review({ recordings: [input] }, { arch: 'x86_64', kernel: [6, 1], widen: 'none' });
+  // Names only: the profile allows clone3 as observed, and Docker's default denies it.
+  report = await review(
+    { recordings: [input] },
+    { arch: 'x86_64', kernel: [6, 1], widen: 'none', args: 'none' },
+  );
+  learnedReport = await review({ recordings: [input] }, { arch: 'x86_64', kernel: [6, 1], widen: 'none' });
 });
 
 afterAll(() => {
@@ -81,7 +87,7 @@ describe('the comparison with a reference', () => {
     const [x86_64] = comparison.abis;
     const removed = x86_64?.diff.counts.unneeded ?? 0;
     expect(text.split('\n')[0]).toMatch(
-      /^x86_64: \d+ allowed vs 309 in Docker's default, \d+ fewer \(\d+\.\d%\)$/,
+      /^x86_64: \d+ allowed vs 309 in Docker's default, \d+ fewer \(\d+\.\d%\); at least as strict as Docker's default for every call both allow$/,
     );
     expect(text).toMatch(
       /\nNeeded, denied by Docker's default\n┌.*\n│ Syscall +│ Calls │ Docker's default │ Would be allowed by +│/,
@@ -102,6 +108,7 @@ describe('the comparison with a reference', () => {
       `seccomp: ${comparison.input} against ${label}`,
       COMPARISON.denied(label),
       COMPARISON.conditional(label),
+      COMPARISON.argumentRules(label),
       COMPARISON.dangerous,
       COMPARISON.riskKept(2),
     ]);
@@ -145,6 +152,23 @@ describe('the comparison with a reference', () => {
     const html = await renderHtml(report);
     for (const title of [COMPARISON.denied(label), COMPARISON.conditional(label), COMPARISON.riskKept(2)])
       expect(html).toContain(`<h3>${title.replace("'", '&#39;')}</h3>`);
+  });
+
+  it('shows the argument rules of both sides, and whether the profile is at least as strict', async () => {
+    const [abi] = learnedReport.comparison.abis;
+    expect(abi?.headline.looser).toEqual([]);
+    expect(abi?.argumentRules.find((row) => row.name === 'socket')).toEqual({
+      name: 'socket',
+      ours: 'only when arg0 (domain) is AF_INET(2)',
+      theirs: 'only when arg0 (domain) is neither AF_ALG(38) nor AF_VSOCK(40)',
+      looser: false,
+    });
+    const sentence = "at least as strict as Docker's default for every call both allow";
+    expect(await renderText(learnedReport)).toContain(sentence);
+    expect(headingsOf(await renderMarkdown(learnedReport))).toContain(COMPARISON.argumentRules(label));
+    expect(await renderHtml(learnedReport)).toContain(sentence.replace("'", '&#39;'));
+    // The names-only profile allows socket for every family: looser than Docker's default.
+    expect(report.comparison.abis[0]?.headline.looser).toEqual(['socket']);
   });
 });
 

@@ -1,4 +1,5 @@
 import { generate } from '../../pipeline/generate.js';
+import { allowedCounts, allowedText } from '../../profile/model.js';
 import {
   type GenerationFlags,
   generationChoices,
@@ -27,14 +28,13 @@ export async function runGenerate(files: string[], flags: GenerateFlags): Promis
     process.stdout.write(result.text);
     return result.exitStatus;
   }
-  const allowed = profile.syscalls?.[0]?.names.length ?? 0;
   say(
-    `profile: ${flags.output} (${allowed} syscalls allowed from ${result.runs} run(s), ${profile.architectures?.join(', ')})`,
+    `profile: ${flags.output} (${allowedText(profile)} from ${result.runs} run(s), ${profile.architectures?.join(', ')})`,
   );
   if (flags.json) {
     printJson({
       profile: flags.output,
-      allowed,
+      allowed: allowedCounts(profile).allowed,
       architectures: profile.architectures,
       notes,
       warnings: result.recordingWarnings,

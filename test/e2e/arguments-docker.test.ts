@@ -1,0 +1,158 @@
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { cli, ROOT } from '../helpers/cli.js';
+import { available, e2eSkipReason } from '../helpers/e2e.js';
+
+/**
+ * Argument rules learned end to end: a Python workload is recorded on the host with a full strace
+ * trace (container recordings come from audit SECCOMP records, which carry no arguments), once
+ * with AF_UNIX sockets and once with AF_INET; the profile generated from both runs in the Debian 12
+ * image (the host's python3 and glibc, Debian 12's), where the workload runs while AF_PACKET and
+ * AF_NETLINK sockets, clone with namespace flags and `unshare -U` are refused, and clone3 fails
+ * with ENOSYS so that glibc falls back to clone.
+ */
+const IMAGE = 'sl-debian:test';
+const PYTHON = '/usr/bin/python3';
+const FIXTURES = join(ROOT, 'test/fixtures/arguments');
+
+const skip = await e2eSkipReason(
+  `strace, ${PYTHON} and a Docker engine with the ${IMAGE} image`,
+  async () =>
+    (await available('strace', ['-V'])) &&
+    (await available(PYTHON, ['-c', 'import ctypes'])) &&
+    (await available('docker', ['image', 'inspect', IMAGE])),
+);
+
+function inImage(profile: string, command: string[]) {
+  return execa(
+    'docker',
+    [
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      '-v',
+      `${FIXTURES}:/w:ro`,
+      '--security-opt',
+      `seccomp=${profile}`,
+      IMAGE,
+      ...command,
+    ],
+    { reject: false, timeout: 120_000 },
+  );
+}
+
+async function learn(work: string, family: string): Promise<string> {
+  const prefix = join(work, family);
+  const recorded = await cli([
+    'record',
+    '--full',
+    '-o',
+    prefix,
+    '--',
+    PYTHON,
+    join(FIXTURES, 'work.py'),
+    family,
+  ]);
+  expect(recorded.exitCode, recorded.stderr).toBe(0);
+  return prefix;
+}
+
+describe.skipIf(skip)(`argument rules in Docker${skip ? ` (skipped: ${skip})` : ''}`, () => {
+  it('learns socket families and clone flags, and the profile refuses what the workload never did', async () => {
+    const work = await mkdtemp(join(tmpdir(), 'sl-e2e-args-'));
+    const unix = await learn(work, 'unix');
+    const inet = await learn(work, 'inet');
+    const recording = JSON.parse(await readFile(`${unix}.recording.json`, 'utf8'));
+    expect(recording.abis.x86_64.socket.args).toEqual({ '0': { values: ['0x1'] } });
+    expect(recording.abis.x86_64.clone3.args.flags.values.length).toBeGreaterThan(0);
+
+    // Two runs, two families: the merged profile allows both, and nothing more.
+    const both = join(work, 'both.json');
+    const generated = await cli([
+      'generate',
+      `${unix}.recording.json`,
+      `${inet}.recording.json`,
+      '-o',
+      both,
+      '--json',
+    ]);
+    expect(generated.exitCode, generated.stderr).toBe(0);
+    const profile = JSON.parse(await readFile(both, 'utf8'));
+    const rules = (name: string) =>
+      profile.syscalls.filter((rule: { names: string[] }) => rule.names.includes(name));
+    expect(rules('socket')).toEqual([
+      { names: ['socket'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: 1, op: 'SCMP_CMP_EQ' }] },
+      { names: ['socket'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: 2, op: 'SCMP_CMP_EQ' }] },
+    ]);
+    expect(rules('clone')).toEqual([
+      {
+        names: ['clone'],
+        action: 'SCMP_ACT_ALLOW',
+        args: [{ index: 0, value: 0x7e020000, valueTwo: 0, op: 'SCMP_CMP_MASKED_EQ' }],
+      },
+    ]);
+    expect(rules('clone3')).toEqual([{ names: ['clone3'], action: 'SCMP_ACT_ERRNO', errnoRet: 38 }]);
+
+    const run = await inImage(both, ['python3', '/w/work.py', 'unix', 'inet', 'probe']);
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual({
+      unix: 'ok',
+      inet: 'ok',
+      // A thread and two children: clone3 refused with ENOSYS, glibc fell back to clone.
+      system: 0,
+      packet: 'EPERM',
+      netlink: 'EPERM',
+      clone: 'ok',
+      clone_newuser: 'EPERM',
+      clone_newnet: 'EPERM',
+      clone3: 'ENOSYS',
+    });
+    const unshare = await inImage(both, ['unshare', '-U', 'true']);
+    expect(unshare.exitCode).not.toBe(0);
+    expect(unshare.stderr).toContain('Operation not permitted');
+
+    // One run's profile refuses the other run's family.
+    const unixOnly = await inImage(`${unix}.profile.json`, ['python3', '/w/work.py', 'inet']);
+    expect(unixOnly.exitCode).not.toBe(0);
+    expect(unixOnly.stderr).toContain('PermissionError');
+
+    // The review says it: at least as strict as Docker's default for every call both allow.
+    const report = await cli([
+      'report',
+      `${unix}.recording.json`,
+      `${inet}.recording.json`,
+      '--format',
+      'json',
+    ]);
+    expect(report.exitCode, report.stderr).toBe(0);
+    const [abi] = JSON.parse(report.stdout).comparison.abis;
+    expect(abi.headline.looser).toEqual([]);
+    expect(abi.argumentRules.map((row: { name: string }) => row.name)).toEqual(
+      expect.arrayContaining(['clone', 'socket']),
+    );
+    const text = await cli([
+      'report',
+      `${unix}.recording.json`,
+      `${inet}.recording.json`,
+      '--format',
+      'text',
+    ]);
+    expect(text.stdout).toContain("at least as strict as Docker's default for every call both allow");
+
+    // Names only: socket for every family, looser than Docker's default.
+    const names = await cli([
+      'report',
+      `${unix}.recording.json`,
+      `${inet}.recording.json`,
+      '--args',
+      'none',
+      '--format',
+      'json',
+    ]);
+    expect(JSON.parse(names.stdout).comparison.abis[0].headline.looser).toContain('socket');
+  }, 300_000);
+});
