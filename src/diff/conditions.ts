@@ -1,7 +1,7 @@
 import { type ArgAlternative, permits, sameOutcome } from '../profile/evaluate.js';
 import type { Outcome, ScmpOperator, SeccompArg } from '../profile/model.js';
 import type { Abi } from '../syscalls/abi.js';
-import { PRCTL_OPTION_NAMES } from '../syscalls/arguments.js';
+import { ADDRESS_FAMILY_NAMES, PRCTL_OPTION_NAMES } from '../syscalls/arguments.js';
 import { errnoName } from '../syscalls/errno.js';
 import { stringifyJson } from '../util/json-exact.js';
 
@@ -14,54 +14,7 @@ interface ArgumentInfo {
 }
 
 const ADDRESS_FAMILIES: ReadonlyMap<bigint, string> = new Map(
-  [
-    'AF_UNSPEC',
-    'AF_UNIX',
-    'AF_INET',
-    'AF_AX25',
-    'AF_IPX',
-    'AF_APPLETALK',
-    'AF_NETROM',
-    'AF_BRIDGE',
-    'AF_ATMPVC',
-    'AF_X25',
-    'AF_INET6',
-    'AF_ROSE',
-    'AF_DECnet',
-    'AF_NETBEUI',
-    'AF_SECURITY',
-    'AF_KEY',
-    'AF_NETLINK',
-    'AF_PACKET',
-    'AF_ASH',
-    'AF_ECONET',
-    'AF_ATMSVC',
-    'AF_RDS',
-    'AF_SNA',
-    'AF_IRDA',
-    'AF_PPPOX',
-    'AF_WANPIPE',
-    'AF_LLC',
-    'AF_IB',
-    'AF_MPLS',
-    'AF_CAN',
-    'AF_TIPC',
-    'AF_BLUETOOTH',
-    'AF_IUCV',
-    'AF_RXRPC',
-    'AF_ISDN',
-    'AF_PHONET',
-    'AF_IEEE802154',
-    'AF_CAIF',
-    'AF_ALG',
-    'AF_NFC',
-    'AF_VSOCK',
-    'AF_KCM',
-    'AF_QIPCRTR',
-    'AF_SMC',
-    'AF_XDP',
-    'AF_MCTP',
-  ].map((name, value): [bigint, string] => [BigInt(value), name]),
+  ADDRESS_FAMILY_NAMES.map((name, value): [bigint, string] => [BigInt(value), name]),
 );
 
 const PRCTL_OPTIONS: ReadonlyMap<bigint, string> = new Map(

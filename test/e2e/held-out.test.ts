@@ -1,11 +1,10 @@
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { DANGEROUS_SYSCALLS } from '../../src/syscalls/dangerous.js';
 import { cli } from '../helpers/cli.js';
-import { available, e2eSkipReason } from '../helpers/e2e.js';
+import { available, dockerRunScript, e2eSkipReason } from '../helpers/e2e.js';
 
 /**
  * The held-out suite: real Debian programs in containers, each recorded on one training input and
@@ -99,30 +98,9 @@ interface Run {
   stdout: string;
 }
 
-let containerSerial = 0;
-
-/** One run of `script` in the image, killed (container included) if it hangs: a refused wait can. */
+/** One run of `script` in the image; undefined exit when it hung and was removed (a refused wait can). */
 async function runContainer(script: string, seccomp: string): Promise<Run> {
-  const name = `sl-held-out-${process.pid}-${++containerSerial}`;
-  const run = await execa(
-    'docker',
-    [
-      'run',
-      '--rm',
-      '--name',
-      name,
-      '--network',
-      'none',
-      '--security-opt',
-      `seccomp=${seccomp}`,
-      IMAGE,
-      'sh',
-      '-c',
-      script,
-    ],
-    { reject: false, timeout: 60_000 },
-  );
-  if (run.timedOut) await execa('docker', ['rm', '-f', name], { reject: false });
+  const run = await dockerRunScript(script, { profile: seccomp, image: IMAGE });
   return { exitCode: run.timedOut ? undefined : run.exitCode, stdout: String(run.stdout) };
 }
 

@@ -43,11 +43,14 @@ export const hostAndDockerSkipReason = (): Promise<string | undefined> =>
 let scriptRuns = 0;
 
 /**
- * Runs `script` in the busybox image under a seccomp profile (or Docker's default), never on a
+ * Runs `script` in the busybox image (or `image`) under a seccomp profile (or Docker's default), never on a
  * network. A run that hangs (a shell's wait refused can spin) is removed with its container: the
  * client's timeout alone would leave the container running.
  */
-export async function dockerRunScript(script: string, options: { profile?: string; extra?: string[] } = {}) {
+export async function dockerRunScript(
+  script: string,
+  options: { profile?: string; extra?: string[]; image?: string } = {},
+) {
   const seccomp = options.profile ? ['--security-opt', `seccomp=${options.profile}`] : [];
   const name = `sl-test-${process.pid}-${++scriptRuns}`;
   const run = await execa(
@@ -61,7 +64,7 @@ export async function dockerRunScript(script: string, options: { profile?: strin
       'none',
       ...seccomp,
       ...(options.extra ?? []),
-      BUSYBOX_IMAGE,
+      options.image ?? BUSYBOX_IMAGE,
       'sh',
       '-c',
       script,
