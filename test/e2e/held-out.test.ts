@@ -148,7 +148,10 @@ describe.skipIf(skip)(`held-out inputs in ${IMAGE}${skip ? ` (skipped: ${skip})`
         '-c',
         workload.training,
       ];
-      const recorded = await cli(['record', '-o', prefix, '--widen', 'none', '--', ...trainingArgv], { env });
+      const recorded = await cli(
+        ['record', '--backend', 'audit', '-o', prefix, '--widen', 'none', '--', ...trainingArgv],
+        { env },
+      );
       expect(recorded.exitCode, recorded.stderr).toBe(0);
       const recording = JSON.parse(await readFile(`${prefix}.recording.json`, 'utf8'));
       const observed = new Set(Object.keys(recording.abis.x86_64));
@@ -194,16 +197,21 @@ describe.skipIf(skip)(`held-out inputs in ${IMAGE}${skip ? ` (skipped: ${skip})`
         }
       }
       // verify names exactly what the exact profile refuses on the first held-out input: the calls
-      // that input makes, recorded on their own, minus those the profile allows.
+      // that input makes, recorded on their own, minus those the profile allows. Both read the
+      // kernel's SECCOMP records (the audit backend), as verify does: the bpf backend's agreement
+      // with it is record-bpf.test.ts's subject.
       const [feature, script] = Object.entries(workload.heldOut)[0] as [string, string];
       const heldOutArgv = ['docker', 'run', '--rm', '--network', 'none', IMAGE, 'sh', '-c', script];
       const verified = await cli(['verify', profiles.none, '--json', '--', ...heldOutArgv], { env });
       const refused: string[] = JSON.parse(verified.stdout).refused.map((gap: { name: string }) => gap.name);
       expect(verified.exitCode, verified.stderr).toBe(refused.length > 0 ? 1 : 0);
       const heldOutPrefix = join(dir, 'held-out');
-      const heldOut = await cli(['record', '-o', heldOutPrefix, '--widen', 'none', '--', ...heldOutArgv], {
-        env,
-      });
+      const heldOut = await cli(
+        ['record', '--backend', 'audit', '-o', heldOutPrefix, '--widen', 'none', '--', ...heldOutArgv],
+        {
+          env,
+        },
+      );
       expect(heldOut.exitCode, heldOut.stderr).toBe(0);
       const allowedExactly = allowedNames(JSON.parse(await readFile(profiles.none, 'utf8'))).all;
       const heldOutCalls = Object.keys(

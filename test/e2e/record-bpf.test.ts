@@ -136,8 +136,10 @@ describe.skipIf(skip)(`record --backend bpf${skip ? ` (skipped: ${skip})` : ''}`
     const shortRun = await dockerRunScript('true', { profile: `${short.prefix}.profile.json` });
     expect(shortRun.exitCode).toBe(0);
 
-    const makesDirectories = 'for i in 1 2 3; do mkdir /tmp/d$i; sleep 0.3; done; echo made';
-    const syncs = 'for i in 1 2 3; do sync; sleep 0.3; done; echo synced';
+    // No sleep between the calls: whether a shell's wait sleeps in rt_sigsuspend depends on timing,
+    // and a profile learned without it spins under enforcement. Two container starts overlap anyway.
+    const makesDirectories = 'for i in 1 2 3; do mkdir /tmp/d$i; done; echo made';
+    const syncs = 'for i in 1 2 3; do sync; done; echo synced';
     const [maker, syncer] = await Promise.all([
       learn('maker', dockerRunArgv(makesDirectories)),
       learn('syncer', dockerRunArgv(syncs)),
