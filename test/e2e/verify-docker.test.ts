@@ -19,6 +19,9 @@ async function recordRun(dir: string, name: string, script: string) {
   const prefix = join(dir, name);
   const result = await cli([
     'record',
+    // verify reads the kernel's SECCOMP records: the recording it is compared with does too.
+    '--backend',
+    'audit',
     '-o',
     prefix,
     '--runtime',
