@@ -16,12 +16,9 @@ import { type ElfInfo, readElf } from '../../parsers/elf.js';
 export interface FileView {
   /** The host path of the regular file at `path` (links followed inside the view), or undefined. */
   locate(path: string): Promise<string | undefined>;
-  /** How the view is named in messages ("the host", "image sl-debian:test"). */
-  readonly label: string;
 }
 
 export const hostFiles: FileView = {
-  label: 'the host',
   async locate(path) {
     try {
       await access(path);

@@ -1,4 +1,4 @@
-import { open, readFile, readlink, rm, writeFile } from 'node:fs/promises';
+import { open, readlink, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type ExecaError, execa, type ResultPromise } from 'execa';
 import {
@@ -27,7 +27,7 @@ import { exitCodeOf, forwardStopSignals, workloadStdio } from '../sources/proces
 import { checkCommand, EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND } from '../sources/strace-run.js';
 import { makePrivateDirectory } from '../util/files.js';
 import { VERSION } from '../version.js';
-import { imageBinaries } from './record-container.js';
+import { createdContainerId, imageBinaries, refuseUnstartedProgram } from './record-container.js';
 
 export interface BpfRecordOptions {
   /** The workload's stdout goes to our stderr (record --json keeps stdout for the JSON). */
@@ -262,12 +262,7 @@ export async function recordContainerUnderBpf(
     if ((result as ExecaError).code === 'ENOENT')
       throw new UserError(`${run.engine} is not installed or not on PATH`);
     const exitCode = exitCodeOf(result);
-    const containerId = (await readFile(run.userCidFile ?? cidFile, 'utf8').catch(() => '')).trim();
-    if (containerId === '') {
-      throw new UserError(
-        `${run.engine} did not create the container (exit ${exitCode}): see its message above`,
-      );
-    }
+    const containerId = await createdContainerId(run, cidFile, exitCode);
     const scopes = scopesOf(output, containerId);
     const builder = new RecordingBuilder();
     if (scopes.size === 0) {
@@ -281,12 +276,7 @@ export async function recordContainerUnderBpf(
     const executables = executedFiles(output, scopes).filter(
       (file) => file.startsWith('/') && !file.startsWith('/proc/'),
     );
-    if ((exitCode === 127 || exitCode === 126) && executables.length === 0) {
-      throw new UserError(
-        `${run.engine} could not start the container's program (exit ${exitCode}: ${exitCode === 127 ? 'not found' : 'not executable'}; see its message above): nothing of it was learned, no profile written`,
-        exitCode,
-      );
-    }
+    refuseUnstartedProgram(run.engine, exitCode, executables.length > 0);
     const { binaries, libraries } = await imageBinaries(run, executables, (message) =>
       builder.notice({ code: 'incomplete-binaries', message }),
     );

@@ -207,6 +207,33 @@ async function auditStatus(): Promise<{ status: AuditStatus } | { problem: strin
   }
 }
 
+/** The id the engine wrote to the cid file: none means it never created the container. */
+export async function createdContainerId(
+  run: { engine: string; userCidFile?: string },
+  cidFile: string,
+  exitCode: number,
+): Promise<string> {
+  const containerId = (await readFile(run.userCidFile ?? cidFile, 'utf8').catch(() => '')).trim();
+  if (containerId === '') {
+    throw new UserError(
+      `${run.engine} did not create the container (exit ${exitCode}): see its message above`,
+    );
+  }
+  return containerId;
+}
+
+/**
+ * Exit 127 or 126 with nothing of the program seen: only the runtime ran, and the program was not
+ * found or not executable (`exec: "x": ... not found`). Nothing was learned; that is an error.
+ */
+export function refuseUnstartedProgram(engine: string, exitCode: number, programRan: boolean): void {
+  if ((exitCode !== 127 && exitCode !== 126) || programRan) return;
+  throw new UserError(
+    `${engine} could not start the container's program (exit ${exitCode}: ${exitCode === 127 ? 'not found' : 'not executable'}; see its message above): nothing of it was learned, no profile written`,
+    exitCode,
+  );
+}
+
 /**
  * The container's executables (exe= of its records, paths in the container) and the libraries each
  * loads, found in the image's layers as the container saw them: host paths, for --widen reachable.
@@ -224,7 +251,7 @@ export async function imageBinaries(
     );
     return { binaries: [], libraries: [] };
   }
-  const image = new ImageFiles(layers, `image ${run.image}`);
+  const image = new ImageFiles(layers);
   const binaries = new Set<string>();
   const libraries = new Set<string>();
   for (const executable of executables) {
@@ -335,25 +362,14 @@ export async function recordContainer(
     }
 
     // No cid file means the engine never created the container: said just below.
-    const containerId = (await readFile(run.userCidFile ?? cidFile, 'utf8').catch(() => '')).trim();
-    if (containerId === '') {
-      throw new UserError(
-        `${run.engine} did not create the container (exit ${exitCode}): see its message above`,
-      );
-    }
+    const containerId = await createdContainerId(run, cidFile, exitCode);
     if (harvest.records === 0 && !options.profile) {
       throw new UserError(
         `no SECCOMP records arrived from ${source.name}: is the kernel's audit enabled and SCMP_ACT_LOG in /proc/sys/kernel/seccomp/actions_logged?`,
       );
     }
     const attribution = harvest.finish(containerId, removeExitRules !== undefined);
-    if ((exitCode === 127 || exitCode === 126) && !harvest.programRan) {
-      // Only the runtime ran: the program was not found or not executable (`exec: "x": ... not found`).
-      throw new UserError(
-        `${run.engine} could not start the container's program (exit ${exitCode}: ${exitCode === 127 ? 'not found' : 'not executable'}; see its message above): nothing of it was learned, no profile written`,
-        exitCode,
-      );
-    }
+    refuseUnstartedProgram(run.engine, exitCode, harvest.programRan);
     if (attribution.processesPlacedLive + attribution.processesPlacedByParent === 0 && harvest.records > 0) {
       // Nothing to learn from; when records could not be placed, that is the loss exit code, not 2.
       throw new UserError(

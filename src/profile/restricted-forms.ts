@@ -1,3 +1,4 @@
+import { CLONE_NAMESPACE_MASK } from '../syscalls/arguments.js';
 import type { SeccompRule } from './model.js';
 
 /**
@@ -13,9 +14,6 @@ export interface RestrictedForm {
   admits: string;
 }
 
-/** CLONE_NEWNS|CLONE_NEWCGROUP|CLONE_NEWUTS|CLONE_NEWIPC|CLONE_NEWUSER|CLONE_NEWPID|CLONE_NEWNET, as Docker masks them. */
-export const CLONE_NAMESPACE_FLAGS = 0x7e020000n;
-
 const allowWhen = (name: string, args: SeccompRule['args'][]): SeccompRule[] =>
   args.map((condition) => ({ names: [name], action: 'SCMP_ACT_ALLOW', args: condition }));
 
@@ -23,7 +21,7 @@ export const RESTRICTED_FORMS: ReadonlyMap<string, RestrictedForm> = new Map([
   [
     'clone',
     {
-      rules: allowWhen('clone', [[{ index: 0, value: CLONE_NAMESPACE_FLAGS, op: 'SCMP_CMP_MASKED_EQ' }]]),
+      rules: allowWhen('clone', [[{ index: 0, value: CLONE_NAMESPACE_MASK, op: 'SCMP_CMP_MASKED_EQ' }]]),
       admits: 'without namespace flags (flags & 0x7e020000 == 0), as Docker allows it',
     },
   ],

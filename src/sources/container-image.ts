@@ -40,10 +40,7 @@ type Entry = { kind: 'file' | 'directory' | 'other'; host: string } | { kind: 'l
  * -> /lib/x86_64-linux-gnu/…` and Debian's `/lib -> usr/lib` never lead to the host's own files.
  */
 export class ImageFiles {
-  constructor(
-    private readonly layers: readonly string[],
-    readonly label: string,
-  ) {}
+  constructor(private readonly layers: readonly string[]) {}
 
   private async entry(path: string): Promise<Entry | undefined> {
     for (const layer of this.layers) {
