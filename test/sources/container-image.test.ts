@@ -47,7 +47,7 @@ afterAll(async () => {
 
 describe('ImageFiles: the files of an image as its container sees them, read from its layers', () => {
   it('follows relative and absolute links inside the image, through the top layer first', async () => {
-    const image = new ImageFiles([upper, lower], 'image test');
+    const image = new ImageFiles([upper, lower]);
     expect(await image.locate('/lib/x86_64-linux-gnu/libc.so.6')).toBe(
       join(lower, 'usr/lib/x86_64-linux-gnu/libc.so.6'),
     );
@@ -60,7 +60,7 @@ describe('ImageFiles: the files of an image as its container sees them, read fro
   });
 
   it('never leaves the image: a whiteout hides the lower file, an absolute link stays inside, a loop ends', async () => {
-    const image = new ImageFiles([upper, lower], 'image test');
+    const image = new ImageFiles([upper, lower]);
     expect(await image.locate('/etc/deleted')).toBeUndefined();
     expect(await image.locate('/etc/escape')).toBeUndefined();
     expect(await image.locate('/etc/loop')).toBeUndefined();
@@ -80,7 +80,7 @@ describe('ImageFiles: the files of an image as its container sees them, read fro
       await mkdir(join(image, 'usr/lib/x86_64-linux-gnu'), { recursive: true });
       await copyFile(file, join(image, 'usr/lib/x86_64-linux-gnu', name));
     }
-    const inImage = await loadedFiles('/usr/bin/true', new ImageFiles([image], 'image real'));
+    const inImage = await loadedFiles('/usr/bin/true', new ImageFiles([image]));
     expect(inImage.missing).toEqual([]);
     // The host lists the loader under both its names; in the image its links are followed to one file.
     const names = (files: string[]) => [...new Set(files.map((file) => file.split('/').pop()))].sort();
