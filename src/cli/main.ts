@@ -226,6 +226,7 @@ export function buildProgram(onExitStatus: (status: number) => void = () => unde
           'seccomp-learn generate app.recording.json --format spo --name my-app -o my-app.yaml',
           'seccomp-learn generate app.recording.json --runtime none --allow ptrace --deny chmod -o app.json',
           'seccomp-learn generate app.recording.json --widen reachable --binary /usr/bin/python3 -o app.json',
+          'seccomp-learn generate app.recording.json --args none -o names-only.json',
         ]),
       ),
   ).action(async (recordings: string[], options) =>
