@@ -80,11 +80,35 @@ export function printNotes(notes: readonly GenerationNote[], runtime: RuntimeCho
       ),
     );
   }
-  const heldBack = names('held-back');
-  if (heldBack.length > 0) {
+  const heldBack = notes.filter((note) => note.kind === 'held-back');
+  const heldFor = (why: string) =>
+    heldBack.filter((note) => (note.heldFor ?? 'dangerous') === why).map((note) => note.name);
+  const dangerous = heldFor('dangerous');
+  if (dangerous.length > 0) {
     say(
       style.dim(
-        `held back, dangerous and never observed (--allow NAME adds one the workload needs): ${heldBack.join(' ')}`,
+        `held back, dangerous and never observed (--allow NAME adds one the workload needs): ${dangerous.join(' ')}`,
+      ),
+    );
+  }
+  const unreachable = heldFor('unreachable');
+  if (unreachable.length > 0) {
+    say(
+      style.dim(
+        `held back, equivalents of observed calls that no binary of the workload can make (--widen reachable-all adds them): ${unreachable.join(' ')}`,
+      ),
+    );
+  }
+  const byKind = new Map<string, string[]>();
+  for (const { heldFor: kind, name } of heldBack) {
+    if (kind !== undefined && kind !== 'dangerous' && kind !== 'unreachable')
+      byKind.set(kind, [...(byKind.get(kind) ?? []), name]);
+  }
+  if (byKind.size > 0) {
+    const kinds = [...byKind].map(([kind, held]) => `${kind}: ${held.join(' ')}`).join('; ');
+    say(
+      style.dim(
+        `held back, reachable but of a kind of work no recorded run shows (--widen reachable-all adds them, --allow NAME one): ${kinds}`,
       ),
     );
   }

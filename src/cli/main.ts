@@ -54,7 +54,7 @@ function addWideningOptions(command: Command): Command {
     .addOption(
       new Option(
         '--widen <mode>',
-        'allow more than was observed: equivalents (mkdir with mkdirat, stat with newfstatat, …), reachable (also what the binaries the workload ran can call), none (exactly what was observed), or auto: reachable when the binaries can be read, else equivalents; never a dangerous call it did not make, except in the form Docker allows it',
+        'allow more than was observed: equivalents (mkdir with mkdirat, stat with newfstatat, …), reachable (also what the binaries the workload ran can call, within the kinds of work the recording shows: no socket calls for a workload that never opened one), reachable-all (every call the binaries can make), none (exactly what was observed), or auto: reachable when the binaries can be read, else equivalents; never a dangerous call it did not make, except in the form Docker allows it',
       )
         .choices(WIDEN_CHOICES)
         .default('auto'),
@@ -69,7 +69,7 @@ function addWideningOptions(command: Command): Command {
     )
     .option(
       '--binary <path>',
-      'with --widen reachable: an executable of the workload besides those the recording names (repeatable)',
+      'with --widen reachable or reachable-all: an executable of the workload besides those the recording names (repeatable)',
       collectPaths,
       [],
     );

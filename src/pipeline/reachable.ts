@@ -59,7 +59,8 @@ export async function reachableCalls(
   recording: Recording,
   named: readonly string[],
 ): Promise<ReachableCalls> {
-  if (choice !== 'reachable' && choice !== 'auto') return { mode: choice, warnings: [] };
+  if (choice === 'none' || choice === 'equivalents') return { mode: choice, warnings: [] };
+  const mode = choice === 'auto' ? 'reachable' : choice;
   if (binariesOf(recording, named).length === 0) {
     if (choice === 'auto') {
       return {
@@ -70,11 +71,11 @@ export async function reachableCalls(
       };
     }
     throw new UserError(
-      '--widen reachable needs the binaries the workload ran: the recording names none (record it with seccomp-learn record, or give --binary PATH)',
+      `--widen ${choice} needs the binaries the workload ran: the recording names none (record it with seccomp-learn record, or give --binary PATH)`,
     );
   }
   try {
-    return { mode: 'reachable', ...(await readReachable(recording, named)) };
+    return { mode, ...(await readReachable(recording, named)) };
   } catch (error) {
     if (choice !== 'auto' || !(error instanceof UserError)) throw error;
     return {

@@ -3,6 +3,7 @@ import type { Abi } from '../syscalls/abi.js';
 import { DANGEROUS_SYSCALLS } from '../syscalls/dangerous.js';
 import { syscallExists } from '../syscalls/table.js';
 import type { WideningReason } from './reasons.js';
+import { kindsShownBy, type WorkKind, workKindOf } from './work-kinds.js';
 
 /**
  * Calls that do the same job, so that an allowlist learned from one run does not break the next
@@ -122,7 +123,7 @@ export const EQUIVALENCE_GROUPS: readonly EquivalenceGroup[] = [
   },
 ];
 
-export const WIDEN_MODES = ['none', 'equivalents', 'reachable'] as const;
+export const WIDEN_MODES = ['none', 'equivalents', 'reachable', 'reachable-all'] as const;
 export type WidenMode = (typeof WIDEN_MODES)[number];
 /**
  * What the user may ask for: a mode, or `auto` (the default), which is `reachable` when the
@@ -140,33 +141,48 @@ export interface WidenedName {
   reason: string;
   /** The same as data: the observed call it is the equivalent of, or the witness that reaches it. */
   cause: WideningReason;
+  /**
+   * For a name held back: a dangerous call never observed, an equivalent the binaries cannot make
+   * (`reachable`), or a reachable call of a kind of work the recording never shows
+   * (src/profile/work-kinds.ts).
+   */
+  heldFor?: 'dangerous' | 'unreachable' | WorkKind;
 }
 
 export interface Widening {
   /** Names to allow beyond the observed ones, with why, by name. */
   added: WidenedName[];
-  /** Dangerous names (src/syscalls/dangerous.ts) that widening would have added, with why: never added unobserved. */
+  /**
+   * Names widening proposed but did not add, each with `heldFor`: dangerous ones
+   * (src/syscalls/dangerous.ts) are never added unobserved, and `reachable` adds a call of a kind of
+   * work only when the recording shows that kind, an equivalent only when the binaries can make it.
+   */
   heldBack: WidenedName[];
 }
 
 /**
- * What `mode` adds to the observed names on `abi`. The modes are levels: `equivalents` adds the
- * siblings of observed calls, `reachable` also adds every call the workload's binaries can reach
- * (`reachable`, from src/binaries reachableSyscalls). A dangerous call is
- * never added unless it was observed; it is listed in `heldBack` instead.
+ * What `mode` adds to the observed names on `abi`. `equivalents` adds the siblings of observed
+ * calls. `reachable-all` also adds every call the workload's binaries can reach (`reachable`, from
+ * src/binaries reachableSyscalls). `reachable` lets the code decide: it adds the reachable calls
+ * within the kinds of work the observed calls show (src/profile/work-kinds.ts; `runtimeCalls`, what
+ * the container runtime calls after installing the filter, shows nothing of the workload's), and an
+ * equivalent only when the binaries can make it (the sibling guards against a libc that takes the
+ * other road; the code read says which road it takes). A dangerous call is never added unless it
+ * was observed. What is not added is listed in `heldBack`, with why.
  */
 export function widen(
   observed: ReadonlySet<string>,
   mode: WidenMode,
   reachable: ReadonlyMap<string, Witness> = new Map(),
   abi: Abi = 'x86_64',
+  runtimeCalls: ReadonlySet<string> = new Set(),
 ): Widening {
   const reasons = new Map<string, Omit<WidenedName, 'name'>>();
   const propose = (name: string, reason: string, cause: WideningReason) => {
     if (observed.has(name) || reasons.has(name) || !syscallExists(abi, name)) return;
     reasons.set(name, { kind: cause.kind, reason, cause });
   };
-  if (mode === 'reachable') {
+  if (mode === 'reachable' || mode === 'reachable-all') {
     for (const [name, witness] of reachable)
       propose(name, `reachable ${describeWitness(witness)}`, { kind: 'reachable', ...witness });
   }
@@ -182,11 +198,19 @@ export function widen(
       }
     }
   }
+  const byCode = mode === 'reachable';
+  const shown = byCode ? kindsShownBy([...observed].filter((name) => !runtimeCalls.has(name))) : undefined;
   const added: WidenedName[] = [];
   const heldBack: WidenedName[] = [];
   for (const name of [...reasons.keys()].sort()) {
     const entry = { name, ...(reasons.get(name) as Omit<WidenedName, 'name'>) };
-    (DANGEROUS_SYSCALLS.has(name) ? heldBack : added).push(entry);
+    const kind = entry.kind === 'reachable' ? workKindOf(name) : undefined;
+    // Out of kind first: a dangerous call Docker admits in a restricted form (socket) is added in
+    // that form only where its kind of work is shown.
+    if (shown && kind && !shown.has(kind)) heldBack.push({ ...entry, heldFor: kind });
+    else if (byCode && entry.kind === 'equivalent') heldBack.push({ ...entry, heldFor: 'unreachable' });
+    else if (DANGEROUS_SYSCALLS.has(name)) heldBack.push({ ...entry, heldFor: 'dangerous' });
+    else added.push(entry);
   }
   return { added, heldBack };
 }

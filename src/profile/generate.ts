@@ -15,7 +15,7 @@ import { type DefaultActionChoice, defaultActionFields } from './default-action.
 import { type WidenedName, type WidenMode, widen } from './equivalents.js';
 import { ERRNO_ENOSYS, type SeccompProfile, type SeccompRule } from './model.js';
 import { exitPathOn, needsOfRecording, type SyscallNeeds } from './needs.js';
-import type { CallReason } from './reasons.js';
+import type { CallReason, HeldFor } from './reasons.js';
 import { RESTRICTED_FORMS } from './restricted-forms.js';
 import { baselineFor, type RuntimeChoice } from './runtime-baselines.js';
 
@@ -61,6 +61,8 @@ export interface GenerationNote {
    * reachable), and for `held-back` the widening that proposed it (src/profile/reasons.ts).
    */
   reason?: CallReason;
+  /** For `held-back`: why (src/profile/reasons.ts HeldBack); absent: dangerous. */
+  heldFor?: HeldFor;
 }
 
 export interface GeneratedProfile {
@@ -87,8 +89,15 @@ export function generateProfile(needs: SyscallNeeds, options: GenerateOptions): 
   // Widening is per ABI: a sibling exists, and a binary's code runs, on the ABIs it was seen on.
   const widening = options.widen ?? 'none';
   const heldBack = new Map<string, WidenedName>();
+  const baseline = baselineFor(options.runtime);
   for (const [abi, seen] of needs) {
-    const { added, heldBack: held } = widen(seen, widening, options.reachable?.get(abi), abi);
+    const { added, heldBack: held } = widen(
+      seen,
+      widening,
+      options.reachable?.get(abi),
+      abi,
+      baseline.syscalls,
+    );
     for (const { name, kind, reason, cause } of added) {
       if (names.has(name)) continue;
       names.add(name);
@@ -98,8 +107,28 @@ export function generateProfile(needs: SyscallNeeds, options: GenerateOptions): 
   }
   // A dangerous call Docker admits for some arguments is added in Docker's form, not held back.
   const restricted = new Set<string>();
-  for (const [name, { reason, cause }] of heldBack) {
+  for (const [name, { reason, cause, heldFor }] of heldBack) {
     if (names.has(name)) continue;
+    if (heldFor === 'unreachable') {
+      notes.push({
+        kind: 'held-back',
+        name,
+        message: `not added: no binary of the workload can make it (--widen reachable-all or equivalents adds it, --allow ${name}): ${reason}`,
+        reason: cause,
+        heldFor,
+      });
+      continue;
+    }
+    if (heldFor !== undefined && heldFor !== 'dangerous') {
+      notes.push({
+        kind: 'held-back',
+        name,
+        message: `not added: ${heldFor.title}, a kind of work no recorded run shows (--widen reachable-all adds every such call, --allow ${name} this one): ${reason}`,
+        reason: cause,
+        heldFor: heldFor.title,
+      });
+      continue;
+    }
     const form = RESTRICTED_FORMS.get(name);
     if (form) {
       restricted.add(name);
@@ -119,7 +148,6 @@ export function generateProfile(needs: SyscallNeeds, options: GenerateOptions): 
     });
   }
 
-  const baseline = baselineFor(options.runtime);
   const versions = baseline.sources.map((source) => `${source.runtime} ${source.version}`).join(', ');
   for (const name of [...baseline.syscalls].sort()) {
     if (names.has(name) || !existsSomewhere(name)) continue;

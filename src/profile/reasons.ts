@@ -56,10 +56,18 @@ export const CALL_REASON_KINDS: readonly CallReasonKind[] = [
   'profile-file',
 ];
 
-/** A dangerous call widening would have added but did not, because no run made it. */
+/**
+ * Why widening did not add a call: `dangerous` (never observed), `unreachable` (an equivalent no
+ * binary of the workload can make, under `--widen reachable`), or the title of a kind of work no
+ * run showed (src/profile/work-kinds.ts).
+ */
+export type HeldFor = 'dangerous' | 'unreachable' | (string & {});
+
+/** A call widening proposed but did not add, and why. */
 export interface HeldBack {
   name: string;
   reason: WideningReason;
+  heldFor: HeldFor;
 }
 
 /**
@@ -101,13 +109,13 @@ export function reasonsOf(source: ReasonSource): (name: string, abi: Abi) => Cal
   };
 }
 
-/** The dangerous calls widening held back, from a generation's notes. */
+/** The calls widening held back, from a generation's notes. */
 export function heldBackOf(notes: readonly GenerationNote[]): HeldBack[] {
   return notes.flatMap((note) =>
     note.kind === 'held-back' &&
     note.reason &&
     (note.reason.kind === 'equivalent' || note.reason.kind === 'reachable')
-      ? [{ name: note.name, reason: note.reason }]
+      ? [{ name: note.name, reason: note.reason, heldFor: note.heldFor ?? 'dangerous' }]
       : [],
   );
 }

@@ -156,15 +156,26 @@ export const REASONS = {
   why: 'Why each call is allowed',
   /** After the counts in `diff`'s text, when the per-call list is not shown. */
   whyHint: '--why lists each call with its reason',
-  heldBack: (count: number) => `Held back: ${plural(count, 'dangerous syscall')} --widen did not add`,
+  heldBack: (count: number) => `Held back: ${plural(count, 'syscall')} --widen did not add`,
 } as const;
 
-/** "(reachable through mount of libc.so.6), not observed": what follows a held-back call's name. */
+/**
+ * "(dangerous; reachable through mount of libc.so.6), not observed", "(network sockets, a kind of
+ * work no run showed; reachable through bind of /usr/bin/python3.11), not observed", or "(no binary
+ * of the workload can make it; equivalent of fstat), not observed": what follows a held-back call's
+ * name.
+ */
 export function heldBackDetail(held: HeldBack): string {
-  return `(${reasonText(held.reason)}), not observed`;
+  const why =
+    held.heldFor === 'dangerous'
+      ? 'dangerous'
+      : held.heldFor === 'unreachable'
+        ? 'no binary of the workload can make it'
+        : `${held.heldFor}, a kind of work no run showed`;
+  return `(${why}; ${reasonText(held.reason)}), not observed`;
 }
 
-/** "mount (reachable through mount of libc.so.6), not observed", under REASONS.heldBack. */
+/** "mount (dangerous; reachable through mount of libc.so.6), not observed", under REASONS.heldBack. */
 export function heldBackText(held: HeldBack): string {
   return `${held.name} ${heldBackDetail(held)}`;
 }

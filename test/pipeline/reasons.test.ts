@@ -221,14 +221,31 @@ describe.skipIf(skipReachable)(
       expect(why.get('mkdir')).toEqual({ kind: 'reachable', binary: '/bin/busybox' });
       expect(why.get('dup3')).toMatchObject({ kind: expect.stringMatching(/^(reachable|equivalent)$/) });
       const mount = comparison.heldBack.find((held) => held.name === 'mount');
-      expect(mount).toEqual({ name: 'mount', reason: { kind: 'reachable', binary: '/bin/busybox' } });
+      expect(mount).toEqual({
+        name: 'mount',
+        reason: { kind: 'reachable', binary: '/bin/busybox' },
+        heldFor: 'dangerous',
+      });
       expect(why.has('mount')).toBe(false);
       const text = await renderReferenceComparison(comparison, 'text', true);
       expect(text).toMatch(/│ mkdir\s+│ reachable in the code of \/bin\/busybox\s+│/);
-      expect(text).toMatch(/Held back: \d+ dangerous syscalls --widen did not add/);
-      expect(text).toContain('mount (reachable in the code of /bin/busybox), not observed');
+      expect(text).toMatch(/Held back: \d+ syscalls --widen did not add/);
+      expect(text).toContain('mount (dangerous; reachable in the code of /bin/busybox), not observed');
       const markdown = await renderReferenceComparison(comparison, 'markdown');
-      expect(markdown).toContain('- `mount` (reachable in the code of /bin/busybox), not observed');
+      expect(markdown).toContain(
+        '- `mount` (dangerous; reachable in the code of /bin/busybox), not observed',
+      );
+      // busybox's hostname applet can name the host; the shell never did anything of that kind.
+      expect(comparison.heldBack).toContainEqual({
+        name: 'sethostname',
+        reason: { kind: 'reachable', binary: '/bin/busybox' },
+        heldFor: 'host administration',
+      });
+      expect(markdown).toContain(
+        '- `sethostname` (host administration, a kind of work no run showed; reachable in the code of /bin/busybox), not observed',
+      );
+      const everything = await compared([shell], { widen: 'reachable-all', binaries: ['/bin/busybox'] });
+      expect(reasons(everything).get('sethostname')).toEqual({ kind: 'reachable', binary: '/bin/busybox' });
 
       const dynamic = reasons(await compared([shell], { widen: 'reachable', binaries: ['/usr/bin/true'] }));
       const throughLibc = [...dynamic.values()].filter(
@@ -255,12 +272,13 @@ describe.skipIf(skipReachable)(
       expect(reviewed.profile.heldBack).toContainEqual({
         name: 'mount',
         reason: { kind: 'reachable', binary: '/bin/busybox' },
+        heldFor: 'dangerous',
       });
-      const held = 'mount (reachable in the code of /bin/busybox), not observed';
+      const held = 'mount (dangerous; reachable in the code of /bin/busybox), not observed';
       const text = (await report([shell], { ...base, format: 'text' })).text;
       expect(text).toMatch(/│ mkdir\s+│\s+│\s+│\s+│ reachable in the code of \/bin\/busybox\s+│/);
       expect(text).toContain(held);
-      const detail = '(reachable in the code of /bin/busybox), not observed';
+      const detail = '(dangerous; reachable in the code of /bin/busybox), not observed';
       expect((await report([shell], { ...base, format: 'md' })).text).toContain(`- \`mount\` ${detail}`);
       expect((await report([shell], { ...base, format: 'html' })).text).toContain(
         `<li><code>mount</code> ${detail}</li>`,
