@@ -6,9 +6,23 @@ export interface Witness {
   binary: string;
 }
 
+/**
+ * A container's file is read from its image's layer on the host
+ * (`/var/lib/docker/overlay2/ID/diff/usr/bin/python3.11`, Podman's `…/overlay/ID/diff/…`): shown as
+ * the path the workload saw, with the layer, since the host path runs past any table's width.
+ */
+const IN_LAYER = /\/overlay2?\/([0-9a-f]{12})[0-9a-f]*\/diff(\/.+)$/;
+
+/** A binary's path as its reader knows it: `/usr/bin/python3.11 (image layer ec2acbb4610a)`. */
+export function binaryLabel(path: string): string {
+  const layer = IN_LAYER.exec(path);
+  return layer ? `${layer[2]} (image layer ${layer[1]})` : path;
+}
+
 /** "through fsync of /usr/bin/redis-server", or "in the code of /bin/busybox". */
 export function describeWitness(witness: Witness): string {
+  const binary = binaryLabel(witness.binary);
   return witness.function === undefined
-    ? `in the code of ${witness.binary}`
-    : `through ${witness.function} of ${witness.binary}`;
+    ? `in the code of ${binary}`
+    : `through ${witness.function} of ${binary}`;
 }

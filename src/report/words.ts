@@ -1,3 +1,4 @@
+import { describeWitness } from '../binaries/witness.js';
 import type { ReferenceDiff } from '../diff/diff.js';
 import type { Verdict } from '../profile/evaluate.js';
 import { profileJson } from '../profile/model.js';
@@ -6,7 +7,6 @@ import {
   type CallReason,
   type CallReasonKind,
   type HeldBack,
-  type ReachableReason,
 } from '../profile/reasons.js';
 import { inertJson } from '../util/visible.js';
 import type {
@@ -108,13 +108,6 @@ function observedText(reason: Extract<CallReason, { kind: 'observed' }>): string
   return `${plural(reason.calls, 'call')}${errors}, in ${reason.runs} of ${plural(reason.ofRuns, 'run')}`;
 }
 
-/** "through fsync of /usr/bin/redis-server", or "in the code of /bin/busybox". */
-function witnessText(reason: ReachableReason): string {
-  return reason.function === undefined
-    ? `in the code of ${reason.binary}`
-    : `through ${reason.function} of ${reason.binary}`;
-}
-
 /**
  * Why one call is allowed, with its data: "observed: 12 calls, in 2 of 3 runs", "equivalent of
  * mkdir", "reachable through fsync of /usr/bin/redis-server", "runc runtime baseline (runc 1.4.2)".
@@ -128,7 +121,7 @@ export function reasonText(reason: CallReason, brief = false): string {
     case 'equivalent':
       return `equivalent of ${reason.of}`;
     case 'reachable':
-      return `reachable ${witnessText(reason)}`;
+      return `reachable ${describeWitness(reason)}`;
     case 'baseline':
       return `${reason.runtime} runtime baseline${brief ? '' : ` (${reason.versions.join(', ')})`}`;
     case 'always':
