@@ -178,11 +178,13 @@ function policyV1(profile: SeccompProfile): LxcPolicy {
       `LXC version 1 kills every call it does not list, and this profile's default is ${profile.defaultAction}${profile.defaultErrnoRet === undefined ? '' : ` (errno ${profile.defaultErrnoRet})`}: generate with --default-action kill, or use --format lxc`,
     );
   }
-  const withArgs = (profile.syscalls ?? []).filter((rule) => (rule.args?.length ?? 0) > 0);
+  const withArgs = [
+    ...new Set((profile.syscalls ?? []).flatMap((rule) => ((rule.args?.length ?? 0) > 0 ? rule.names : []))),
+  ];
   if (withArgs.length > 0) {
     throw new FormatError(
       format,
-      `a version 1 policy has no argument comparisons, and this profile allows ${[...new Set(withArgs.flatMap((rule) => rule.names))].join(', ')} only for some arguments: use --format lxc, or generate with --args none`,
+      `a version 1 policy has no argument comparisons, and this profile allows ${withArgs.join(', ')} only for some arguments: use --format lxc, or allow them for every argument (generate with --args none --allow ${withArgs.join(',')})`,
     );
   }
   const numbers = new Set<number>();
