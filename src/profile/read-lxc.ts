@@ -1,5 +1,5 @@
 import { InputError } from '../errors.js';
-import { abiInfo, hostAbi } from '../syscalls/abi.js';
+import { type Abi, abiInfo, hostAbi } from '../syscalls/abi.js';
 import { syscallName } from '../syscalls/table.js';
 import {
   LXC_ALL_SECTION,
@@ -316,12 +316,12 @@ function readV2(body: Line[], list: Line | undefined, file: string): SeccompProf
 }
 
 /**
- * Version 1: syscall numbers of the host LXC runs on, read here with the numbers of the machine
- * seccomp-learn runs on (a version 1 policy does not say its architecture).
+ * Version 1: syscall numbers of the host LXC runs on, read with the numbers of `abi` (a version 1
+ * policy does not say its architecture). A number no call has on `abi` is left out: LXC loads it
+ * (LXC's own example lists ia64's 1024-1079), and no call can match it.
  */
-function readV1(body: Line[], list: Line | undefined, file: string): SeccompProfile {
+function readV1(body: Line[], list: Line | undefined, file: string, abi: Abi): SeccompProfile {
   readListLine(list, file, 1);
-  const abi = hostAbi();
   const names: string[] = [];
   for (const line of body) {
     if (!/^\d+\s*$/.test(line.text)) {
@@ -332,9 +332,7 @@ function readV1(body: Line[], list: Line | undefined, file: string): SeccompProf
       );
     }
     const name = syscallName(abi, Number(line.text.trim()));
-    if (name === undefined)
-      throw new InputError(file, line.number, `no syscall has number ${line.text.trim()} on ${abi}`);
-    if (!names.includes(name)) names.push(name);
+    if (name !== undefined && !names.includes(name)) names.push(name);
   }
   return {
     defaultAction: 'SCMP_ACT_KILL',
@@ -343,8 +341,8 @@ function readV1(body: Line[], list: Line | undefined, file: string): SeccompProf
   };
 }
 
-/** An LXC seccomp policy (version 1 or 2) as the shared profile model. */
-export function readLxcPolicy(text: string, file: string): SeccompProfile {
+/** An LXC seccomp policy (version 1 or 2) as the shared profile model; `host` numbers version 1. */
+export function readLxcPolicy(text: string, file: string, host: Abi = hostAbi()): SeccompProfile {
   const [versionLine, list, ...body] = lines(text);
   const version = versionLine && /^\s*([12])\s*$/.exec(versionLine.text)?.[1];
   if (!version) {
@@ -354,5 +352,5 @@ export function readLxcPolicy(text: string, file: string): SeccompProfile {
       `LXC reads the policy version (1 or 2) alone on the first line, got ${JSON.stringify(versionLine?.text ?? '')}`,
     );
   }
-  return version === '1' ? readV1(body, list, file) : readV2(body, list, file);
+  return version === '1' ? readV1(body, list, file, host) : readV2(body, list, file);
 }
