@@ -127,6 +127,13 @@ const EXPECTED =
 async function unrecognised(input: Sniffed, file: string): Promise<InputError> {
   const text = input.text.trim();
   if (text === '') return new InputError(file, undefined, `empty file: ${EXPECTED}`);
+  if (/^\s*\[[^\]\n]+\]\s*$/m.test(text) && /^\s*[\w.-]+\s*=/m.test(text)) {
+    return new InputError(
+      file,
+      undefined,
+      `an INI file (a systemd unit?) without SystemCallFilter=: ${EXPECTED}`,
+    );
+  }
   if (/^[[{]/.test(text)) {
     // Throws the parser's own error, with the line, when the JSON is broken.
     const data = parseJson(input.text, file);
@@ -142,13 +149,6 @@ async function unrecognised(input: Sniffed, file: string): Promise<InputError> {
       file,
       1,
       `looks like an LXC policy of version ${number[1]}, but LXC reads only versions 1 and 2`,
-    );
-  }
-  if (/^\s*\[[^\]\n]+\]\s*$/m.test(text) && /^\s*[\w.-]+\s*=/m.test(text)) {
-    return new InputError(
-      file,
-      undefined,
-      `an INI file (a systemd unit?) without SystemCallFilter=: ${EXPECTED}`,
     );
   }
   const yaml = objectOf(await input.yaml());
