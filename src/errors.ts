@@ -32,3 +32,17 @@ export class InputError extends UserError {
     super(`${file}${line === undefined ? '' : `:${line}`}: ${problem}`);
   }
 }
+
+/**
+ * The profile holds something the chosen output format cannot say (a log action, an argument rule,
+ * a second architecture): writing it anyway would load a different policy than the one learned,
+ * so the use refuses in one line, naming what and how to get a format that can.
+ */
+export class FormatError extends UserError {
+  constructor(
+    readonly format: string,
+    problem: string,
+  ) {
+    super(`--format ${format}: ${problem}`);
+  }
+}

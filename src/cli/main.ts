@@ -95,7 +95,7 @@ function addGenerationOptions(command: Command, jsonHelp = JSON_HELP): Command {
     .addOption(
       new Option(
         '--format <format>',
-        'profile format: docker (also podman, kubelet), oci (runc config.json), spo (Kubernetes SeccompProfile)',
+        'profile format: docker (also podman, kubelet), oci (runc config.json), spo (Kubernetes SeccompProfile), lxc (LXC policy, version 2), lxc-v1 (LXC version 1: numbers for one architecture, kill default)',
       )
         .choices(PROFILE_FORMATS)
         .default('docker'),
@@ -213,7 +213,7 @@ export function buildProgram(onExitStatus: (status: number) => void = () => unde
       .command('generate')
       .summary('write the minimal allowlist profile for recordings')
       .description(
-        'Emit the minimal allowlist for one or more recordings (merged) in Docker/OCI JSON or as a Kubernetes SeccompProfile.',
+        'Emit the minimal allowlist for one or more recordings (merged) in Docker/OCI JSON, as a Kubernetes SeccompProfile or as an LXC policy (a format that cannot say something in the profile refuses in one line).',
       )
       .argument('<recording...>', 'recording files (*.recording.json)')
       .option('-o, --output <file>', 'write the profile here (default: stdout)')
@@ -224,6 +224,7 @@ export function buildProgram(onExitStatus: (status: number) => void = () => unde
           'seccomp-learn generate app.recording.json -o app.json',
           'seccomp-learn generate run1.recording.json run2.recording.json --default-action enosys -o app.json',
           'seccomp-learn generate app.recording.json --format spo --name my-app -o my-app.yaml',
+          'seccomp-learn generate app.recording.json --format lxc -o app.seccomp   # lxc.seccomp.profile = app.seccomp',
           'seccomp-learn generate app.recording.json --runtime none --allow ptrace --deny chmod -o app.json',
           'seccomp-learn generate app.recording.json --widen reachable --binary /usr/bin/python3 -o app.json',
           'seccomp-learn generate app.recording.json --args none -o names-only.json',
@@ -407,6 +408,7 @@ Next steps:
         'seccomp-learn diff app.recording.json --against podman --markdown > comment.md',
         'seccomp-learn diff app.profile.json --cap-add SYS_ADMIN --kernel 5.4 --json',
         'seccomp-learn diff old.json new.json',
+        'seccomp-learn diff /usr/share/lxc/config/common.seccomp app.profile.json   # LXC, systemd, appc inputs too',
         'seccomp-learn diff app.recording.json --widen reachable --binary /usr/bin/python3 --why',
       ]),
     )

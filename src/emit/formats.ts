@@ -1,7 +1,8 @@
 import { ERRNO_EPERM, profileJson, type SeccompProfile, type SeccompRule } from '../profile/model.js';
 import { stringifyJson } from '../util/json-exact.js';
+import { emitLxc, emitLxcV1, lxcWarnings } from './lxc.js';
 
-export const PROFILE_FORMATS = ['docker', 'oci', 'spo'] as const;
+export const PROFILE_FORMATS = ['docker', 'oci', 'spo', 'lxc', 'lxc-v1'] as const;
 export type ProfileFormat = (typeof PROFILE_FORMATS)[number];
 
 /**
@@ -99,7 +100,16 @@ export function spoSpec(profile: SeccompProfile): { spec: SeccompProfile; warnin
 
 /** What a format cannot carry of this profile, for the user to read before loading it. */
 export function formatWarnings(profile: SeccompProfile, format: ProfileFormat): string[] {
-  return format === 'spo' ? spoSpec(profile).warnings : [];
+  switch (format) {
+    case 'spo':
+      return spoSpec(profile).warnings;
+    case 'lxc':
+      return lxcWarnings(profile, 2);
+    case 'lxc-v1':
+      return lxcWarnings(profile, 1);
+    default:
+      return [];
+  }
 }
 
 /** The profile as the text a user loads. */
@@ -126,5 +136,9 @@ export async function emitProfile(
       };
       return stringify(document, { lineWidth: 0 });
     }
+    case 'lxc':
+      return emitLxc(profile);
+    case 'lxc-v1':
+      return emitLxcV1(profile);
   }
 }

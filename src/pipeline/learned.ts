@@ -70,7 +70,16 @@ export interface LearnResult extends PipelineResult {
 }
 
 function profileExtension(format: ProfileFormat): string {
-  return format === 'spo' ? 'yaml' : 'json';
+  switch (format) {
+    case 'spo':
+      return 'yaml';
+    // LXC names its own policies so (/usr/share/lxc/config/common.seccomp).
+    case 'lxc':
+    case 'lxc-v1':
+      return 'seccomp';
+    default:
+      return 'json';
+  }
 }
 
 /**

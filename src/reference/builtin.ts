@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { EnvironmentError } from '../errors.js';
 import type { Dialect } from '../profile/arch.js';
 import { detectDialect } from '../profile/evaluate.js';
+import { readProfileInput } from '../profile/inputs.js';
 import type { SeccompProfile } from '../profile/model.js';
 import { readProfile } from '../profile/read.js';
 import { DOCKER_DEFAULT_CAPABILITIES, PODMAN_DEFAULT_CAPABILITIES } from './capabilities.js';
@@ -112,7 +113,7 @@ export function isBuiltinReference(name: string): name is BuiltinReference {
 
 /**
  * Loads a reference profile: one of the runtimes' defaults, or any profile file (Docker format with
- * its extensions, Podman's, or plain OCI). A custom file is assumed to be meant for Docker unless it
+ * its extensions, Podman's, plain OCI, or any other format inputs.ts detects: LXC, systemd, appc). A custom file is assumed to be meant for Docker unless it
  * uses Podman's errno names.
  */
 export async function loadReference(
@@ -120,7 +121,7 @@ export async function loadReference(
   options: LoadReferenceOptions = {},
 ): Promise<Reference> {
   if (!isBuiltinReference(nameOrFile)) {
-    const profile = await readProfile(nameOrFile);
+    const profile = await readProfileInput(nameOrFile);
     return {
       profile,
       source: { name: nameOrFile, file: nameOrFile },
