@@ -32,3 +32,17 @@ export class InputError extends UserError {
     super(`${file}${line === undefined ? '' : `:${line}`}: ${problem}`);
   }
 }
+
+/**
+ * The profile holds something the chosen output format cannot say (an argument rule in systemd's
+ * SystemCallFilter=, a per-call errno in an appc isolator): refused as one line rather than written
+ * looser or stricter than the profile.
+ */
+export class FormatLimitError extends UserError {
+  constructor(
+    readonly format: string,
+    readonly problem: string,
+  ) {
+    super(`cannot write the profile as ${format}: ${problem}`);
+  }
+}

@@ -1,7 +1,10 @@
+import type { ArgsChoice } from '../profile/argument-rules.js';
 import { ERRNO_EPERM, profileJson, type SeccompProfile, type SeccompRule } from '../profile/model.js';
 import { stringifyJson } from '../util/json-exact.js';
+import { appcWarnings, emitAppc } from './appc.js';
+import { emitSystemd, systemdWarnings } from './systemd.js';
 
-export const PROFILE_FORMATS = ['docker', 'oci', 'spo'] as const;
+export const PROFILE_FORMATS = ['docker', 'oci', 'spo', 'systemd', 'appc'] as const;
 export type ProfileFormat = (typeof PROFILE_FORMATS)[number];
 
 /**
@@ -17,6 +20,8 @@ export interface EmitOptions {
   name: string;
   /** The SeccompProfile API version for `spo` (default v1). */
   spoApi?: SpoApiVersion;
+  /** `none`: names only, for the formats that cannot carry argument rules (systemd, appc). */
+  args?: ArgsChoice;
 }
 
 /** The architectures the SeccompProfile CRD's enum lists (LOONGARCH64, M68K, SH, SHEB are missing). */
@@ -98,8 +103,21 @@ export function spoSpec(profile: SeccompProfile): { spec: SeccompProfile; warnin
 }
 
 /** What a format cannot carry of this profile, for the user to read before loading it. */
-export function formatWarnings(profile: SeccompProfile, format: ProfileFormat): string[] {
-  return format === 'spo' ? spoSpec(profile).warnings : [];
+export function formatWarnings(
+  profile: SeccompProfile,
+  format: ProfileFormat,
+  options: Pick<EmitOptions, 'args'> = {},
+): string[] {
+  switch (format) {
+    case 'spo':
+      return spoSpec(profile).warnings;
+    case 'systemd':
+      return systemdWarnings(profile, options);
+    case 'appc':
+      return appcWarnings(profile, options);
+    default:
+      return [];
+  }
 }
 
 /** The profile as the text a user loads. */
@@ -126,5 +144,9 @@ export async function emitProfile(
       };
       return stringify(document, { lineWidth: 0 });
     }
+    case 'systemd':
+      return emitSystemd(profile, options);
+    case 'appc':
+      return emitAppc(profile, options);
   }
 }

@@ -70,7 +70,8 @@ export interface LearnResult extends PipelineResult {
 }
 
 function profileExtension(format: ProfileFormat): string {
-  return format === 'spo' ? 'yaml' : 'json';
+  if (format === 'spo') return 'yaml';
+  return format === 'systemd' ? 'conf' : 'json';
 }
 
 /**
@@ -133,6 +134,7 @@ export async function saveLearned(
         await emitProfile(profile, choices.format, {
           name: basename(outputs.prefix),
           spoApi: choices.spoApi,
+          ...(choices.args ? { args: choices.args } : {}),
         }),
       ],
     ]),
@@ -149,7 +151,7 @@ export async function saveLearned(
     written: [recordingPath, profilePath],
     warnings: [
       ...warnings,
-      ...formatWarnings(profile, choices.format),
+      ...formatWarnings(profile, choices.format, choices),
       ...(refuse ? [incompleteWarning(recording)] : []),
     ],
     exitStatus: refuse ? (policy.lossExitCode ?? 3) : (policy.workloadExit ?? 0),
