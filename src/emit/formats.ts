@@ -4,7 +4,14 @@ import { stringifyJson } from '../util/json-exact.js';
 import { appcWarnings, emitAppc } from './appc.js';
 import { emitSystemd, systemdWarnings } from './systemd.js';
 
-export const PROFILE_FORMATS = ['docker', 'oci', 'spo', 'systemd', 'appc'] as const;
+// biome-ignore format: one format a line, so that formats added side by side merge cleanly
+export const PROFILE_FORMATS = [
+  'docker',
+  'oci',
+  'spo',
+  'systemd',
+  'appc',
+] as const;
 export type ProfileFormat = (typeof PROFILE_FORMATS)[number];
 
 /**

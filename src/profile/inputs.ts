@@ -4,6 +4,8 @@ import { validateRecording } from '../recording/schema.js';
 import { parseJson, readTextFile } from '../util/files.js';
 import type { SeccompProfile } from './model.js';
 import { validateProfile } from './read.js';
+import { looksLikeAppc, readAppcPolicy } from './read-appc.js';
+import { looksLikeSystemd, readSystemdPolicy } from './read-systemd.js';
 
 /** What merge, diff, check and report take: a recording or a profile, told apart by content. */
 export type LearningInput =
@@ -16,7 +18,9 @@ export async function readLearningInput(
   warn: (message: string) => void,
 ): Promise<LearningInput> {
   const text = await readTextFile(path);
+  if (looksLikeSystemd(text)) return { kind: 'profile', path, profile: readSystemdPolicy(text, path) };
   const data = parseJson(text, path);
+  if (looksLikeAppc(data)) return { kind: 'profile', path, profile: readAppcPolicy(text, path) };
   if (typeof data === 'object' && data !== null && 'format' in data) {
     return { kind: 'recording', path, recording: validateRecording(data, path, warn) };
   }
