@@ -108,24 +108,24 @@ export function readAppcPolicy(text: string, file: string): SeccompProfile {
   const retain = name === APPC_RETAIN_SET;
   const names = new Set<string>();
   let wildcard: string | undefined;
-  set.forEach((entry, i) => {
+  for (const [i, entry] of set.entries()) {
     const at = [...path, 'value', 'set', i];
-    if (typeof entry !== 'string' || entry === '') return fail(at, `${name}: set entries are syscall names`);
+    if (typeof entry !== 'string' || entry === '') fail(at, `${name}: set entries are syscall names`);
     if (entry === APPC_ALL || entry === APPC_EMPTY) {
       if ((entry === APPC_ALL) !== retain) fail(at, `${entry} has no meaning in ${name}`);
       wildcard = entry;
-      return;
+      continue;
     }
     if (entry.startsWith('@')) {
       const members = appcWildcardMembers(entry);
       if (!members)
         return fail(at, `unknown wildcard ${entry} (appc's @appc.io/*, rkt's @docker/*, @rkt/*, @systemd/*)`);
-      for (const member of members) names.add(member);
-      return;
+      for (const member of members ?? []) names.add(member);
+      continue;
     }
-    if (!knownSyscallName(entry)) return fail(at, `unknown system call ${JSON.stringify(entry)}`);
+    if (!knownSyscallName(entry)) fail(at, `unknown system call ${JSON.stringify(entry)}`);
     names.add(entry);
-  });
+  }
   const refused: Pick<SeccompRule, 'action' | 'errnoRet'> =
     errno === undefined ? { action: 'SCMP_ACT_KILL_PROCESS' } : { action: 'SCMP_ACT_ERRNO', errnoRet: errno };
   // The wildcards mask the rest of the set (appc spec): retain all is no filter, remove empty is rkt's default.

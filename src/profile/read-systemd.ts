@@ -67,7 +67,10 @@ class Filter {
   }
 
   assign(value: string, line: number): void {
-    if (value === '') return this.reset();
+    if (value === '') {
+      this.reset();
+      return;
+    }
     const invert = value.startsWith('~');
     const items = (invert ? value.slice(1) : value).split(/\s+/).filter(Boolean);
     if (this.allowList === undefined) {
