@@ -7,6 +7,7 @@ import {
   SYSTEMD_VERSION,
   systemdGroupMembers,
   systemdGroupNames,
+  systemdResolves,
 } from '../profile/systemd-filter.js';
 import { type Abi, abiFromScmpArch, hostAbi } from '../syscalls/abi.js';
 import { errnoName } from '../syscalls/errno.js';
@@ -83,7 +84,7 @@ function allowList(profile: SeccompProfile, lists: NameLists, abis: readonly Abi
   const names = [...lists.allowed].filter((name) => !covered.has(name) && !implicit.has(name)).sort();
   const takenBack = [...implicit]
     .filter((name) => !lists.allowed.has(name) && !lists.errno.has(name) && !lists.killed.has(name))
-    .filter((name) => abis.some((abi) => syscallExists(abi, name)))
+    .filter((name) => systemdResolves(name) && abis.some((abi) => syscallExists(abi, name)))
     .sort();
   const errno = profile.defaultAction === 'SCMP_ACT_ERRNO' ? (profile.defaultErrnoRet ?? 1) : undefined;
   return [

@@ -3,7 +3,12 @@ import { ABIS, type Abi, abiFromScmpArch, abiInfo, hostAbi } from '../syscalls/a
 import { errnoNumber } from '../syscalls/errno.js';
 import { knownSyscallName, syscallExists } from '../syscalls/table.js';
 import type { SeccompProfile, SeccompRule } from './model.js';
-import { SYSTEMD_ARCH_NAMES, SYSTEMD_IMPLICIT_GROUP, systemdGroupMembers } from './systemd-filter.js';
+import {
+  SYSTEMD_ARCH_NAMES,
+  SYSTEMD_IMPLICIT_GROUP,
+  systemdGroupMembers,
+  systemdResolves,
+} from './systemd-filter.js';
 
 /** systemd's SECCOMP_ERROR_NUMBER_KILL: `kill` where an errno could be. */
 const KILL = -1;
@@ -114,8 +119,9 @@ class Filter {
   }
 
   private applyName(name: string, errno: number | undefined, invert: boolean): void {
-    // Groups name calls of every ABI; those the unit's ABIs do not have are not in its filter.
-    if (!this.abis().some((abi) => syscallExists(abi, name))) return;
+    // Groups name calls of every ABI; those the unit's ABIs do not have are not in its filter, nor
+    // those systemd cannot resolve (it ignores them).
+    if (!systemdResolves(name) || !this.abis().some((abi) => syscallExists(abi, name))) return;
     if (invert !== this.allowList || (invert && errno !== undefined)) this.entries.set(name, errno);
     else this.entries.delete(name);
   }

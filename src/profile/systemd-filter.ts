@@ -63,6 +63,22 @@ export function systemdGroupMembers(group: string): ReadonlySet<string> | undefi
   return names;
 }
 
+let unresolved: ReadonlySet<string> | undefined;
+
+/**
+ * Whether systemd can filter a call by this name: its libseccomp is older than its own tables, so
+ * some names (uretprobe, mseal, …) are ignored wherever they appear (data/reference/systemd-252-unresolved.txt,
+ * found by systemd-analyze verify).
+ */
+export function systemdResolves(name: string): boolean {
+  unresolved ??= new Set(
+    readFileSync(referenceDataFile(`systemd-${SYSTEMD_VERSION}-unresolved.txt`), 'utf8')
+      .split('\n')
+      .filter((line) => line !== '' && !line.startsWith('#')),
+  );
+  return !unresolved.has(name);
+}
+
 /** Every group of the targeted systemd, in `systemd-analyze syscall-filter` order. */
 export function systemdGroupNames(): string[] {
   return [...directMembers().keys()];
