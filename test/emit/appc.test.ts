@@ -52,7 +52,7 @@ describe('reading appc isolators: the appc spec and the rkt guide examples', () 
     expect(bad({ set: ['read', '@nope/x'] })).toThrow(/i\.json:\d+: unknown wildcard @nope\/x/);
     expect(bad({ set: ['frobnicate'] })).toThrow('unknown system call "frobnicate"');
     expect(() => readAppcPolicy('{"isolators": []}', 'none.json')).toThrow(
-      'none.json: no appc seccomp isolator',
+      'none.json:1: no appc seccomp isolator',
     );
   });
 });
