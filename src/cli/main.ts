@@ -95,7 +95,7 @@ function addGenerationOptions(command: Command, jsonHelp = JSON_HELP): Command {
     .addOption(
       new Option(
         '--format <format>',
-        'profile format: docker (also podman, kubelet), oci (runc config.json), spo (Kubernetes SeccompProfile), lxc (LXC policy, version 2), lxc-v1 (LXC version 1: numbers for one architecture, kill default)',
+        'profile format: docker (also podman, kubelet), oci (runc config.json), spo (Kubernetes SeccompProfile), lxc (LXC policy, version 2), lxc-v1 (LXC version 1: numbers for one architecture, kill default), systemd (a drop-in with SystemCallFilter=), appc (an rkt isolator); systemd and appc take names only: use --args none',
       )
         .choices(PROFILE_FORMATS)
         .default('docker'),
@@ -228,6 +228,7 @@ export function buildProgram(onExitStatus: (status: number) => void = () => unde
           'seccomp-learn generate app.recording.json --runtime none --allow ptrace --deny chmod -o app.json',
           'seccomp-learn generate app.recording.json --widen reachable --binary /usr/bin/python3 -o app.json',
           'seccomp-learn generate app.recording.json --args none -o names-only.json',
+          'seccomp-learn generate app.recording.json --args none --format systemd -o app.conf',
         ]),
       ),
   ).action(async (recordings: string[], options) =>

@@ -1,8 +1,20 @@
+import type { ArgsChoice } from '../profile/argument-rules.js';
 import { ERRNO_EPERM, profileJson, type SeccompProfile, type SeccompRule } from '../profile/model.js';
 import { stringifyJson } from '../util/json-exact.js';
+import { appcWarnings, emitAppc } from './appc.js';
 import { emitLxc, emitLxcV1, lxcWarnings } from './lxc.js';
+import { emitSystemd, systemdWarnings } from './systemd.js';
 
-export const PROFILE_FORMATS = ['docker', 'oci', 'spo', 'lxc', 'lxc-v1'] as const;
+// biome-ignore format: one format a line, so that formats added side by side merge cleanly
+export const PROFILE_FORMATS = [
+  'docker',
+  'oci',
+  'spo',
+  'lxc',
+  'lxc-v1',
+  'systemd',
+  'appc',
+] as const;
 export type ProfileFormat = (typeof PROFILE_FORMATS)[number];
 
 /**
@@ -18,6 +30,8 @@ export interface EmitOptions {
   name: string;
   /** The SeccompProfile API version for `spo` (default v1). */
   spoApi?: SpoApiVersion;
+  /** `none`: names only, for the formats that cannot carry argument rules (systemd, appc). */
+  args?: ArgsChoice;
 }
 
 /** The architectures the SeccompProfile CRD's enum lists (LOONGARCH64, M68K, SH, SHEB are missing). */
@@ -99,7 +113,11 @@ export function spoSpec(profile: SeccompProfile): { spec: SeccompProfile; warnin
 }
 
 /** What a format cannot carry of this profile, for the user to read before loading it. */
-export function formatWarnings(profile: SeccompProfile, format: ProfileFormat): string[] {
+export function formatWarnings(
+  profile: SeccompProfile,
+  format: ProfileFormat,
+  options: Pick<EmitOptions, 'args'> = {},
+): string[] {
   switch (format) {
     case 'spo':
       return spoSpec(profile).warnings;
@@ -107,6 +125,10 @@ export function formatWarnings(profile: SeccompProfile, format: ProfileFormat): 
       return lxcWarnings(profile, 2);
     case 'lxc-v1':
       return lxcWarnings(profile, 1);
+    case 'systemd':
+      return systemdWarnings(profile, options);
+    case 'appc':
+      return appcWarnings(profile, options);
     default:
       return [];
   }
@@ -140,5 +162,9 @@ export async function emitProfile(
       return emitLxc(profile);
     case 'lxc-v1':
       return emitLxcV1(profile);
+    case 'systemd':
+      return emitSystemd(profile, options);
+    case 'appc':
+      return emitAppc(profile, options);
   }
 }

@@ -52,8 +52,12 @@ export async function generate(
     const { profile, notes, warnings: widening } = await profileOf(merged, options);
     const name =
       options.name ??
-      (options.output ? basename(options.output).replace(/\.(json|ya?ml)$/, '') : 'seccomp-learn');
-    const text = await emitProfile(profile, options.format, { name, spoApi: options.spoApi });
+      (options.output ? basename(options.output).replace(/\.(json|ya?ml|conf)$/, '') : 'seccomp-learn');
+    const text = await emitProfile(profile, options.format, {
+      name,
+      spoApi: options.spoApi,
+      ...(options.args ? { args: options.args } : {}),
+    });
     return {
       profile,
       notes,
@@ -61,7 +65,7 @@ export async function generate(
       recordingWarnings: merged.warnings,
       text,
       written: await deliver(text, options.output, plan),
-      warnings: [...warnings, ...widening, ...formatWarnings(profile, options.format)],
+      warnings: [...warnings, ...widening, ...formatWarnings(profile, options.format, options)],
       exitStatus: 0,
     };
   });

@@ -69,17 +69,16 @@ export interface LearnResult extends PipelineResult {
   incomplete: boolean;
 }
 
+const PROFILE_EXTENSIONS: Readonly<Partial<Record<ProfileFormat, string>>> = {
+  spo: 'yaml',
+  // LXC names its own policies so (/usr/share/lxc/config/common.seccomp).
+  lxc: 'seccomp',
+  'lxc-v1': 'seccomp',
+  systemd: 'conf',
+};
+
 function profileExtension(format: ProfileFormat): string {
-  switch (format) {
-    case 'spo':
-      return 'yaml';
-    // LXC names its own policies so (/usr/share/lxc/config/common.seccomp).
-    case 'lxc':
-    case 'lxc-v1':
-      return 'seccomp';
-    default:
-      return 'json';
-  }
+  return PROFILE_EXTENSIONS[format] ?? 'json';
 }
 
 /**
@@ -142,6 +141,7 @@ export async function saveLearned(
         await emitProfile(profile, choices.format, {
           name: basename(outputs.prefix),
           spoApi: choices.spoApi,
+          ...(choices.args ? { args: choices.args } : {}),
         }),
       ],
     ]),
@@ -158,7 +158,7 @@ export async function saveLearned(
     written: [recordingPath, profilePath],
     warnings: [
       ...warnings,
-      ...formatWarnings(profile, choices.format),
+      ...formatWarnings(profile, choices.format, choices),
       ...(refuse ? [incompleteWarning(recording)] : []),
     ],
     exitStatus: refuse ? (policy.lossExitCode ?? 3) : (policy.workloadExit ?? 0),

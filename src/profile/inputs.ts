@@ -4,9 +4,9 @@ import { validateRecording } from '../recording/schema.js';
 import { parseJson, readTextFile } from '../util/files.js';
 import type { SeccompProfile } from './model.js';
 import { validateProfile } from './read.js';
-import { readAppcPolicy } from './read-appc.js';
+import { looksLikeAppc, readAppcPolicy } from './read-appc.js';
 import { lxcPolicyVersion, readLxcPolicy } from './read-lxc.js';
-import { readSystemdPolicy } from './read-systemd.js';
+import { looksLikeSystemd, readSystemdPolicy } from './read-systemd.js';
 
 /** What merge, diff, check and report take: a recording or a profile, told apart by content. */
 export type LearningInput =
@@ -99,7 +99,7 @@ const INPUT_FORMATS: readonly InputFormat[] = [
   },
   {
     name: 'appc isolators',
-    looksLike: (input) => /os\/linux\/seccomp-(retain|remove)-set/.test(input.text),
+    looksLike: (input) => looksLikeAppc(input.json()),
     read: (input, file) => profileInput(file, readAppcPolicy(input.text, file)),
   },
   {
@@ -109,7 +109,7 @@ const INPUT_FORMATS: readonly InputFormat[] = [
   },
   {
     name: 'systemd SystemCallFilter=',
-    looksLike: (input) => /^\s*SystemCallFilter\s*=/m.test(input.text),
+    looksLike: (input) => looksLikeSystemd(input.text),
     read: (input, file) => profileInput(file, readSystemdPolicy(input.text, file)),
   },
   {
