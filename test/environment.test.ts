@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { EnvironmentError, UserError } from '../src/errors.js';
-import { packageRootAbove } from '../src/reference/builtin.js';
 import { hostAbi } from '../src/syscalls/abi.js';
 import { hostKernel } from '../src/syscalls/kernel.js';
 import { makePrivateDirectory } from '../src/util/files.js';
+import { packageRootAbove } from '../src/util/package-root.js';
 
 async function rejectionOf(run: () => Promise<unknown>): Promise<unknown> {
   try {

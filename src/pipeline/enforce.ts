@@ -3,7 +3,6 @@ import { join, resolve } from 'node:path';
 import { judgingHost } from '../diff/compare.js';
 import { loaderFilter } from '../profile/loader-filter.js';
 import type { SeccompProfile } from '../profile/model.js';
-import { packageRoot } from '../reference/builtin.js';
 import {
   type CapturedRun,
   loaderFilterJson,
@@ -13,6 +12,7 @@ import {
 } from '../sources/comparison-run.js';
 import { comparisonRunArgv, parseContainerRun } from '../sources/container-command.js';
 import { makePrivateDirectory } from '../util/files.js';
+import { packageRoot } from '../util/package-root.js';
 
 /** Where the two runs of `verify --enforce` first differ on stdout. */
 export interface OutputDifference {

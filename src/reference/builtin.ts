@@ -1,11 +1,9 @@
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { EnvironmentError } from '../errors.js';
 import type { Dialect } from '../profile/arch.js';
 import { detectDialect } from '../profile/evaluate.js';
 import type { SeccompProfile } from '../profile/model.js';
 import { readProfile } from '../profile/read.js';
+import { referenceDataFile } from '../util/package-root.js';
 import { DOCKER_DEFAULT_CAPABILITIES, PODMAN_DEFAULT_CAPABILITIES } from './capabilities.js';
 
 export const BUILTIN_REFERENCES = ['docker', 'podman', 'containerd'] as const;
@@ -75,36 +73,6 @@ const UPSTREAM: Readonly<
     note: "encoded from Docker's default.json with containerd's differences (data/reference/SOURCES.md)",
   },
 };
-
-let root: string | undefined;
-
-/**
- * The package's root, found by walking up to package.json: sources run from src/reference and the
- * build from dist/src/reference, so no fixed relative path fits both.
- */
-export function packageRoot(): string {
-  root ??= packageRootAbove(dirname(fileURLToPath(import.meta.url)));
-  return root;
-}
-
-/** The nearest directory at or above `start` holding package.json; none means a broken installation. */
-export function packageRootAbove(start: string): string {
-  let dir = start;
-  while (!existsSync(join(dir, 'package.json'))) {
-    const parent = dirname(dir);
-    if (parent === dir) {
-      throw new EnvironmentError(
-        `seccomp-learn is not installed whole: no package.json above ${start}; install it again`,
-      );
-    }
-    dir = parent;
-  }
-  return dir;
-}
-
-export function referenceDataFile(name: string): string {
-  return join(packageRoot(), 'data', 'reference', name);
-}
 
 export function isBuiltinReference(name: string): name is BuiltinReference {
   return (BUILTIN_REFERENCES as readonly string[]).includes(name);

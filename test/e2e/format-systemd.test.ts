@@ -12,8 +12,8 @@ import {
   systemdGroupMembers,
   systemdResolves,
 } from '../../src/profile/systemd-filter.js';
-import { referenceDataFile } from '../../src/reference/builtin.js';
 import { syscallExists } from '../../src/syscalls/table.js';
+import { referenceDataFile } from '../../src/util/package-root.js';
 import { cli, ROOT } from '../helpers/cli.js';
 import { available, e2eSkipReason } from '../helpers/e2e.js';
 

@@ -2,13 +2,14 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
-import { loadReference, packageRoot, referenceDataFile } from '../../src/reference/builtin.js';
+import { loadReference } from '../../src/reference/builtin.js';
 import {
   ALL_CAPABILITIES,
   capabilitySet,
   DOCKER_DEFAULT_CAPABILITIES,
   PODMAN_DEFAULT_CAPABILITIES,
 } from '../../src/reference/capabilities.js';
+import { packageRoot, referenceDataFile } from '../../src/util/package-root.js';
 import { dataReference, fixture, parseWithExactArgs } from './helpers.js';
 
 /** The id git gives a file's content: what `git ls-tree` prints for it in the upstream repository. */
