@@ -3,7 +3,7 @@ import { EnvironmentError, UserError } from '../src/errors.js';
 import { hostAbi } from '../src/syscalls/abi.js';
 import { hostKernel } from '../src/syscalls/kernel.js';
 import { makePrivateDirectory } from '../src/util/files.js';
-import { packageRootAbove } from '../src/util/package-files.js';
+import { packageRootAbove } from '../src/util/package-root.js';
 
 async function rejectionOf(run: () => Promise<unknown>): Promise<unknown> {
   try {

@@ -12,7 +12,7 @@ import {
 } from '../sources/comparison-run.js';
 import { comparisonRunArgv, parseContainerRun } from '../sources/container-command.js';
 import { makePrivateDirectory } from '../util/files.js';
-import { packageRoot } from '../util/package-files.js';
+import { packageRoot } from '../util/package-root.js';
 
 /** Where the two runs of `verify --enforce` first differ on stdout. */
 export interface OutputDifference {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { referenceDataFile } from '../util/package-files.js';
+import { referenceDataFile } from '../util/package-root.js';
 import { SYSTEMD_IMPLICIT_GROUP, systemdGroupMembers } from './systemd-filter.js';
 
 /** The appc isolators that carry a seccomp filter (appc spec, spec/ace.md "Linux Isolators"). */

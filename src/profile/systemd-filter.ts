@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Abi } from '../syscalls/abi.js';
-import { referenceDataFile } from '../util/package-files.js';
+import { referenceDataFile } from '../util/package-root.js';
 
 /**
  * systemd's syscall groups (@default, @file-system, …) as `systemd-analyze syscall-filter` of

@@ -4,7 +4,7 @@ import { detectDialect } from '../profile/evaluate.js';
 import { readProfileInput } from '../profile/inputs.js';
 import type { SeccompProfile } from '../profile/model.js';
 import { readProfile } from '../profile/read.js';
-import { referenceDataFile } from '../util/package-files.js';
+import { referenceDataFile } from '../util/package-root.js';
 import { DOCKER_DEFAULT_CAPABILITIES, PODMAN_DEFAULT_CAPABILITIES } from './capabilities.js';
 
 export const BUILTIN_REFERENCES = ['docker', 'podman', 'containerd'] as const;

@@ -13,7 +13,7 @@ import {
   systemdResolves,
 } from '../../src/profile/systemd-filter.js';
 import { syscallExists } from '../../src/syscalls/table.js';
-import { referenceDataFile } from '../../src/util/package-files.js';
+import { referenceDataFile } from '../../src/util/package-root.js';
 import { cli, ROOT } from '../helpers/cli.js';
 import { available, e2eSkipReason } from '../helpers/e2e.js';
 

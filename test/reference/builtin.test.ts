@@ -9,7 +9,7 @@ import {
   DOCKER_DEFAULT_CAPABILITIES,
   PODMAN_DEFAULT_CAPABILITIES,
 } from '../../src/reference/capabilities.js';
-import { packageRoot, referenceDataFile } from '../../src/util/package-files.js';
+import { packageRoot, referenceDataFile } from '../../src/util/package-root.js';
 import { dataReference, fixture, parseWithExactArgs } from './helpers.js';
 
 /** The id git gives a file's content: what `git ls-tree` prints for it in the upstream repository. */

@@ -3,14 +3,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EnvironmentError } from '../errors.js';
 
-// Where the package's own files are: imported by readers of reference data (systemd groups, rkt's
-// wildcards) that the profile readers need, so it imports nothing of theirs.
-
 let root: string | undefined;
 
 /**
- * The package's root, found by walking up to package.json: sources run from src/reference and the
- * build from dist/src/reference, so no fixed relative path fits both.
+ * The package's root, found by walking up to package.json: sources run from src/util and the build
+ * from dist/src/util, so no fixed relative path fits both.
  */
 export function packageRoot(): string {
   root ??= packageRootAbove(dirname(fileURLToPath(import.meta.url)));
