@@ -3,7 +3,7 @@ import type { Recording } from '../recording/model.js';
 import { validateRecording } from '../recording/schema.js';
 import { parseJson, readTextFile } from '../util/files.js';
 import type { SeccompProfile } from './model.js';
-import { validateProfile } from './read.js';
+import { ProfileError, validateProfile } from './read.js';
 import { looksLikeAppc, readAppcPolicy } from './read-appc.js';
 import { lxcPolicyVersion, readLxcPolicy } from './read-lxc.js';
 import { looksLikeSystemd, readSystemdPolicy } from './read-systemd.js';
@@ -69,6 +69,20 @@ interface InputFormat {
   read(input: Sniffed, file: string, warn: (message: string) => void): LearningInput | Promise<LearningInput>;
 }
 
+/**
+ * A profile inside another document (`spec` of a SeccompProfile, `linux.seccomp` of a runc config):
+ * problems are named by their path from the document's top, without a line (the offsets
+ * validateProfile looks up are the profile's own).
+ */
+function nestedProfile(data: unknown, where: string, file: string): SeccompProfile {
+  try {
+    return validateProfile(data, '', file);
+  } catch (error) {
+    if (!(error instanceof ProfileError)) throw error;
+    throw new InputError(file, undefined, `${where}${error.jsonPath ? '.' : ': '}${error.problem}`);
+  }
+}
+
 const profileInput = (file: string, profile: SeccompProfile): LearningInput => ({
   kind: 'profile',
   path: file,
@@ -95,7 +109,7 @@ const INPUT_FORMATS: readonly InputFormat[] = [
     name: 'OCI runtime config',
     looksLike: (input) => ociSeccomp(input.json()) !== undefined,
     read: (input, file) =>
-      profileInput(file, validateProfile(ociSeccomp(parseJson(input.text, file)), '', file)),
+      profileInput(file, nestedProfile(ociSeccomp(parseJson(input.text, file)), 'linux.seccomp', file)),
   },
   {
     name: 'appc isolators',
@@ -115,8 +129,7 @@ const INPUT_FORMATS: readonly InputFormat[] = [
   {
     name: 'Kubernetes SeccompProfile',
     looksLike: async (input) => (await spoSpec(input)) !== undefined,
-    // The spec is checked as a profile; YAML has no JSON offsets, so problems name the field only.
-    read: async (input, file) => profileInput(file, validateProfile(await spoSpec(input), '', file)),
+    read: async (input, file) => profileInput(file, nestedProfile(await spoSpec(input), 'spec', file)),
   },
 ];
 

@@ -68,6 +68,15 @@ describe('inputs told apart by content', () => {
     expect(await refusal('\u0000\u0001binary')).toMatch(/^input:1: not a format seccomp-learn reads/);
   });
 
+  it('names a problem in a nested profile by its path from the top of the document', async () => {
+    expect(await refusal('{"linux":{"seccomp":{"syscalls":[]}}}')).toBe(
+      'input: linux.seccomp.defaultAction: required but missing',
+    );
+    expect(await refusal('kind: SeccompProfile\nspec:\n  defaultAction: SCMP_ACT_NOPE\n')).toMatch(
+      /^input: spec\.defaultAction: unknown value "SCMP_ACT_NOPE"/,
+    );
+  });
+
   it('names the line of a bad LXC policy instead of calling it invalid JSON', async () => {
     expect(await refusal('2\nallowlist\nread\nwrite allow [0,1,SCMP_CMP_EQ\n')).toMatch(
       /^input:4: expected an argument comparison/,
