@@ -1,7 +1,9 @@
 import { ERRNO_EPERM, profileJson, type SeccompProfile, type SeccompRule } from '../profile/model.js';
 import { stringifyJson } from '../util/json-exact.js';
+import { emitC } from './c.js';
+import { emitFirejail } from './firejail.js';
 
-export const PROFILE_FORMATS = ['docker', 'oci', 'spo'] as const;
+export const PROFILE_FORMATS = ['docker', 'oci', 'spo', 'c', 'firejail'] as const;
 export type ProfileFormat = (typeof PROFILE_FORMATS)[number];
 
 /**
@@ -126,5 +128,9 @@ export async function emitProfile(
       };
       return stringify(document, { lineWidth: 0 });
     }
+    case 'c':
+      return emitC(profile);
+    case 'firejail':
+      return emitFirejail(profile);
   }
 }

@@ -69,8 +69,14 @@ export interface LearnResult extends PipelineResult {
   incomplete: boolean;
 }
 
+const PROFILE_EXTENSIONS: Readonly<Partial<Record<ProfileFormat, string>>> = {
+  spo: 'yaml',
+  c: 'c',
+  firejail: 'profile',
+};
+
 function profileExtension(format: ProfileFormat): string {
-  return format === 'spo' ? 'yaml' : 'json';
+  return PROFILE_EXTENSIONS[format] ?? 'json';
 }
 
 /**
