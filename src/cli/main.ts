@@ -4,6 +4,7 @@ import { UserError } from '../errors.js';
 import { ARGS_CHOICES } from '../profile/argument-rules.js';
 import { DEFAULT_ACTION_CHOICES } from '../profile/default-action.js';
 import { WIDEN_CHOICES } from '../profile/equivalents.js';
+import { STYLES } from '../profile/remove-set.js';
 import { DEFAULT_RUNTIME, RUNTIME_CHOICES } from '../profile/runtime-baselines.js';
 import { ACTION_CHOICES } from '../recording/audit-filter.js';
 import { REPORT_FORMATS } from '../report/render.js';
@@ -91,11 +92,19 @@ function addGenerationOptions(command: Command, jsonHelp = JSON_HELP): Command {
         .choices(DEFAULT_ACTION_CHOICES)
         .default('errno'),
     )
+    .addOption(
+      new Option(
+        '--style <style>',
+        "allowlist: only what the workload needs, every other call gets --default-action; remove-set (rkt's name): every call allowed but the dangerous ones the workload never made (the Kubernetes proposal's list, and --deny), which get --default-action: for workloads too broad to enumerate, and much weaker (report says how much)",
+      )
+        .choices(STYLES)
+        .default('allowlist'),
+    )
     .addOption(runtime)
     .addOption(
       new Option(
         '--format <format>',
-        'profile format: docker (also podman, kubelet), oci (runc config.json), spo (Kubernetes SeccompProfile)',
+        'profile format: docker (also podman, kubelet), oci (runc config.json), spo (Kubernetes SeccompProfile), c (a libseccomp C program: ./filter CMD runs CMD under the profile), firejail (seccomp.keep/seccomp.drop lines: firejail --profile=FILE CMD; names only, and namespace flags as restrict-namespaces)',
       )
         .choices(PROFILE_FORMATS)
         .default('docker'),

@@ -95,6 +95,11 @@ function argumentsText(rule: SeccompRule): string {
 
 /** The text of a firejail profile (load it with `firejail --profile=FILE COMMAND`). */
 export function emitFirejail(profile: SeccompProfile): string {
+  if (profile.defaultAction === 'SCMP_ACT_LOG' && !profile.syscalls?.length) {
+    refuse(
+      'a complain-mode profile (every call allowed and logged): firejail logs only instead of refusing (seccomp-error-action log), and only the calls a seccomp.keep list leaves out; use --format docker or c to learn under SCMP_ACT_LOG',
+    );
+  }
   const architectures = profile.architectures ?? [];
   if (architectures.length > 1) {
     refuse(
@@ -112,6 +117,7 @@ export function emitFirejail(profile: SeccompProfile): string {
   const listed = new Map<string, Outcome | 'allow'>();
   const restricted = new Map<string, bigint>();
   const refusals: Outcome[] = [];
+  const namespaceRefusals: Outcome[] = [];
   const list = (name: string, entry: Outcome | 'allow', where: string): void => {
     if (!SYSCALL_NAME.test(name)) refuse(`${where}: ${JSON.stringify(name)} is not a syscall name`);
     const before = listed.get(name);
@@ -138,7 +144,10 @@ export function emitFirejail(profile: SeccompProfile): string {
         restricted.set(name, (restricted.get(name) ?? 0n) | bits);
         if (allowlist) list(name, 'allow', where);
       }
-      if (!allowlist) refusals.push(outcome);
+      if (!allowlist) {
+        refusals.push(outcome);
+        namespaceRefusals.push(outcome);
+      }
       return;
     }
     if (outcome.action === 'SCMP_ACT_ALLOW') {
@@ -162,7 +171,7 @@ export function emitFirejail(profile: SeccompProfile): string {
     return entry === 'allow' || same(entry, errorOutcome) ? name : `${name}:${firejailAction(entry, name)}`;
   });
 
-  const namespaces = restrictNamespaces(restricted, listed, allowlist, refusals, errorOutcome);
+  const namespaces = restrictNamespaces(restricted, listed, allowlist, namespaceRefusals, errorOutcome);
   const keyword = allowlist ? 'seccomp.keep' : 'seccomp.drop';
   if (allowlist && entries.length === 0)
     refuse('an allowlist that allows no syscall: seccomp.keep needs one');
@@ -200,7 +209,7 @@ function restrictNamespaces(
   restricted: ReadonlyMap<string, bigint>,
   listed: ReadonlyMap<string, Outcome | 'allow'>,
   allowlist: boolean,
-  refusals: readonly Outcome[],
+  namespaceRefusals: readonly Outcome[],
   errorOutcome: Outcome,
 ): string[] {
   if (restricted.size === 0) return [];
@@ -218,7 +227,7 @@ function restrictNamespaces(
       );
     }
   }
-  if (!allowlist && refusals.some((outcome) => !same(outcome, errorOutcome)))
+  if (namespaceRefusals.some((outcome) => !same(outcome, errorOutcome)))
     refuse(
       'namespace refusals with another action than the others: restrict-namespaces uses seccomp-error-action',
     );
