@@ -137,7 +137,7 @@ export function emitFirejail(profile: SeccompProfile): string {
       const bits = namespaceBitsOf(rule, abi, allowlist);
       if (bits === undefined) {
         refuse(
-          `${where}: an argument rule (${argumentsText(rule)}); firejail filters by name only, except namespace flags (restrict-namespaces). Generate with --args none for names only, or use --format c`,
+          `${where}: an argument rule (${argumentsText(rule)}); firejail filters by name only, except namespace flags (restrict-namespaces). Generate with --allow NAME to allow that call for every argument, --args none for names only, or use --format c`,
         );
       }
       for (const name of rule.names) {
