@@ -33,6 +33,36 @@ const FLAG_ATTRIBUTES: Readonly<Record<string, string>> = {
   SECCOMP_FILTER_FLAG_SPEC_ALLOW: 'SCMP_FLTATR_CTL_SSB',
 };
 
+/** Adds one rule by name; only written when the profile has rules (gcc warns of unused functions). */
+const RULE_HELPER = `static char unknown[4096];
+
+/* One rule for a syscall named as the profile names it. A name this libseccomp cannot resolve is
+   skipped (and reported once), as runc does, so that the program builds with any libseccomp. */
+static void rule(scmp_filter_ctx ctx, uint32_t action, const char *name, unsigned int count, ...)
+{
+  struct scmp_arg_cmp args[6];
+  va_list list;
+  va_start(list, count);
+  for (unsigned int i = 0; i < count; i++) args[i] = va_arg(list, struct scmp_arg_cmp);
+  va_end(list);
+  int nr = seccomp_syscall_resolve_name(name);
+  if (nr == __NR_SCMP_ERROR) {
+    if (strlen(unknown) + strlen(name) + 3 < sizeof unknown) {
+      if (unknown[0] != '\\0') strcat(unknown, ", ");
+      strcat(unknown, name);
+    }
+    return;
+  }
+  int rc = seccomp_rule_add_array(ctx, action, nr, count, args);
+  if (rc < 0) fail(name, rc);
+}
+
+`;
+
+const UNKNOWN_REPORT = `  if (unknown[0] != '\\0')
+    fprintf(stderr, "filter: unknown to this libseccomp, left to the default action: %s\\n", unknown);
+`;
+
 function refuse(problem: string): never {
   throw new UserError(`--format c cannot carry ${problem}`);
 }
@@ -159,30 +189,7 @@ static void fail(const char *what, int rc)
   exit(${EXIT_FILTER_FAILED});
 }
 
-static char unknown[4096];
-
-/* One rule for a syscall named as the profile names it. A name this libseccomp cannot resolve is
-   skipped (and reported once), as runc does, so that the program builds with any libseccomp. */
-static void rule(scmp_filter_ctx ctx, uint32_t action, const char *name, unsigned int count, ...)
-{
-  struct scmp_arg_cmp args[6];
-  va_list list;
-  va_start(list, count);
-  for (unsigned int i = 0; i < count; i++) args[i] = va_arg(list, struct scmp_arg_cmp);
-  va_end(list);
-  int nr = seccomp_syscall_resolve_name(name);
-  if (nr == __NR_SCMP_ERROR) {
-    if (strlen(unknown) + strlen(name) + 3 < sizeof unknown) {
-      if (unknown[0] != '\\0') strcat(unknown, ", ");
-      strcat(unknown, name);
-    }
-    return;
-  }
-  int rc = seccomp_rule_add_array(ctx, action, nr, count, args);
-  if (rc < 0) fail(name, rc);
-}
-
-static void arch(scmp_filter_ctx ctx, uint32_t token, const char *name)
+${lines.length > 0 ? RULE_HELPER : ''}static void arch(scmp_filter_ctx ctx, uint32_t token, const char *name)
 {
   int rc = seccomp_arch_add(ctx, token);
   if (rc < 0 && rc != -EEXIST) fail(name, rc);
@@ -199,9 +206,7 @@ int main(int argc, char *argv[])
   int rc;
 ${[...architectures, ...attributes].join('\n')}
 ${lines.join('\n')}
-  if (unknown[0] != '\\0')
-    fprintf(stderr, "filter: unknown to this libseccomp, left to the default action: %s\\n", unknown);
-  if ((rc = seccomp_load(ctx)) < 0) fail("seccomp_load", rc);
+${lines.length > 0 ? UNKNOWN_REPORT : ''}  if ((rc = seccomp_load(ctx)) < 0) fail("seccomp_load", rc);
   seccomp_release(ctx);
   execvp(argv[1], argv + 1);
   fprintf(stderr, "filter: %s: %s\\n", argv[1], strerror(errno));

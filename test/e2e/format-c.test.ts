@@ -128,6 +128,15 @@ describe.skipIf(skip)(`--format c compiled with libseccomp${skip ? ` (skipped: $
     ]);
     expect(killed.signal).toBe('SIGSYS');
     expect((await stat(target)).mode & 0o777).not.toBe(0o600);
+
+    // The complain-mode profile as a program: every call runs (and is logged by the kernel).
+    const logSource = join(work, 'log.c');
+    const logged = await cli(['log-profile', '--format', 'c', '-o', logSource]);
+    expect(logged.exitCode, logged.stderr).toBe(0);
+    expect(await readFile(logSource, 'utf8')).toContain('seccomp_init(SCMP_ACT_LOG)');
+    const complain = await run([await compile(logSource), ...workload]);
+    expect(complain.exitCode, complain.stderr).toBe(0);
+    expect(complain.stdout).toBe(unconfined.stdout);
   });
 
   it('carries argument rules: AF_UNIX and AF_INET sockets run, AF_PACKET, AF_NETLINK and CLONE_NEWUSER are refused', async () => {
