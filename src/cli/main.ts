@@ -222,7 +222,7 @@ export function buildProgram(onExitStatus: (status: number) => void = () => unde
       .command('generate')
       .summary('write the minimal allowlist profile for recordings')
       .description(
-        'Emit the minimal allowlist for one or more recordings (merged) in Docker/OCI JSON or as a Kubernetes SeccompProfile.',
+        'Emit the minimal allowlist for one or more recordings (merged) in Docker/OCI JSON, as a Kubernetes SeccompProfile, a libseccomp C program or firejail profile lines; or, with --style remove-set, a default-allow profile that refuses only the dangerous calls never made. A format that cannot carry something in the profile (firejail: an argument rule other than namespace flags) refuses with a one-line error instead of dropping it.',
       )
       .argument('<recording...>', 'recording files (*.recording.json)')
       .option('-o, --output <file>', 'write the profile here (default: stdout)')
@@ -236,6 +236,9 @@ export function buildProgram(onExitStatus: (status: number) => void = () => unde
           'seccomp-learn generate app.recording.json --runtime none --allow ptrace --deny chmod -o app.json',
           'seccomp-learn generate app.recording.json --widen reachable --binary /usr/bin/python3 -o app.json',
           'seccomp-learn generate app.recording.json --args none -o names-only.json',
+          'seccomp-learn generate app.recording.json --format c -o filter.c && gcc -o filter filter.c -lseccomp && ./filter ./app',
+          'seccomp-learn generate app.recording.json --format firejail --allow prctl -o app.firejail && firejail --profile=./app.firejail ./app',
+          'seccomp-learn generate app.recording.json --style remove-set -o broad.json   # default allow: much weaker',
         ]),
       ),
   ).action(async (recordings: string[], options) =>
@@ -307,6 +310,7 @@ Next steps:
               docker run --security-opt seccomp=log.json IMAGE …
   Podman:     podman run --security-opt seccomp=log.json IMAGE …
   runc:       seccomp-learn log-profile --format oci   # merge "linux.seccomp" into the bundle's config.json
+  C program:  seccomp-learn log-profile --format c -o log.c && gcc -o log log.c -lseccomp && ./log ./myapp
   Kubernetes: copy log.json to /var/lib/kubelet/seccomp/profiles/log.json on the node, then in the pod:
                 securityContext:
                   seccompProfile: { type: Localhost, localhostProfile: profiles/log.json }
