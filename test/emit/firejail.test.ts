@@ -1,9 +1,13 @@
+import { access, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { emitFirejail } from '../../src/emit/firejail.js';
 import { UserError } from '../../src/errors.js';
 import { type GenerateOptions, generateForRecording } from '../../src/profile/generate.js';
 import { logProfile } from '../../src/profile/log-profile.js';
 import type { SeccompProfile } from '../../src/profile/model.js';
+import { cli, SAMPLES } from '../helpers/cli.js';
 import { sampleRecording } from '../helpers/sample-recording.js';
 
 const BUSYBOX = 'strace-C-busybox-sh.txt';
@@ -127,5 +131,29 @@ describe('--format firejail', () => {
     ],
   ] as const)('refuses %s', (_case, profile, message) => {
     expect(() => emitFirejail(profile as SeccompProfile)).toThrow(message);
+  });
+
+  it('a learning command it refuses says so in one line and keeps the recording', async () => {
+    const prefix = join(await mkdtemp(join(tmpdir(), 'sl-firejail-')), 'py');
+    const sample = join(SAMPLES, 'strace-f-tt-T-yy-python-sockets.txt');
+    const result = await cli([
+      'from-strace',
+      sample,
+      '--format',
+      'firejail',
+      '--runtime',
+      'none',
+      '-o',
+      prefix,
+    ]);
+    expect(result.exitCode).toBe(2);
+    const error = result.stderr.split('\n').filter((entry) => entry.startsWith('seccomp-learn: error:'));
+    expect(error).toEqual([
+      expect.stringMatching(
+        /cannot carry syscalls\[\d+\] \(socket\).*\(the recording is saved: seccomp-learn generate .*py\.recording\.json with other options writes its profile\)$/,
+      ),
+    ]);
+    await access(`${prefix}.recording.json`);
+    await expect(access(`${prefix}.profile.firejail`)).rejects.toThrow();
   });
 });
