@@ -7,12 +7,13 @@
 # disassemble real binaries and check them against strace of a compiled program), musl and
 # musl-tools (musl's libc.so and musl-gcc for the same checks against musl), libc6-arm64-cross and
 # binutils-aarch64-linux-gnu (aarch64 glibc read with the cross objdump), and debootstrap (a Debian
-# image with real programs for the held-out suite), lxc (LXC loads the generated lxc policies), and
-# systemd (systemd-analyze verify/security check the systemd drop-ins; no service manager is started).
-# Safe to run again: it only starts what is not running.
+# image with real programs for the held-out suite), lxc (LXC loads the generated lxc policies),
+# systemd (systemd-analyze verify/security check the systemd drop-ins; no service manager is started),
+# libseccomp-dev (compiling `generate --format c`'s program) and firejail (loading `--format
+# firejail`'s seccomp.keep list). Safe to run again: it only starts what is not running.
 set -euo pipefail
 
-packages=(strace bpftrace docker.io auditd busybox-static runc crun podman seccomp chromium binutils gcc gcc-multilib libc6-dev python3 musl musl-tools libc6-arm64-cross binutils-aarch64-linux-gnu debootstrap lxc systemd)
+packages=(strace bpftrace docker.io auditd busybox-static runc crun podman seccomp chromium binutils gcc gcc-multilib libc6-dev python3 musl musl-tools libc6-arm64-cross binutils-aarch64-linux-gnu debootstrap lxc systemd libseccomp-dev firejail)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")

@@ -6,6 +6,7 @@ import type { DefaultActionChoice } from '../profile/default-action.js';
 import type { WidenChoice } from '../profile/equivalents.js';
 import type { GenerationNote } from '../profile/generate.js';
 import { allowedText } from '../profile/model.js';
+import type { Style } from '../profile/remove-set.js';
 import type { RuntimeChoice } from '../profile/runtime-baselines.js';
 import {
   errorsCell,
@@ -35,6 +36,7 @@ export function wideningChoices(flags: WideningFlags): WideningChoices {
 
 export interface GenerationFlags extends WideningFlags {
   defaultAction: DefaultActionChoice;
+  style: Style;
   runtime: RuntimeChoice;
   format: ProfileFormat;
   spoApi: SpoApiVersion;
@@ -50,6 +52,7 @@ export interface LearningFlags extends GenerationFlags {
 export function generationChoices(flags: GenerationFlags): GenerationChoices {
   return {
     defaultAction: flags.defaultAction,
+    style: flags.style,
     runtime: flags.runtime,
     allow: flags.allow,
     deny: flags.deny,

@@ -4,6 +4,7 @@ import { UserError } from '../errors.js';
 import { ARGS_CHOICES } from '../profile/argument-rules.js';
 import { DEFAULT_ACTION_CHOICES } from '../profile/default-action.js';
 import { WIDEN_CHOICES } from '../profile/equivalents.js';
+import { STYLES } from '../profile/remove-set.js';
 import { DEFAULT_RUNTIME, RUNTIME_CHOICES } from '../profile/runtime-baselines.js';
 import { ACTION_CHOICES } from '../recording/audit-filter.js';
 import { REPORT_FORMATS } from '../report/render.js';
@@ -91,11 +92,19 @@ function addGenerationOptions(command: Command, jsonHelp = JSON_HELP): Command {
         .choices(DEFAULT_ACTION_CHOICES)
         .default('errno'),
     )
+    .addOption(
+      new Option(
+        '--style <style>',
+        "allowlist: only what the workload needs, every other call gets --default-action; remove-set (rkt's name): every call allowed but the dangerous ones the workload never made (the Kubernetes proposal's list, and --deny), which get --default-action: for workloads too broad to enumerate, and much weaker (report says how much)",
+      )
+        .choices(STYLES)
+        .default('allowlist'),
+    )
     .addOption(runtime)
     .addOption(
       new Option(
         '--format <format>',
-        'profile format: docker (also podman, kubelet), oci (runc config.json), spo (Kubernetes SeccompProfile), lxc (LXC policy, version 2), lxc-v1 (LXC version 1: numbers for one architecture, kill default), systemd (a drop-in with SystemCallFilter=), appc (an rkt isolator); systemd and appc take names only: use --args none',
+        'profile format: docker (also podman, kubelet), oci (runc config.json), spo (Kubernetes SeccompProfile), lxc (LXC policy, version 2), lxc-v1 (LXC version 1: numbers for one architecture, kill default), systemd (a drop-in with SystemCallFilter=), appc (an rkt isolator), c (a libseccomp C program: ./filter CMD runs CMD under the profile), firejail (seccomp.keep/seccomp.drop lines: firejail --profile=FILE CMD); systemd, appc and firejail take names only (firejail: namespace flags as restrict-namespaces): use --args none',
       )
         .choices(PROFILE_FORMATS)
         .default('docker'),
@@ -213,7 +222,7 @@ export function buildProgram(onExitStatus: (status: number) => void = () => unde
       .command('generate')
       .summary('write the minimal allowlist profile for recordings')
       .description(
-        'Emit the minimal allowlist for one or more recordings (merged) in Docker/OCI JSON, as a Kubernetes SeccompProfile or as an LXC policy (a format that cannot say something in the profile refuses in one line).',
+        'Emit the minimal allowlist for one or more recordings (merged) in Docker/OCI JSON, as a Kubernetes SeccompProfile, an LXC policy, a systemd drop-in, an appc isolator, a libseccomp C program or firejail profile lines; or, with --style remove-set, a default-allow profile that refuses only the dangerous calls never made. A format that cannot carry something in the profile refuses with a one-line error instead of dropping it.',
       )
       .argument('<recording...>', 'recording files (*.recording.json)')
       .option('-o, --output <file>', 'write the profile here (default: stdout)')
@@ -229,6 +238,9 @@ export function buildProgram(onExitStatus: (status: number) => void = () => unde
           'seccomp-learn generate app.recording.json --widen reachable --binary /usr/bin/python3 -o app.json',
           'seccomp-learn generate app.recording.json --args none -o names-only.json',
           'seccomp-learn generate app.recording.json --args none --format systemd -o app.conf',
+          'seccomp-learn generate app.recording.json --format c -o filter.c && gcc -o filter filter.c -lseccomp && ./filter ./app',
+          'seccomp-learn generate app.recording.json --format firejail --allow prctl -o app.firejail && firejail --profile=./app.firejail ./app',
+          'seccomp-learn generate app.recording.json --style remove-set -o broad.json   # default allow: much weaker',
         ]),
       ),
   ).action(async (recordings: string[], options) =>
@@ -300,6 +312,7 @@ Next steps:
               docker run --security-opt seccomp=log.json IMAGE …
   Podman:     podman run --security-opt seccomp=log.json IMAGE …
   runc:       seccomp-learn log-profile --format oci   # merge "linux.seccomp" into the bundle's config.json
+  C program:  seccomp-learn log-profile --format c -o log.c && gcc -o log log.c -lseccomp && ./log ./myapp
   Kubernetes: copy log.json to /var/lib/kubelet/seccomp/profiles/log.json on the node, then in the pod:
                 securityContext:
                   seccompProfile: { type: Localhost, localhostProfile: profiles/log.json }

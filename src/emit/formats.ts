@@ -2,6 +2,8 @@ import type { ArgsChoice } from '../profile/argument-rules.js';
 import { ERRNO_EPERM, profileJson, type SeccompProfile, type SeccompRule } from '../profile/model.js';
 import { stringifyJson } from '../util/json-exact.js';
 import { appcWarnings, emitAppc } from './appc.js';
+import { emitC } from './c.js';
+import { emitFirejail } from './firejail.js';
 import { emitLxc, emitLxcV1, lxcWarnings } from './lxc.js';
 import { emitSystemd, systemdWarnings } from './systemd.js';
 
@@ -14,6 +16,8 @@ export const PROFILE_FORMATS = [
   'lxc-v1',
   'systemd',
   'appc',
+  'c',
+  'firejail',
 ] as const;
 export type ProfileFormat = (typeof PROFILE_FORMATS)[number];
 
@@ -166,5 +170,9 @@ export async function emitProfile(
       return emitSystemd(profile, options);
     case 'appc':
       return emitAppc(profile, options);
+    case 'c':
+      return emitC(profile);
+    case 'firejail':
+      return emitFirejail(profile);
   }
 }

@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
 import { emitProfile, formatWarnings, type ProfileFormat, type SpoApiVersion } from '../emit/formats.js';
+import { UserError } from '../errors.js';
 import type { ArgsChoice } from '../profile/argument-rules.js';
 import type { WidenChoice } from '../profile/equivalents.js';
 import {
@@ -75,6 +76,8 @@ const PROFILE_EXTENSIONS: Readonly<Partial<Record<ProfileFormat, string>>> = {
   lxc: 'seccomp',
   'lxc-v1': 'seccomp',
   systemd: 'conf',
+  c: 'c',
+  firejail: 'firejail',
 };
 
 function profileExtension(format: ProfileFormat): string {
@@ -133,17 +136,27 @@ export async function saveLearned(
 ): Promise<LearnResult> {
   const { profile, notes, warnings } = await profileOf(recording, choices);
   const { recordingPath, profilePath } = outputs;
+  const recorded = recordingJson(recording);
+  let text: string;
+  try {
+    text = await emitProfile(profile, choices.format, {
+      name: basename(outputs.prefix),
+      spoApi: choices.spoApi,
+      ...(choices.args ? { args: choices.args } : {}),
+    });
+  } catch (error) {
+    // A format that cannot carry this profile (firejail and an argument rule): the workload ran,
+    // so its recording is kept for `generate` to write another way.
+    if (!(error instanceof UserError)) throw error;
+    await (await OutputPlan.check([recordingPath])).write({ [recordingPath]: recorded });
+    throw new UserError(
+      `${error.message} (the recording is saved: seccomp-learn generate ${recordingPath} with other options writes its profile)`,
+    );
+  }
   await outputs.plan.write(
     new Map([
-      [recordingPath, recordingJson(recording)],
-      [
-        profilePath,
-        await emitProfile(profile, choices.format, {
-          name: basename(outputs.prefix),
-          spoApi: choices.spoApi,
-          ...(choices.args ? { args: choices.args } : {}),
-        }),
-      ],
+      [recordingPath, recorded],
+      [profilePath, text],
     ]),
   );
   const incomplete = isIncomplete(recording);

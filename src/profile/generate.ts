@@ -16,6 +16,7 @@ import { type WidenedName, type WidenMode, widen } from './equivalents.js';
 import { ERRNO_ENOSYS, type SeccompProfile, type SeccompRule } from './model.js';
 import { exitPathOn, needsOfRecording, type SyscallNeeds } from './needs.js';
 import type { CallReason, HeldFor } from './reasons.js';
+import { removeSetOf, type Style } from './remove-set.js';
 import { RESTRICTED_FORMS } from './restricted-forms.js';
 import { baselineFor, type RuntimeChoice } from './runtime-baselines.js';
 
@@ -39,6 +40,8 @@ export interface GenerateOptions {
   args?: ArgsChoice;
   /** The argument values the recording saw (generateForRecording fills it in). */
   learned?: LearnedValues;
+  /** `allowlist` (the default), or `remove-set`: default allow, the dangerous calls never made refused. */
+  style?: Style;
 }
 
 /** Why a name is in (or out of) the profile when it was not simply observed. */
@@ -234,6 +237,10 @@ export function generateProfile(needs: SyscallNeeds, options: GenerateOptions): 
       ...(options.defaultAction === 'enosys' ? [enosysRule(abis, ruled)] : []),
     ],
   };
+  if (options.style === 'remove-set') {
+    const removeSet = removeSetOf(profile, abis, options.deny);
+    return { profile: removeSet.profile, notes: [...notes, ...removeSet.notes] };
+  }
   return { profile, notes };
 }
 

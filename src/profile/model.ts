@@ -111,8 +111,22 @@ export function allowedCounts(profile: SeccompProfile): { allowed: number; filte
   return { allowed: unconditional.size + filtered.size, filtered: filtered.size };
 }
 
-/** "195 syscalls allowed (3 for some arguments only)". */
+/**
+ * "195 syscalls allowed (3 for some arguments only)"; for a default-allow profile (`--style
+ * remove-set`) what it refuses: "every syscall allowed but 59 (2 refused for some arguments only)".
+ */
 export function allowedText(profile: SeccompProfile): string {
+  if (profile.defaultAction === 'SCMP_ACT_ALLOW') {
+    const always = new Set<string>();
+    const some = new Set<string>();
+    for (const rule of profile.syscalls ?? []) {
+      if (rule.action === 'SCMP_ACT_ALLOW') continue;
+      for (const name of rule.names) (rule.args?.length ? some : always).add(name);
+    }
+    for (const name of always) some.delete(name);
+    const refused = always.size + some.size;
+    return `every syscall allowed but ${refused}${some.size > 0 ? ` (${some.size} refused for some arguments only)` : ''}`;
+  }
   const { allowed, filtered } = allowedCounts(profile);
   return `${allowed} syscalls allowed${filtered > 0 ? ` (${filtered} for some arguments only)` : ''}`;
 }

@@ -79,6 +79,18 @@ export interface ProfileSection {
   heldBack: HeldBack[];
   notes: GenerationNote[];
   document: SeccompProfile;
+  /** For a default-allow profile (`--style remove-set`): how much weaker than an allowlist it is. */
+  removeSet?: RemoveSetSummary;
+}
+
+/** What a default-allow profile lets through that an allowlist or the reference would refuse. */
+export interface RemoveSetSummary {
+  /** Names the profile refuses, for every argument or for some. */
+  refused: number;
+  /** Per compared ABI, the calls it allows that the reference refuses. */
+  beyondReference: { abi: Abi; names: string[] }[];
+  /** Allowed calls no recorded run made, which an allowlist of the same recordings would refuse. */
+  unobserved?: number;
 }
 
 /** A diff entry the reference denies, with whether any run was seen calling it. */
@@ -484,6 +496,22 @@ export function buildReport(parts: ReportParts): ReviewReport {
     heldBack: heldBackOf(chosen.notes),
     notes: chosen.notes,
     document,
+    ...(document.defaultAction === 'SCMP_ACT_ALLOW'
+      ? {
+          removeSet: {
+            refused: new Set(
+              (document.syscalls ?? []).flatMap((rule) =>
+                rule.action === 'SCMP_ACT_ALLOW' ? [] : rule.names,
+              ),
+            ).size,
+            beyondReference: diffs.map((diff) => ({
+              abi: diff.abi,
+              names: diff.entries.flatMap((entry) => (entry.status === 'denied' ? [entry.name] : [])),
+            })),
+            ...(recording ? { unobserved: assumed.length } : {}),
+          },
+        }
+      : {}),
   };
   return {
     format: REPORT_FORMAT,

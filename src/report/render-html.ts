@@ -27,6 +27,7 @@ import {
   referenceOrigin,
   referenceTarget,
   refusalText,
+  removeSetText,
   runsText,
   seenText,
   sourcesText,
@@ -353,6 +354,9 @@ export async function renderHtml(report: ReviewReport): Promise<string> {
   const body = [
     `<header><div class="eyebrow">Seccomp review</div><h1><code>${esc(report.title)}</code></h1><p class="sub">${esc(`${abis} · compared with ${label} · seccomp-learn ${report.seccompLearn}`)}</p></header>`,
     ...report.comparison.abis.map((abi) => headlineCards(report, abi)),
+    ...(report.profile.removeSet
+      ? [`<p>${tag(removeSetText(report.profile.removeSet, label), 'bad')}</p>`]
+      : []),
     warningsSection(report),
     chartsSection(report),
     recordedSection(report),

@@ -22,6 +22,7 @@ import {
   profileText,
   referenceOrigin,
   referenceTarget,
+  removeSetText,
   runsText,
   sourcesText,
   subjectsText,
@@ -148,6 +149,9 @@ export async function renderMarkdown(report: ReviewReport): Promise<string> {
     `## Seccomp review: ${code(report.title)}`,
     '',
     ...headlines.map((line) => `${line}  `),
+    ...(report.profile.removeSet
+      ? [`**${text(removeSetText(report.profile.removeSet, report.comparison.reference.label))}**`]
+      : []),
     '',
     ...recordedSection(report),
     ...warningsSection(report),

@@ -15,6 +15,7 @@ import {
   profileText,
   referenceOrigin,
   referenceTarget,
+  removeSetText,
   runsText,
   sourcesText,
   subjectsText,
@@ -146,6 +147,9 @@ export async function renderText(report: ReviewReport): Promise<string> {
   const lines = [
     style.bold(`Seccomp review: ${t(report.title)}`),
     ...report.comparison.abis.map((abi) => headlineLine(abi, report.comparison.reference.label)),
+    ...(report.profile.removeSet
+      ? [style.yellow(t(removeSetText(report.profile.removeSet, report.comparison.reference.label)))]
+      : []),
     ...recordedLines(report),
     ...warningLines(report),
     ...comparisonLines(report),

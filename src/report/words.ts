@@ -14,6 +14,7 @@ import type {
   AbiSyscalls,
   DeniedByReference,
   RecordedSummary,
+  RemoveSetSummary,
   ReportWarning,
   ReviewReport,
   SyscallRow,
@@ -44,6 +45,25 @@ export function fewerText(headline: Headline): string {
 export function headlineSentence(headline: Headline, label: string): string {
   const counts = `${headline.workloadAllows} allowed vs ${headline.referenceAllows} in ${label}, ${fewerText(headline)}`;
   return headline.looser === undefined ? counts : `${counts}; ${strictnessText(headline.looser, label)}`;
+}
+
+/**
+ * "Remove-set profile (default allow): it refuses only 58 calls; 19 that Docker's default refuses
+ * are allowed on x86_64 (io_uring_setup, …), and 262 that no recorded run made": how much weaker
+ * than an allowlist a default-allow profile is.
+ */
+export function removeSetText(summary: RemoveSetSummary, label: string): string {
+  const beyond = summary.beyondReference
+    .map(
+      ({ abi, names }) =>
+        `${plural(names.length, 'call')} ${label} refuses on ${abi}${names.length > 0 ? ` (${names.slice(0, 8).join(', ')}${names.length > 8 ? ', …' : ''})` : ''}`,
+    )
+    .join('; ');
+  const unobserved =
+    summary.unobserved === undefined
+      ? ''
+      : `, and ${plural(summary.unobserved, 'call')} no recorded run made (an allowlist of the same recordings refuses them)`;
+  return `Remove-set profile (default allow), much weaker than an allowlist: it refuses only ${plural(summary.refused, 'call')} and allows ${beyond}${unobserved}.`;
 }
 
 /** Whether the profile is at least as strict as the reference for every call both allow, by argument. */
