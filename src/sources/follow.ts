@@ -151,7 +151,7 @@ export class FileFollower {
       // Deleted: every copy left is newer than it, but the files between were deleted as well, unread.
       from = Math.max(0, ...copies.keys());
       this.onGap(
-        `${this.path} was rotated more times than its copies are kept (auditd's num_logs) before it could be read: the records of the deleted copies are missing`,
+        `${this.path} was rotated more times than its copies are kept (auditd's num_logs) before it could be read: the records of the deleted copies are missing (raise num_logs or max_log_file in auditd.conf)`,
       );
     }
     for (let number = from; number >= 0; number--) {
