@@ -315,7 +315,9 @@ export async function recordContainer(
     const removeExitRules = await addProcessExitRules(harvest.processKey);
     if (removeExitRules) cleanups.push(removeExitRules);
     const source = useAuditd
-      ? await followAuditLog(auditLog, harvest.onLine)
+      ? await followAuditLog(auditLog, harvest.onLine, (message) =>
+          harvest.builder.notice({ code: 'lost-records', message }),
+        )
       : await followDmesg(harvest.onLine);
 
     const startedAt = new Date().toISOString();

@@ -58,11 +58,15 @@ export interface LineSource {
 
 export type LineHandler = (line: string, lineNumber: number) => void;
 
-/** Follows auditd's log from its end, across rotations. */
-export async function followAuditLog(path: string, onLine: LineHandler): Promise<LineSource> {
+/** Follows auditd's log from its end, across rotations; `onGap` is told of records deleted before they were read. */
+export async function followAuditLog(
+  path: string,
+  onLine: LineHandler,
+  onGap: (message: string) => void,
+): Promise<LineSource> {
   let follower: FileFollower;
   try {
-    follower = await FileFollower.fromEnd(path, onLine);
+    follower = await FileFollower.fromEnd(path, onLine, onGap);
   } catch (error) {
     throw new UserError(
       `cannot read the audit log ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`,

@@ -9,10 +9,13 @@ import { cli } from '../helpers/cli.js';
 import {
   available,
   BUSYBOX_IMAGE,
+  DEBIAN_IMAGE,
   dockerReady,
   dockerRunArgv,
   dockerRunScript,
   e2eSkipReason,
+  PODMAN_IMAGE,
+  PODMAN_RUN,
 } from '../helpers/e2e.js';
 
 /**
@@ -153,53 +156,119 @@ describe.skipIf(skip)(`record --backend bpf${skip ? ` (skipped: ${skip})` : ''}`
   }, 180_000);
 });
 
+const podmanSkip =
+  skip ??
+  (await e2eSkipReason('podman with the localhost/sl-busybox:test image', () =>
+    available('podman', ['image', 'exists', PODMAN_IMAGE]),
+  ));
+
+/** Runs `script` in the busybox image under podman (runc), without a network, under `profile` if given. */
+function podmanRunArgv(script: string, profile?: string): string[] {
+  return [
+    ...PODMAN_RUN,
+    ...(profile ? ['--security-opt', `seccomp=${profile}`] : []),
+    PODMAN_IMAGE,
+    'sh',
+    '-c',
+    script,
+  ];
+}
+
+describe.skipIf(podmanSkip)(
+  `record --backend bpf -- podman run${podmanSkip ? ` (skipped: ${podmanSkip})` : ''}`,
+  () => {
+    it('counts the podman container only from its filter on, and the profile holds under podman', async () => {
+      const learned = await learn('podman', podmanRunArgv(WORKLOAD));
+      expect(learned.recording.provenance[0]?.container).toMatchObject({
+        engine: 'podman',
+        image: PODMAN_IMAGE,
+      });
+      expect(learned.names()).toEqual(expect.arrayContaining(['mkdir', 'openat', 'write', 'execve']));
+      for (const call of SETUP_CALLS) expect(learned.names()).not.toContain(call);
+      const profile = `${learned.prefix}.profile.json`;
+      const run = (script: string) =>
+        execa(podmanRunArgv(script, profile)[0] as string, podmanRunArgv(script, profile).slice(1), {
+          reject: false,
+          timeout: 60_000,
+        });
+      const allowed = await run(WORKLOAD);
+      expect(allowed.stdout, allowed.stderr).toBe('hello\n3');
+      expect(allowed.exitCode).toBe(0);
+      // chmod (fchmodat) is a call the workload never made.
+      const refused = await run(`${WORKLOAD} >/dev/null; chmod 600 /tmp`);
+      expect(refused.exitCode).not.toBe(0);
+      expect(refused.stderr).toContain('Operation not permitted');
+    }, 120_000);
+  },
+);
+
 const auditSkip =
   skip ??
-  (await e2eSkipReason('auditd (to compare with the audit backend)', () =>
-    available('pgrep', ['-x', 'auditd']),
+  (await e2eSkipReason(
+    `auditd (to compare with the audit backend) and the ${DEBIAN_IMAGE} image`,
+    async () =>
+      (await available('pgrep', ['-x', 'auditd'])) &&
+      (await available('docker', ['image', 'inspect', DEBIAN_IMAGE])),
   ));
 
 const runc = baselineFor('runc').syscalls;
+
+/** Real programs of the Debian image, with threads, a subprocess and a database file. */
+const DEBIAN_WORKLOADS = [
+  'python3 -c "import json, subprocess, threading; t = threading.Thread(target=print); t.start(); t.join(); print(subprocess.run([\'true\']).returncode, json.dumps([1]))"',
+  'cd /tmp && sqlite3 t.db "create table t(a); insert into t values (1), (2); select sum(a) from t;"',
+];
+
+/**
+ * Records `argv` with both backends and expects the same names, in the recordings (but for what
+ * runc's Go runtime does differently from run to run) and in the profiles.
+ */
+async function expectSameNames(argv: string[], label: string): Promise<void> {
+  const bpf = await learn('bpf', argv);
+  const work = await mkdtemp(join(tmpdir(), 'sl-e2e-audit-'));
+  const audited = await cli([
+    'record',
+    '--backend',
+    'audit',
+    '--widen',
+    'none',
+    '-o',
+    join(work, 'a'),
+    '--',
+    ...argv,
+  ]);
+  expect(audited.exitCode, audited.stderr).toBe(0);
+  const recording = JSON.parse(await readFile(join(work, 'a.recording.json'), 'utf8'));
+  expect(recording.provenance[0].backend).toBe('audit');
+  // runc's Go runtime calls differently from run to run (a preemption signal's rt_sigreturn, a
+  // futex, a thread parked): two runs may differ there, in names the runc baseline adds anyway.
+  const audit = Object.keys(recording.abis.x86_64).sort();
+  const differ = [
+    ...bpf.names().filter((name) => !audit.includes(name)),
+    ...audit.filter((name) => !bpf.names().includes(name)),
+  ];
+  expect(
+    differ.filter((name) => !runc.has(name)),
+    label,
+  ).toEqual([]);
+  const profileNames = async (file: string) =>
+    JSON.parse(await readFile(file, 'utf8')).syscalls[0].names as string[];
+  expect(await profileNames(`${bpf.prefix}.profile.json`), label).toEqual(
+    await profileNames(join(work, 'a.profile.json')),
+  );
+}
 
 describe.skipIf(auditSkip)(
   `bpf and audit backends agree${auditSkip ? ` (skipped: ${auditSkip})` : ''}`,
   () => {
     it('learn the same names from the same busybox containers', async () => {
-      for (const script of [WORKLOAD, 'true', 'ls -l / >/dev/null; cat /etc/passwd | wc -l']) {
-        const argv = dockerRunArgv(script);
-        const bpf = await learn('bpf', argv);
-        const work = await mkdtemp(join(tmpdir(), 'sl-e2e-audit-'));
-        const audited = await cli([
-          'record',
-          '--backend',
-          'audit',
-          '--widen',
-          'none',
-          '-o',
-          join(work, 'a'),
-          '--',
-          ...argv,
-        ]);
-        expect(audited.exitCode, audited.stderr).toBe(0);
-        const recording = JSON.parse(await readFile(join(work, 'a.recording.json'), 'utf8'));
-        expect(recording.provenance[0].backend).toBe('audit');
-        // runc's Go runtime calls differently from run to run (a preemption signal's rt_sigreturn, a
-        // futex, a thread parked): two runs may differ there, in names the runc baseline adds anyway.
-        const audit = Object.keys(recording.abis.x86_64).sort();
-        const differ = [
-          ...bpf.names().filter((name) => !audit.includes(name)),
-          ...audit.filter((name) => !bpf.names().includes(name)),
-        ];
-        expect(
-          differ.filter((name) => !runc.has(name)),
-          script,
-        ).toEqual([]);
-        const profileNames = async (file: string) =>
-          JSON.parse(await readFile(file, 'utf8')).syscalls[0].names as string[];
-        expect(await profileNames(`${bpf.prefix}.profile.json`), script).toEqual(
-          await profileNames(join(work, 'a.profile.json')),
-        );
-      }
+      for (const script of [WORKLOAD, 'true', 'ls -l / >/dev/null; cat /etc/passwd | wc -l'])
+        await expectSameNames(dockerRunArgv(script), script);
+    }, 240_000);
+
+    it('learn the same names from the same Debian containers (python3, sqlite3)', async () => {
+      for (const script of DEBIAN_WORKLOADS)
+        await expectSameNames(dockerRunArgv(script, DEBIAN_IMAGE), script);
     }, 240_000);
   },
 );

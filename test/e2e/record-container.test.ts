@@ -11,6 +11,8 @@ import {
   dockerRunArgv,
   dockerRunScript,
   e2eSkipReason,
+  PODMAN_IMAGE,
+  PODMAN_RUN,
 } from '../helpers/e2e.js';
 
 const skip = await containerAuditSkipReason();
@@ -168,25 +170,9 @@ describe.skipIf(skip)(`record -- docker run${skip ? ` (skipped: ${skip})` : ''}`
 const podmanSkip = await e2eSkipReason(
   'podman with the localhost/sl-busybox:test image, and auditd',
   async () =>
-    (await available('podman', ['image', 'exists', 'localhost/sl-busybox:test'])) &&
+    (await available('podman', ['image', 'exists', PODMAN_IMAGE])) &&
     (await available('pgrep', ['-x', 'auditd'])),
 );
-
-// crun refuses this machine's hybrid cgroups, and without CAP_SYS_RESOURCE podman's default rlimits
-// cannot be set: runc with the host's own limits works.
-const PODMAN = [
-  'podman',
-  '--runtime',
-  'runc',
-  'run',
-  '--rm',
-  '--network',
-  'none',
-  '--ulimit',
-  'nofile=20000:20000',
-  '--ulimit',
-  'nproc=1000:1000',
-];
 
 describe.skipIf(podmanSkip)(`record -- podman run${podmanSkip ? ` (skipped: ${podmanSkip})` : ''}`, () => {
   it('learns a podman container and the profile holds under podman', async () => {
@@ -200,8 +186,8 @@ describe.skipIf(podmanSkip)(`record -- podman run${podmanSkip ? ` (skipped: ${po
       '--widen',
       'none',
       '--',
-      ...PODMAN,
-      'localhost/sl-busybox:test',
+      ...PODMAN_RUN,
+      PODMAN_IMAGE,
       'sh',
       '-c',
       workload('podman'),
@@ -211,16 +197,16 @@ describe.skipIf(podmanSkip)(`record -- podman run${podmanSkip ? ` (skipped: ${po
     const recording = JSON.parse(await readFile(`${prefix}.recording.json`, 'utf8'));
     expect(recording.provenance[0].container).toMatchObject({
       engine: 'podman',
-      image: 'localhost/sl-busybox:test',
+      image: PODMAN_IMAGE,
     });
     const run = (script: string) =>
       execa(
-        PODMAN[0] as string,
+        PODMAN_RUN[0] as string,
         [
-          ...PODMAN.slice(1),
+          ...PODMAN_RUN.slice(1),
           '--security-opt',
           `seccomp=${prefix}.profile.json`,
-          'localhost/sl-busybox:test',
+          PODMAN_IMAGE,
           'sh',
           '-c',
           script,

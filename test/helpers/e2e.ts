@@ -28,6 +28,28 @@ export async function e2eSkipReason(
 
 export const BUSYBOX_IMAGE = 'sl-busybox:test';
 
+/** The busybox image as podman names it (scripts/setup-e2e.sh loads it from Docker's). */
+export const PODMAN_IMAGE = 'localhost/sl-busybox:test';
+
+/**
+ * `podman run` as the e2e tests start it, image and command to follow: crun refuses this machine's
+ * hybrid cgroups, and without CAP_SYS_RESOURCE podman's default rlimits cannot be set, so runc with
+ * the host's own limits; never on a network.
+ */
+export const PODMAN_RUN = [
+  'podman',
+  '--runtime',
+  'runc',
+  'run',
+  '--rm',
+  '--network',
+  'none',
+  '--ulimit',
+  'nofile=20000:20000',
+  '--ulimit',
+  'nproc=1000:1000',
+];
+
 export const dockerReady = (): Promise<boolean> => available('docker', ['image', 'inspect', BUSYBOX_IMAGE]);
 
 /** The parts of the suites that learn on the host and enforce in Docker: strace, busybox, the image. */
@@ -89,7 +111,10 @@ export const straceSkipReason = (): Promise<string | undefined> =>
     async () => (await available('strace', ['-V'])) && (await available('/bin/busybox', ['true'])),
   );
 
-/** A `docker run` of a shell script in the test image, without a network. */
-export function dockerRunArgv(script: string): string[] {
-  return ['docker', 'run', '--rm', '--network', 'none', BUSYBOX_IMAGE, 'sh', '-c', script];
+/** A `docker run` of a shell script in the test image (or `image`), without a network. */
+export function dockerRunArgv(script: string, image = BUSYBOX_IMAGE): string[] {
+  return ['docker', 'run', '--rm', '--network', 'none', image, 'sh', '-c', script];
 }
+
+/** The Debian image of real programs (scripts/setup-e2e.sh builds it with debootstrap). */
+export const DEBIAN_IMAGE = 'sl-debian:test';
