@@ -65,12 +65,19 @@ export class RecordingBuilder implements ObservationSink {
   }
 
   /** A value of a learned argument (parsers/observation.ts); sets stop one past the bound. */
-  argument(abi: Abi, syscall: string | number, key: ArgumentKey, value: bigint | undefined): void {
+  argument(
+    abi: Abi,
+    syscall: string | number,
+    key: ArgumentKey,
+    value: bigint | undefined | 'too-many',
+  ): void {
     const tally = this.tallyFor(this.talliesOf(abi), abi, syscall);
     tally.args ??= new Map();
     const set = tally.args.get(key);
     if (value === undefined) {
       tally.args.set(key, 'unreadable');
+    } else if (value === 'too-many') {
+      if (set !== 'unreadable') tally.args.set(key, 'too-many');
     } else if (set === undefined) {
       tally.args.set(key, new Set([value]));
     } else if (typeof set !== 'string') {

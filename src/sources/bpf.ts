@@ -2,12 +2,15 @@ import { access, readFile } from 'node:fs/promises';
 import { release } from 'node:os';
 import { execa } from 'execa';
 import { UserError } from '../errors.js';
-import { hostAbi } from '../syscalls/abi.js';
+import { type Abi, hostAbi } from '../syscalls/abi.js';
+import { type ArgumentKey, LEARNED_ARGUMENTS, MAX_ARGUMENT_VALUES } from '../syscalls/arguments.js';
+import { syscallNumber } from '../syscalls/table.js';
 import { findExecutable } from './host.js';
 
 /**
  * The bpf backend: a bpftrace program counts system calls in the kernel, per ABI and syscall
- * number (calls at sys_enter, errors at sys_exit), and prints its maps once, as JSON, when it is
+ * number (calls at sys_enter, errors at sys_exit), keeps the values of the learned arguments
+ * (src/syscalls/arguments.ts) at sys_enter, and prints its maps once, as JSON, when it is
  * stopped. Nothing per call leaves the kernel; parsers/bpftrace.ts reads the output.
  */
 
@@ -23,6 +26,78 @@ export const READY_LINE = 'seccomp-learn-bpf-ready';
 export const ABI_NATIVE = 0;
 export const ABI_IA32 = 1;
 export const ABI_X32 = 2;
+
+/**
+ * The argument code in `@args` keys: the register index (0-5), or STRUCT_FLAGS for clone3's
+ * `clone_args.flags`, the first 64 bits of the structure its first argument points to.
+ */
+const STRUCT_FLAGS = 6;
+
+export function argumentKeyOfCode(code: number): ArgumentKey | undefined {
+  if (code === STRUCT_FLAGS) return 'flags';
+  return Number.isInteger(code) && code >= 0 && code < STRUCT_FLAGS
+    ? (String(code) as ArgumentKey)
+    : undefined;
+}
+
+/** The ABIs the programs tell apart (on an x86_64 host) and their codes. */
+const CAPTURE_ABIS: readonly (readonly [Abi, number])[] = [
+  ['x86_64', ABI_NATIVE],
+  ['x86', ABI_IA32],
+  ['x32', ABI_X32],
+];
+
+/**
+ * bpftrace statements that keep, per ABI, syscall number and argument, the distinct values the
+ * learned arguments took, in `@args[<prefix>abi, nr, code, value]`. Every distinct value costs
+ * one map entry, so each argument keeps MAX_ARGUMENT_VALUES at most (`@argn` counts them); the
+ * next new value sets `@argover` and the recording says `too-many` (the argument is then left
+ * unconstrained). A call of another number costs one comparison per number below and nothing
+ * else. The values are the registers seccomp compares, as it sees them (all 64 bits).
+ *
+ * What is not here: the ia32 `socketcall` (i386's multiplexer, which passes socket's domain in
+ * memory, where seccomp cannot read it: the profile allows it or not, by name, as Docker's
+ * default does), and ioctl requests (not learned, see src/syscalls/arguments.ts). clone3's flags
+ * are read from user memory at sys_enter, before the kernel copies them: a page not present reads
+ * as 0 (no namespace flags), which can only make the profile stricter.
+ */
+function argumentCapture(prefix: string, abi: string): string {
+  const branches: string[] = [];
+  const numbers = new Set<number>();
+  for (const argument of LEARNED_ARGUMENTS) {
+    for (const [name, code] of CAPTURE_ABIS) {
+      const number = syscallNumber(name, argument.syscall);
+      if (number === undefined) continue;
+      numbers.add(number);
+      const read =
+        argument.key === 'flags'
+          ? `*(uint64 *)uptr(args->args[0])`
+          : `(uint64)args->args[${Number(argument.key)}]`;
+      const index = argument.key === 'flags' ? STRUCT_FLAGS : Number(argument.key);
+      branches.push(`($a == ${code} && $id == ${number}) { $i = ${index}; $v = ${read}; }`);
+    }
+  }
+  const any = [...numbers]
+    .sort((x, y) => x - y)
+    .map((number) => `$id == ${number}`)
+    .join(' || ');
+  const key = `${prefix}$a, $id, $i`;
+  // args->id is read once into $id: an expression that reads the context at an offset twice
+  // is turned by bpftrace 0.17 into a modified context pointer, which the verifier refuses.
+  return `$id = args->id;
+  if (${any}) {
+    $a = ${abi};
+    $i = -1;
+    $v = (uint64)0;
+    if ${branches.join('\n    else if ')}
+    if ($i >= 0 && !@args[${key}, $v]) {
+      if (@argn[${key}] < ${MAX_ARGUMENT_VALUES}) {
+        @args[${key}, $v] = 1;
+        @argn[${key}] = @argn[${key}] + 1;
+      } else { @argover[${key}] = 1; }
+    }
+  }`;
+}
 
 const TRACEFS = '/sys/kernel/tracing';
 const DEBUGFS_TRACING = '/sys/kernel/debug/tracing';
@@ -146,13 +221,16 @@ tracepoint:sched:sched_process_fork /pid == ${parent} || @t[tid] == 2/ {
 }
 tracepoint:raw_syscalls:sys_enter /@t[tid]/ {
   if (@t[tid] == 1 && args->id == 59) { @t[tid] = 2; }
-  if (@t[tid] == 2) { @calls[${ABI_EXPRESSION}, args->id] = count(); }
+  if (@t[tid] == 2) {
+    @calls[${ABI_EXPRESSION}, args->id] = count();
+    ${argumentCapture('', ABI_EXPRESSION)}
+  }
 }
 tracepoint:raw_syscalls:sys_exit /@t[tid] == 2 && ${FAILED}/ {
   @errors[${ABI_EXPRESSION}, args->id] = count();
 }
 tracepoint:sched:sched_process_exit /@t[tid]/ { delete(@t[tid]); }
-END { clear(@t); }
+END { clear(@t); clear(@argn); }
 `;
 }
 
@@ -162,12 +240,13 @@ export function pidProgram(target: number, owner: number = process.pid): string 
 tracepoint:sched:sched_process_fork /pid == ${target} || @t[tid]/ { @t[args->child_pid] = 1; }
 tracepoint:raw_syscalls:sys_enter /pid == ${target} || @t[tid]/ {
   @calls[${ABI_EXPRESSION}, args->id] = count();
+  ${argumentCapture('', ABI_EXPRESSION)}
 }
 tracepoint:raw_syscalls:sys_exit /(pid == ${target} || @t[tid]) && ${FAILED}/ {
   @errors[${ABI_EXPRESSION}, args->id] = count();
 }
 tracepoint:sched:sched_process_exit /@t[tid]/ { delete(@t[tid]); }
-END { clear(@t); }
+END { clear(@t); clear(@argn); }
 `;
 }
 
@@ -193,6 +272,7 @@ tracepoint:raw_syscalls:sys_enter /curtask->seccomp.mode == 2/ {
     @seen[cgroup, $ns] = 1;
     printf("${SCOPE_EVENT} %llu %u %d %s %s\\n", cgroup, $ns, pid, str(curtask->cgroups->dfl_cgrp->kn->name), curtask->nsproxy->uts_ns->name.nodename);
   }
+  ${argumentCapture('cgroup, $ns, ', ABI_EXPRESSION)}
 }
 tracepoint:raw_syscalls:sys_exit /curtask->seccomp.mode == 2 && ${FAILED}/ {
   @errors[${scope}, ${ABI_EXPRESSION}, args->id] = count();
@@ -200,7 +280,7 @@ tracepoint:raw_syscalls:sys_exit /curtask->seccomp.mode == 2 && ${FAILED}/ {
 tracepoint:sched:sched_process_exec /curtask->seccomp.mode == 2/ {
   @exec[${scope}, str(args->filename)] = count();
 }
-END { clear(@seen); }
+END { clear(@seen); clear(@argn); }
 `;
 }
 
