@@ -2,7 +2,7 @@ import { InputError } from '../src/errors.js';
 import { ABI_IA32, ABI_NATIVE, ABI_X32, argumentKeyOfCode, SCOPE_EVENT } from '../src/sources/bpf.js';
 import type { Abi } from '../src/syscalls/abi.js';
 import type { ArgumentKey } from '../src/syscalls/arguments.js';
-import { learnedArgumentsOf } from '../src/syscalls/arguments.js';
+import { learnedArgumentsOf, MAX_ARGUMENT_VALUES } from '../src/syscalls/arguments.js';
 import { syscallName } from '../src/syscalls/table.js';
 import type { ObservationSink } from './observation.js';
 
@@ -153,17 +153,18 @@ export function countSyscalls(
 }
 
 /**
- * The learned arguments' values (`@args`, keyed by abi, number, argument code and value) and the
- * arguments that took more values than the program keeps (`@argover`), into `sink.argument`.
+ * The learned arguments' values (`@args`, keyed by abi, number, argument code and value) into
+ * `sink.argument`, and `too-many` for an argument that was offered more distinct values (`@argn`)
+ * than the program keeps (MAX_ARGUMENT_VALUES).
  */
 function countArguments(output: BpftraceOutput, sink: ObservationSink, options: SyscallCountOptions): void {
   const lead = options.scopes ? 2 : 0;
   const visit = (
     mapName: string,
     parts: number,
-    take: (abi: Abi, name: string, key: ArgumentKey, value?: bigint) => void,
+    take: (abi: Abi, name: string, key: ArgumentKey, count: number, value?: bigint) => void,
   ): void => {
-    for (const key of output.maps.get(mapName)?.keys() ?? []) {
+    for (const [key, count] of output.maps.get(mapName) ?? []) {
       const fields = key.split(',');
       if (fields.length !== lead + parts)
         throw new InputError(
@@ -189,11 +190,13 @@ function countArguments(output: BpftraceOutput, sink: ObservationSink, options: 
         });
         continue;
       }
-      take(abi, name, argument, value === undefined ? undefined : BigInt(value));
+      take(abi, name, argument, count, value === undefined ? undefined : BigInt(value));
     }
   };
-  visit('@args', 4, (abi, name, key, value) => sink.argument?.(abi, name, key, value));
-  visit('@argover', 3, (abi, name, key) => sink.argument?.(abi, name, key, 'too-many'));
+  visit('@args', 4, (abi, name, key, _count, value) => sink.argument?.(abi, name, key, value));
+  visit('@argn', 3, (abi, name, key, offered) => {
+    if (offered > MAX_ARGUMENT_VALUES) sink.argument?.(abi, name, key, 'too-many');
+  });
 }
 
 /** The container program's first sight of a scope (a cgroup and mount namespace). */

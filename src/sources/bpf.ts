@@ -49,11 +49,14 @@ const CAPTURE_ABIS: readonly (readonly [Abi, number])[] = [
 
 /**
  * bpftrace statements that keep, per ABI, syscall number and argument, the distinct values the
- * learned arguments took, in `@args[<prefix>abi, nr, code, value]`. Every distinct value costs
- * one map entry, so each argument keeps MAX_ARGUMENT_VALUES at most (`@argn` counts them); the
- * next new value sets `@argover` and the recording says `too-many` (the argument is then left
- * unconstrained). A call of another number costs one comparison per number below and nothing
- * else. The values are the registers seccomp compares, as it sees them (all 64 bits).
+ * learned arguments took, in `@args[<prefix>abi, nr, code, value]`. They run after ENTER, which
+ * reads the call's number into `$id` and its ABI code into `$a` once for the whole probe. Every
+ * distinct value costs one map entry, so each argument keeps MAX_ARGUMENT_VALUES at most; `@argn`
+ * counts the distinct values offered, and one above the bound makes the recording say `too-many`
+ * (the argument is then left unconstrained; two CPUs offering the same new value at once may
+ * count it twice, which can only leave an argument unconstrained, never refuse a value seen). A
+ * call of another number costs a few comparisons. The values are the registers seccomp compares,
+ * as it sees them (all 64 bits).
  *
  * What is not here: the ia32 `socketcall` (i386's multiplexer, which passes socket's domain in
  * memory, where seccomp cannot read it: the profile allows it or not, by name, as Docker's
@@ -61,40 +64,32 @@ const CAPTURE_ABIS: readonly (readonly [Abi, number])[] = [
  * are read from user memory at sys_enter, before the kernel copies them: a page not present reads
  * as 0 (no namespace flags), which can only make the profile stricter.
  */
-function argumentCapture(prefix: string, abi: string): string {
-  const branches: string[] = [];
-  const numbers = new Set<number>();
-  for (const argument of LEARNED_ARGUMENTS) {
-    for (const [name, code] of CAPTURE_ABIS) {
-      const number = syscallNumber(name, argument.syscall);
-      if (number === undefined) continue;
-      numbers.add(number);
-      const read =
-        argument.key === 'flags'
-          ? `*(uint64 *)uptr(args->args[0])`
-          : `(uint64)args->args[${Number(argument.key)}]`;
-      const index = argument.key === 'flags' ? STRUCT_FLAGS : Number(argument.key);
-      branches.push(`($a == ${code} && $id == ${number}) { $i = ${index}; $v = ${read}; }`);
-    }
-  }
-  const any = [...numbers]
-    .sort((x, y) => x - y)
-    .map((number) => `$id == ${number}`)
-    .join(' || ');
+function argumentCapture(prefix: string): string {
+  const numbers = (
+    predicate: (argument: (typeof LEARNED_ARGUMENTS)[number]) => boolean,
+    abis = CAPTURE_ABIS,
+  ) =>
+    abis.flatMap(([abi]) =>
+      LEARNED_ARGUMENTS.filter(predicate).flatMap(({ syscall }) => syscallNumber(abi, syscall) ?? []),
+    );
+  const any = (list: number[]): string => [...new Set(list)].map((number) => `$id == ${number}`).join(' || ');
+  // Each ABI's numbers are checked with its code: ia32 numbers mean other calls natively.
+  const learned = CAPTURE_ABIS.map(
+    ([abi, code]) => `($a == ${code} && (${any(numbers(() => true, [[abi, code]]))}))`,
+  );
+  // Within those, a number is one call on every ABI: the argument's place can go by number.
+  const second = any(numbers((argument) => argument.key === '1'));
+  const structure = any(numbers((argument) => argument.key === 'flags'));
   const key = `${prefix}$a, $id, $i`;
-  // args->id is read once into $id: an expression that reads the context at an offset twice
-  // is turned by bpftrace 0.17 into a modified context pointer, which the verifier refuses.
-  return `$id = args->id;
-  if (${any}) {
-    $a = ${abi};
-    $i = -1;
-    $v = (uint64)0;
-    if ${branches.join('\n    else if ')}
-    if ($i >= 0 && !@args[${key}, $v]) {
-      if (@argn[${key}] < ${MAX_ARGUMENT_VALUES}) {
-        @args[${key}, $v] = 1;
-        @argn[${key}] = @argn[${key}] + 1;
-      } else { @argover[${key}] = 1; }
+  return `if (${learned.join(' || ')}) {
+    $i = 0;
+    $v = (uint64)args->args[0];
+    if (${second}) { $i = 1; $v = (uint64)args->args[1]; }
+    if (${structure}) { $i = ${STRUCT_FLAGS}; $v = *(uint64 *)uptr(args->args[0]); }
+    if (!@args[${key}, $v]) {
+      $n = @argn[${key}];
+      if ($n < ${MAX_ARGUMENT_VALUES}) { @args[${key}, $v] = 1; }
+      @argn[${key}] = $n + 1;
     }
   }`;
 }
@@ -107,6 +102,14 @@ const DEBUGFS_TRACING = '/sys/kernel/debug/tracing';
  * thread_info status, an x32 call has __X32_SYSCALL_BIT (0x40000000) in its number.
  */
 const ABI_EXPRESSION = `((curtask->thread_info.status & 0x2) ? ${ABI_IA32} : ((args->id & 0x40000000) ? ${ABI_X32} : ${ABI_NATIVE}))`;
+
+/**
+ * The start of a sys_enter probe: the number and the ABI code read once into `$id` and `$a`.
+ * bpftrace 0.17 compiles a context field read twice in one expression into a modified context
+ * pointer, which the verifier refuses, and each `curtask` expression costs start-up time.
+ */
+const ENTER = `$id = args->id;
+  $a = ((curtask->thread_info.status & 0x2) ? ${ABI_IA32} : (($id & 0x40000000) ? ${ABI_X32} : ${ABI_NATIVE}));`;
 
 /** `ret` of a failed call: -4095..-1, as the kernel's IS_ERR_VALUE. */
 const FAILED = 'args->ret < 0 && args->ret >= -4095';
@@ -222,15 +225,16 @@ tracepoint:sched:sched_process_fork /pid == ${parent} || @t[tid] == 2/ {
 tracepoint:raw_syscalls:sys_enter /@t[tid]/ {
   if (@t[tid] == 1 && args->id == 59) { @t[tid] = 2; }
   if (@t[tid] == 2) {
-    @calls[${ABI_EXPRESSION}, args->id] = count();
-    ${argumentCapture('', ABI_EXPRESSION)}
+    ${ENTER}
+    @calls[$a, $id] = count();
+    ${argumentCapture('')}
   }
 }
 tracepoint:raw_syscalls:sys_exit /@t[tid] == 2 && ${FAILED}/ {
   @errors[${ABI_EXPRESSION}, args->id] = count();
 }
 tracepoint:sched:sched_process_exit /@t[tid]/ { delete(@t[tid]); }
-END { clear(@t); clear(@argn); }
+END { clear(@t); }
 `;
 }
 
@@ -239,14 +243,15 @@ export function pidProgram(target: number, owner: number = process.pid): string 
   return `${header(owner)}
 tracepoint:sched:sched_process_fork /pid == ${target} || @t[tid]/ { @t[args->child_pid] = 1; }
 tracepoint:raw_syscalls:sys_enter /pid == ${target} || @t[tid]/ {
-  @calls[${ABI_EXPRESSION}, args->id] = count();
-  ${argumentCapture('', ABI_EXPRESSION)}
+  ${ENTER}
+  @calls[$a, $id] = count();
+  ${argumentCapture('')}
 }
 tracepoint:raw_syscalls:sys_exit /(pid == ${target} || @t[tid]) && ${FAILED}/ {
   @errors[${ABI_EXPRESSION}, args->id] = count();
 }
 tracepoint:sched:sched_process_exit /@t[tid]/ { delete(@t[tid]); }
-END { clear(@t); clear(@argn); }
+END { clear(@t); }
 `;
 }
 
@@ -267,12 +272,13 @@ export function containerProgram(owner: number = process.pid): string {
   return `${header(owner)}
 tracepoint:raw_syscalls:sys_enter /curtask->seccomp.mode == 2/ {
   $ns = curtask->nsproxy->mnt_ns->ns.inum;
-  @calls[cgroup, $ns, ${ABI_EXPRESSION}, args->id] = count();
+  ${ENTER}
+  @calls[cgroup, $ns, $a, $id] = count();
   if (!@seen[cgroup, $ns]) {
     @seen[cgroup, $ns] = 1;
     printf("${SCOPE_EVENT} %llu %u %d %s %s\\n", cgroup, $ns, pid, str(curtask->cgroups->dfl_cgrp->kn->name), curtask->nsproxy->uts_ns->name.nodename);
   }
-  ${argumentCapture('cgroup, $ns, ', ABI_EXPRESSION)}
+  ${argumentCapture('cgroup, $ns, ')}
 }
 tracepoint:raw_syscalls:sys_exit /curtask->seccomp.mode == 2 && ${FAILED}/ {
   @errors[${scope}, ${ABI_EXPRESSION}, args->id] = count();
@@ -280,7 +286,7 @@ tracepoint:raw_syscalls:sys_exit /curtask->seccomp.mode == 2 && ${FAILED}/ {
 tracepoint:sched:sched_process_exec /curtask->seccomp.mode == 2/ {
   @exec[${scope}, str(args->filename)] = count();
 }
-END { clear(@seen); clear(@argn); }
+END { clear(@seen); }
 `;
 }
 
