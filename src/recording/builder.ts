@@ -3,6 +3,7 @@ import { ABIS, type Abi } from '../syscalls/abi.js';
 import { type ArgumentKey, learnedArgumentsOf, MAX_ARGUMENT_VALUES } from '../syscalls/arguments.js';
 import { syscallName } from '../syscalls/table.js';
 import {
+  ARGUMENTS_BY_SOURCE,
   type ArgumentSet,
   addErrors,
   argumentValuesOf,
@@ -129,7 +130,9 @@ export class RecordingBuilder implements ObservationSink {
       format: RECORDING_FORMAT,
       runs: 1,
       abis,
-      provenance: [provenance],
+      provenance: [
+        { ...provenance, arguments: provenance.arguments ?? ARGUMENTS_BY_SOURCE[provenance.source] },
+      ],
       warnings: [...this.warnings, ...unknownWarnings],
     };
   }
