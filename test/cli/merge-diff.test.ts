@@ -274,7 +274,7 @@ describe('diff', () => {
     expect(docker.stderr).toContain(
       'changed socket: only when arg0 (domain) is AF_UNIX(1) → only when arg0 (domain) is neither AF_ALG(38) nor AF_VSOCK(40)',
     );
-  });
+  }, 60_000);
 
   it('rejects an unknown reference, ABI and kernel clearly', async () => {
     expect((await cli(['diff', `${shell}.profile.json`, '--arch', 'vax'])).stderr).toContain(
