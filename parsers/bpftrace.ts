@@ -1,6 +1,9 @@
 import { InputError } from '../src/errors.js';
-import { ABI_IA32, ABI_NATIVE, ABI_X32, SCOPE_EVENT } from '../src/sources/bpf.js';
+import { ABI_IA32, ABI_NATIVE, ABI_X32, argumentKeyOfCode, SCOPE_EVENT } from '../src/sources/bpf.js';
 import type { Abi } from '../src/syscalls/abi.js';
+import type { ArgumentKey } from '../src/syscalls/arguments.js';
+import { learnedArgumentsOf, MAX_ARGUMENT_VALUES } from '../src/syscalls/arguments.js';
+import { syscallName } from '../src/syscalls/table.js';
 import type { ObservationSink } from './observation.js';
 
 /**
@@ -146,6 +149,54 @@ export function countSyscalls(
   for (const { abi, number, calls, errors } of tallies.values()) {
     if (calls > 0) sink.count(abi, number, calls, Math.min(errors, calls));
   }
+  countArguments(output, sink, options);
+}
+
+/**
+ * The learned arguments' values (`@args`, keyed by abi, number, argument code and value) into
+ * `sink.argument`, and `too-many` for an argument that was offered more distinct values (`@argn`)
+ * than the program keeps (MAX_ARGUMENT_VALUES).
+ */
+function countArguments(output: BpftraceOutput, sink: ObservationSink, options: SyscallCountOptions): void {
+  const lead = options.scopes ? 2 : 0;
+  const visit = (
+    mapName: string,
+    parts: number,
+    take: (abi: Abi, name: string, key: ArgumentKey, count: number, value?: bigint) => void,
+  ): void => {
+    for (const [key, count] of output.maps.get(mapName) ?? []) {
+      const fields = key.split(',');
+      if (fields.length !== lead + parts)
+        throw new InputError(
+          'bpftrace output',
+          undefined,
+          `${mapName}[${key}]: a key of ${lead + parts} parts was expected`,
+        );
+      if (options.scopes && !options.scopes.has(`${fields[0]},${fields[1]}`)) continue;
+      const [code, number, index, value] = fields.slice(lead);
+      const abi = abiOf(Number(code), options.host);
+      const name = abi === undefined ? undefined : syscallName(abi, Number(number));
+      const argument = argumentKeyOfCode(Number(index));
+      if (
+        abi === undefined ||
+        name === undefined ||
+        argument === undefined ||
+        !learnedArgumentsOf(name)?.some((learned) => learned.key === argument) ||
+        (value !== undefined && !/^\d+$/.test(value))
+      ) {
+        sink.notice({
+          code: 'unreadable-line',
+          message: `bpftrace ${mapName}[${key}]: not an argument of a learned call: left out`,
+        });
+        continue;
+      }
+      take(abi, name, argument, count, value === undefined ? undefined : BigInt(value));
+    }
+  };
+  visit('@args', 4, (abi, name, key, _count, value) => sink.argument?.(abi, name, key, value));
+  visit('@argn', 3, (abi, name, key, offered) => {
+    if (offered > MAX_ARGUMENT_VALUES) sink.argument?.(abi, name, key, 'too-many');
+  });
 }
 
 /** The container program's first sight of a scope (a cgroup and mount namespace). */

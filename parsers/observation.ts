@@ -39,11 +39,12 @@ export interface ObservationSink {
   /**
    * One value a call of `syscall` passed in a learned argument (src/syscalls/arguments.ts:
    * `key` is the register index, or `flags` for clone3's structure); undefined when a call passed
-   * one the source could not read, which leaves the argument unconstrained. Sources that see no
-   * arguments (strace -c, audit SECCOMP records) never call it; the eBPF backend calls it per
-   * event, a trace parser once per distinct value. The sink bounds the set.
+   * one the source could not read, and `too-many` when the source itself stopped keeping values
+   * past its bound (the eBPF backend): both leave the argument unconstrained. Sources that see no
+   * arguments (strace -c, audit SECCOMP records) never call it; the eBPF backend calls it once per
+   * distinct value the kernel kept, a trace parser once per distinct value. The sink bounds the set.
    */
-  argument?(abi: Abi, syscall: string, key: ArgumentKey, value: bigint | undefined): void;
+  argument?(abi: Abi, syscall: string, key: ArgumentKey, value: bigint | undefined | 'too-many'): void;
 }
 
 /** A parser that is fed one line at a time; it throws InputError for lines it must reject. */

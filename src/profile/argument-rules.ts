@@ -1,4 +1,4 @@
-import { type ArgumentSet, argumentSetOf, type Recording } from '../recording/model.js';
+import { type ArgumentSet, argumentSetOf, type Recording, unionArgumentSets } from '../recording/model.js';
 import { ABIS, type Abi } from '../syscalls/abi.js';
 import {
   type ArgumentKey,
@@ -40,19 +40,12 @@ export function learnedValuesOf(recording: Recording): LearnedValues {
         const values = stats.args[key];
         const set: ArgumentSet = values ? argumentSetOf(values) : 'unreadable';
         const before = merged.get(key);
-        merged.set(key, before === undefined ? set : unionSets(before, set));
+        merged.set(key, before === undefined ? set : unionArgumentSets(before, set));
       }
       learned.set(name, merged);
     }
   }
   return learned;
-}
-
-function unionSets(a: ArgumentSet, b: ArgumentSet): ArgumentSet {
-  if (a === 'unreadable' || b === 'unreadable') return 'unreadable';
-  if (a === 'too-many' || b === 'too-many') return 'too-many';
-  const union = new Set([...a, ...b]);
-  return union.size > MAX_ARGUMENT_VALUES ? 'too-many' : union;
 }
 
 /** What the profile does with one syscall whose arguments are learned. */

@@ -3,6 +3,7 @@ import { ABIS, type Abi } from '../syscalls/abi.js';
 import { type ArgumentKey, learnedArgumentsOf, MAX_ARGUMENT_VALUES } from '../syscalls/arguments.js';
 import { syscallName } from '../syscalls/table.js';
 import {
+  ARGUMENTS_BY_SOURCE,
   type ArgumentSet,
   addErrors,
   argumentValuesOf,
@@ -65,12 +66,19 @@ export class RecordingBuilder implements ObservationSink {
   }
 
   /** A value of a learned argument (parsers/observation.ts); sets stop one past the bound. */
-  argument(abi: Abi, syscall: string | number, key: ArgumentKey, value: bigint | undefined): void {
+  argument(
+    abi: Abi,
+    syscall: string | number,
+    key: ArgumentKey,
+    value: bigint | undefined | 'too-many',
+  ): void {
     const tally = this.tallyFor(this.talliesOf(abi), abi, syscall);
     tally.args ??= new Map();
     const set = tally.args.get(key);
     if (value === undefined) {
       tally.args.set(key, 'unreadable');
+    } else if (value === 'too-many') {
+      if (set !== 'unreadable') tally.args.set(key, 'too-many');
     } else if (set === undefined) {
       tally.args.set(key, new Set([value]));
     } else if (typeof set !== 'string') {
@@ -122,7 +130,9 @@ export class RecordingBuilder implements ObservationSink {
       format: RECORDING_FORMAT,
       runs: 1,
       abis,
-      provenance: [provenance],
+      provenance: [
+        { ...provenance, arguments: provenance.arguments ?? ARGUMENTS_BY_SOURCE[provenance.source] },
+      ],
       warnings: [...this.warnings, ...unknownWarnings],
     };
   }

@@ -82,6 +82,20 @@ export function mergeArguments(
   return merged;
 }
 
+/**
+ * What each source can tell of the learned arguments (src/syscalls/arguments.ts; docs/arguments.md).
+ * Without values, generate keeps Docker's restrictive forms (src/profile/argument-rules.ts).
+ */
+export const ARGUMENTS_BY_SOURCE: Readonly<Record<SourceKind, string>> = {
+  'strace-trace': 'every learned argument, as strace decoded it',
+  'strace-summary': 'none: a strace -c summary has counts only',
+  audit:
+    'none: a SECCOMP record names the call, not its arguments (audit SYSCALL records carry a0-a3, but cannot be joined to it)',
+  container:
+    'none: a SECCOMP record names the call, not its arguments (audit SYSCALL records carry a0-a3, but cannot be joined to it)',
+  bpf: "every learned argument, from the registers at sys_enter (clone3's flags from its structure); not the domain of i386's socketcall, which is in memory",
+};
+
 /** Where one run's observations came from; a merged recording keeps every input's. */
 export interface Provenance {
   source: SourceKind;
@@ -97,6 +111,8 @@ export interface Provenance {
   strace?: string;
   /** The bpftrace version of a bpf recording. */
   bpftrace?: string;
+  /** What the source can tell of the learned arguments (ARGUMENTS_BY_SOURCE), so that a recording says it. */
+  arguments?: string;
   seccompLearn: string;
   exitCode?: number;
   /** The executables the run started, as host paths: what `--widen reachable` reads. */

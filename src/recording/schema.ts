@@ -64,6 +64,7 @@ const recordingSchema = z.strictObject({
       backend: z.enum(BACKENDS).optional(),
       strace: z.string().optional(),
       bpftrace: z.string().optional(),
+      arguments: z.string().optional(),
       seccompLearn: z.string(),
       exitCode: z.number().int().optional(),
       binaries: z.array(z.string()).optional(),

@@ -223,7 +223,7 @@ export function allowlistDiffMarkdown(diff: AllowlistDiff, before: string, after
       lines.push(`- ${ALLOWLIST_DIFF.removed(abi.removed.length)}: ${abi.removed.map(code).join(' ')}`);
     for (const change of abi.changed)
       lines.push(
-        `- ${ALLOWLIST_DIFF.changed} ${code(change.name)}: ${ALLOWLIST_DIFF.change(text(change.from.action), text(change.to.action))}`,
+        `- ${ALLOWLIST_DIFF.changed} ${code(change.name)}: ${ALLOWLIST_DIFF.change(text(ALLOWLIST_DIFF.treatment(change.from)), text(ALLOWLIST_DIFF.treatment(change.to)))}`,
       );
     if (abi.added.length + abi.removed.length + abi.changed.length === 0)
       lines.push(`- ${ALLOWLIST_DIFF.none}`);

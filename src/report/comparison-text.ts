@@ -218,7 +218,7 @@ export function allowlistDiffText(diff: AllowlistDiff): string {
       lines.push(style.green(`${ALLOWLIST_DIFF.removed(abi.removed.length)}:`), ...nameLines(abi.removed));
     for (const change of abi.changed)
       lines.push(
-        `${ALLOWLIST_DIFF.changed} ${t(change.name)}: ${ALLOWLIST_DIFF.change(t(change.from.action), t(change.to.action))}`,
+        `${ALLOWLIST_DIFF.changed} ${t(change.name)}: ${ALLOWLIST_DIFF.change(t(ALLOWLIST_DIFF.treatment(change.from)), t(ALLOWLIST_DIFF.treatment(change.to)))}`,
       );
     if (abi.added.length + abi.removed.length + abi.changed.length === 0) lines.push(ALLOWLIST_DIFF.none);
   }

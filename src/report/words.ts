@@ -404,6 +404,12 @@ export const ALLOWLIST_DIFF = {
   changed: 'changed',
   /** "SCMP_ACT_ERRNO → SCMP_ACT_KILL_PROCESS". */
   change: (from: string, to: string) => `${from} → ${to}`,
+  /**
+   * One side of a change: its argument condition when it has one ("only when arg0 (domain) is
+   * AF_UNIX(1)"), so that two argument rules are shown side by side; else its action and errno.
+   */
+  treatment: (side: { action: string; errnoRet?: number; condition?: string }) =>
+    side.condition ?? (side.errnoRet === undefined ? side.action : `${side.action} (errno ${side.errnoRet})`),
   none: 'no change',
   defaultAction: 'Default action',
 } as const;

@@ -2,12 +2,15 @@ import { access, readFile } from 'node:fs/promises';
 import { release } from 'node:os';
 import { execa } from 'execa';
 import { UserError } from '../errors.js';
-import { hostAbi } from '../syscalls/abi.js';
+import { type Abi, hostAbi } from '../syscalls/abi.js';
+import { type ArgumentKey, LEARNED_ARGUMENTS, MAX_ARGUMENT_VALUES } from '../syscalls/arguments.js';
+import { syscallNumber } from '../syscalls/table.js';
 import { findExecutable } from './host.js';
 
 /**
  * The bpf backend: a bpftrace program counts system calls in the kernel, per ABI and syscall
- * number (calls at sys_enter, errors at sys_exit), and prints its maps once, as JSON, when it is
+ * number (calls at sys_enter, errors at sys_exit), keeps the values of the learned arguments
+ * (src/syscalls/arguments.ts) at sys_enter, and prints its maps once, as JSON, when it is
  * stopped. Nothing per call leaves the kernel; parsers/bpftrace.ts reads the output.
  */
 
@@ -24,6 +27,73 @@ export const ABI_NATIVE = 0;
 export const ABI_IA32 = 1;
 export const ABI_X32 = 2;
 
+/**
+ * The argument code in `@args` keys: the register index (0-5), or STRUCT_FLAGS for clone3's
+ * `clone_args.flags`, the first 64 bits of the structure its first argument points to.
+ */
+const STRUCT_FLAGS = 6;
+
+export function argumentKeyOfCode(code: number): ArgumentKey | undefined {
+  if (code === STRUCT_FLAGS) return 'flags';
+  return Number.isInteger(code) && code >= 0 && code < STRUCT_FLAGS
+    ? (String(code) as ArgumentKey)
+    : undefined;
+}
+
+/** The ABIs the programs tell apart (on an x86_64 host) and their codes. */
+const CAPTURE_ABIS: readonly (readonly [Abi, number])[] = [
+  ['x86_64', ABI_NATIVE],
+  ['x86', ABI_IA32],
+  ['x32', ABI_X32],
+];
+
+/**
+ * bpftrace statements that keep, per ABI, syscall number and argument, the distinct values the
+ * learned arguments took, in `@args[<prefix>abi, nr, code, value]`. They run after ENTER, which
+ * reads the call's number into `$id` and its ABI code into `$a` once for the whole probe. Every
+ * distinct value costs one map entry, so each argument keeps MAX_ARGUMENT_VALUES at most; `@argn`
+ * counts the distinct values offered, and one above the bound makes the recording say `too-many`
+ * (the argument is then left unconstrained; two CPUs offering the same new value at once may
+ * count it twice, which can only leave an argument unconstrained, never refuse a value seen). A
+ * call of another number costs a few comparisons. The values are the registers seccomp compares,
+ * as it sees them (all 64 bits).
+ *
+ * What is not here: the ia32 `socketcall` (i386's multiplexer, which passes socket's domain in
+ * memory, where seccomp cannot read it: the profile allows it or not, by name, as Docker's
+ * default does), and ioctl requests (not learned, see src/syscalls/arguments.ts). clone3's flags
+ * are read from user memory at sys_enter, before the kernel copies them: a page not present reads
+ * as 0 (no namespace flags), which can only make the profile stricter.
+ */
+function argumentCapture(prefix: string): string {
+  const numbers = (
+    predicate: (argument: (typeof LEARNED_ARGUMENTS)[number]) => boolean,
+    abis = CAPTURE_ABIS,
+  ) =>
+    abis.flatMap(([abi]) =>
+      LEARNED_ARGUMENTS.filter(predicate).flatMap(({ syscall }) => syscallNumber(abi, syscall) ?? []),
+    );
+  const any = (list: number[]): string => [...new Set(list)].map((number) => `$id == ${number}`).join(' || ');
+  // Each ABI's numbers are checked with its code: ia32 numbers mean other calls natively.
+  const learned = CAPTURE_ABIS.map(
+    ([abi, code]) => `($a == ${code} && (${any(numbers(() => true, [[abi, code]]))}))`,
+  );
+  // Within those, a number is one call on every ABI: the argument's place can go by number.
+  const second = any(numbers((argument) => argument.key === '1'));
+  const structure = any(numbers((argument) => argument.key === 'flags'));
+  const key = `${prefix}$a, $id, $i`;
+  return `if (${learned.join(' || ')}) {
+    $i = 0;
+    $v = (uint64)args->args[0];
+    if (${second}) { $i = 1; $v = (uint64)args->args[1]; }
+    if (${structure}) { $i = ${STRUCT_FLAGS}; $v = *(uint64 *)uptr(args->args[0]); }
+    if (!@args[${key}, $v]) {
+      $n = @argn[${key}];
+      if ($n < ${MAX_ARGUMENT_VALUES}) { @args[${key}, $v] = 1; }
+      @argn[${key}] = $n + 1;
+    }
+  }`;
+}
+
 const TRACEFS = '/sys/kernel/tracing';
 const DEBUGFS_TRACING = '/sys/kernel/debug/tracing';
 
@@ -32,6 +102,14 @@ const DEBUGFS_TRACING = '/sys/kernel/debug/tracing';
  * thread_info status, an x32 call has __X32_SYSCALL_BIT (0x40000000) in its number.
  */
 const ABI_EXPRESSION = `((curtask->thread_info.status & 0x2) ? ${ABI_IA32} : ((args->id & 0x40000000) ? ${ABI_X32} : ${ABI_NATIVE}))`;
+
+/**
+ * The start of a sys_enter probe: the number and the ABI code read once into `$id` and `$a`.
+ * bpftrace 0.17 compiles a context field read twice in one expression into a modified context
+ * pointer, which the verifier refuses, and each `curtask` expression costs start-up time.
+ */
+const ENTER = `$id = args->id;
+  $a = ((curtask->thread_info.status & 0x2) ? ${ABI_IA32} : (($id & 0x40000000) ? ${ABI_X32} : ${ABI_NATIVE}));`;
 
 /** `ret` of a failed call: -4095..-1, as the kernel's IS_ERR_VALUE. */
 const FAILED = 'args->ret < 0 && args->ret >= -4095';
@@ -146,7 +224,11 @@ tracepoint:sched:sched_process_fork /pid == ${parent} || @t[tid] == 2/ {
 }
 tracepoint:raw_syscalls:sys_enter /@t[tid]/ {
   if (@t[tid] == 1 && args->id == 59) { @t[tid] = 2; }
-  if (@t[tid] == 2) { @calls[${ABI_EXPRESSION}, args->id] = count(); }
+  if (@t[tid] == 2) {
+    ${ENTER}
+    @calls[$a, $id] = count();
+    ${argumentCapture('')}
+  }
 }
 tracepoint:raw_syscalls:sys_exit /@t[tid] == 2 && ${FAILED}/ {
   @errors[${ABI_EXPRESSION}, args->id] = count();
@@ -161,7 +243,9 @@ export function pidProgram(target: number, owner: number = process.pid): string 
   return `${header(owner)}
 tracepoint:sched:sched_process_fork /pid == ${target} || @t[tid]/ { @t[args->child_pid] = 1; }
 tracepoint:raw_syscalls:sys_enter /pid == ${target} || @t[tid]/ {
-  @calls[${ABI_EXPRESSION}, args->id] = count();
+  ${ENTER}
+  @calls[$a, $id] = count();
+  ${argumentCapture('')}
 }
 tracepoint:raw_syscalls:sys_exit /(pid == ${target} || @t[tid]) && ${FAILED}/ {
   @errors[${ABI_EXPRESSION}, args->id] = count();
@@ -188,11 +272,13 @@ export function containerProgram(owner: number = process.pid): string {
   return `${header(owner)}
 tracepoint:raw_syscalls:sys_enter /curtask->seccomp.mode == 2/ {
   $ns = curtask->nsproxy->mnt_ns->ns.inum;
-  @calls[cgroup, $ns, ${ABI_EXPRESSION}, args->id] = count();
+  ${ENTER}
+  @calls[cgroup, $ns, $a, $id] = count();
   if (!@seen[cgroup, $ns]) {
     @seen[cgroup, $ns] = 1;
     printf("${SCOPE_EVENT} %llu %u %d %s %s\\n", cgroup, $ns, pid, str(curtask->cgroups->dfl_cgrp->kn->name), curtask->nsproxy->uts_ns->name.nodename);
   }
+  ${argumentCapture('cgroup, $ns, ')}
 }
 tracepoint:raw_syscalls:sys_exit /curtask->seccomp.mode == 2 && ${FAILED}/ {
   @errors[${scope}, ${ABI_EXPRESSION}, args->id] = count();

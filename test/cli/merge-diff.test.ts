@@ -242,6 +242,40 @@ describe('diff', () => {
     expect(diff.abis[0].removed).toEqual(before.filter((name) => !after.includes(name)).sort());
   });
 
+  it("between two profiles with argument rules: both sides of each rule, and against Docker's default", async () => {
+    // Two Python runs traced with strace -f: AF_UNIX sockets in one, AF_INET in the other.
+    const learned = async (trace: string, name: string) => {
+      const prefix = join(dir, name);
+      const made = await cli(['from-strace', join(samples, trace), '-o', prefix, '--runtime', 'none']);
+      expect(made.exitCode, made.stderr).toBe(0);
+      return `${prefix}.profile.json`;
+    };
+    const unix = await learned('strace-f-python-arguments-unix.txt', 'args-unix');
+    const inet = await learned('strace-f-tt-T-yy-python-sockets.txt', 'args-inet');
+    const text = await cli(['diff', inet, unix]);
+    expect(text.exitCode, text.stderr).toBe(0);
+    // The text form goes to stderr (stdout stays for --json and --markdown).
+    expect(text.stderr).toContain(
+      'changed socket: only when arg0 (domain) is AF_INET(2) → only when arg0 (domain) is AF_UNIX(1)',
+    );
+    const json = JSON.parse((await cli(['diff', inet, unix, '--json'])).stdout);
+    const [x86_64] = json.abis;
+    expect(x86_64.changed.find((change: { name: string }) => change.name === 'socket')).toMatchObject({
+      from: { verdict: 'conditional', condition: 'only when arg0 (domain) is AF_INET(2)' },
+      to: { verdict: 'conditional', condition: 'only when arg0 (domain) is AF_UNIX(1)' },
+    });
+    const markdown = (await cli(['diff', inet, unix, '--markdown'])).stdout;
+    expect(markdown).toContain(
+      'only when arg0 (domain) is AF\\_INET(2) → only when arg0 (domain) is AF\\_UNIX(1)',
+    );
+    // Docker's default given as a profile: its own argument rule on the other side.
+    const docker = await cli(['diff', unix, join(ROOT, 'data/reference/docker-default.json')]);
+    expect(docker.exitCode, docker.stderr).toBe(0);
+    expect(docker.stderr).toContain(
+      'changed socket: only when arg0 (domain) is AF_UNIX(1) → only when arg0 (domain) is neither AF_ALG(38) nor AF_VSOCK(40)',
+    );
+  }, 60_000);
+
   it('rejects an unknown reference, ABI and kernel clearly', async () => {
     expect((await cli(['diff', `${shell}.profile.json`, '--arch', 'vax'])).stderr).toContain(
       '--arch vax: not an ABI',

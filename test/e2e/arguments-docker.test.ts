@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
+import { bpfReadiness } from '../../src/sources/bpf.js';
 import { cli, ROOT } from '../helpers/cli.js';
 import { available, e2eSkipReason } from '../helpers/e2e.js';
 
@@ -45,11 +46,11 @@ function inImage(profile: string, command: string[]) {
   );
 }
 
-async function learn(work: string, family: string): Promise<string> {
-  const prefix = join(work, family);
+async function learn(work: string, family: string, backend: string[] = ['--full']): Promise<string> {
+  const prefix = join(work, `${family}${backend.join('')}`);
   const recorded = await cli([
     'record',
-    '--full',
+    ...backend,
     '-o',
     prefix,
     '--',
@@ -156,3 +157,63 @@ describe.skipIf(skip)(`argument rules in Docker${skip ? ` (skipped: ${skip})` : 
     expect(JSON.parse(names.stdout).comparison.abis[0].headline.looser).toContain('socket');
   }, 300_000);
 });
+
+const bpfSkip = await e2eSkipReason(
+  `the bpf backend (root, bpftrace, BTF, tracefs), strace, ${PYTHON} and a Docker engine with the ${IMAGE} image`,
+  async () => (await bpfReadiness()).ok && skip === undefined,
+);
+
+/** The learned argument values of a recording, per ABI and syscall. */
+async function argumentsOf(prefix: string): Promise<Record<string, unknown>> {
+  const recording = JSON.parse(await readFile(`${prefix}.recording.json`, 'utf8'));
+  const learned: Record<string, unknown> = {};
+  for (const [abi, table] of Object.entries<Record<string, { args?: unknown }>>(recording.abis))
+    for (const [name, stats] of Object.entries(table)) if (stats.args) learned[`${abi} ${name}`] = stats.args;
+  return learned;
+}
+
+describe.skipIf(bpfSkip)(
+  `argument rules learned by the bpf backend${bpfSkip ? ` (skipped: ${bpfSkip})` : ''}`,
+  () => {
+    it('learns the same values as a full strace trace, and its profile refuses what the workload never did', async () => {
+      const work = await mkdtemp(join(tmpdir(), 'sl-e2e-args-bpf-'));
+      const bpf = ['--backend', 'bpf'];
+      const unix = await learn(work, 'unix', bpf);
+      const inet = await learn(work, 'inet', bpf);
+      const traced = await learn(work, 'unix');
+      expect(await argumentsOf(unix)).toEqual(await argumentsOf(traced));
+      expect(await argumentsOf(unix)).toMatchObject({
+        'x86_64 socket': { '0': { values: ['0x1'] } },
+        // posix_spawn's CLONE_VM|CLONE_VFORK and a thread's flags: no namespace.
+        'x86_64 clone3': { flags: { values: ['0x4100', '0x3d0f00'] } },
+      });
+      expect(await argumentsOf(inet)).toMatchObject({ 'x86_64 socket': { '0': { values: ['0x2'] } } });
+
+      const both = join(work, 'both.json');
+      const generated = await cli([
+        'generate',
+        `${unix}.recording.json`,
+        `${inet}.recording.json`,
+        '-o',
+        both,
+      ]);
+      expect(generated.exitCode, generated.stderr).toBe(0);
+      const run = await inImage(both, ['python3', '/w/work.py', 'unix', 'inet', 'probe']);
+      expect(run.exitCode, run.stderr).toBe(0);
+      expect(JSON.parse(run.stdout)).toEqual({
+        unix: 'ok',
+        inet: 'ok',
+        system: 0,
+        packet: 'EPERM',
+        netlink: 'EPERM',
+        clone: 'ok',
+        clone_newuser: 'EPERM',
+        clone_newnet: 'EPERM',
+        clone3: 'ENOSYS',
+      });
+      const unshare = await inImage(both, ['unshare', '-U', 'true']);
+      expect(unshare.exitCode).not.toBe(0);
+      expect(unshare.stderr).toContain('Operation not permitted');
+    }, 300_000);
+  },
+);

@@ -142,6 +142,67 @@ describe('two containers at once (containerProgram output)', () => {
   });
 });
 
+describe('learned arguments (commandProgram output with @args)', () => {
+  const output = parseBpftraceOutput(sample('command-args.json'), 'sample');
+  const recording = (() => {
+    const builder = new RecordingBuilder();
+    countSyscalls(output, builder, { host: 'x86_64' });
+    return builder.build({ source: 'bpf', inputs: [], host: hostInfo(), seccompLearn: 'test' });
+  })();
+  const args = (abi: 'x86_64' | 'x86', name: string) => recording.abis[abi]?.[name]?.args;
+
+  it('keeps the values per ABI, syscall and argument, as seccomp sees them', () => {
+    expect(args('x86_64', 'socket')).toEqual({ '0': { values: ['0x1', '0x2'] } });
+    expect(args('x86_64', 'personality')).toEqual({ '0': { values: ['0xffffffff'] } });
+    expect(args('x86_64', 'unshare')).toEqual({ '0': { values: ['0x0'] } });
+    // fork: CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD.
+    expect(args('x86_64', 'clone')).toEqual({ '0': { values: ['0x1200011'] } });
+    // The 32-bit build: ia32 numbers (clone 120, personality 136, prctl 172, unshare 310).
+    expect(args('x86', 'clone')).toEqual({ '0': { values: ['0x1200011'] } });
+    expect(args('x86', 'personality')).toEqual({ '0': { values: ['0xffffffff'] } });
+    expect(args('x86', 'prctl')).toEqual({ '0': { values: ['0x3'] } });
+    expect(args('x86', 'unshare')).toEqual({ '0': { values: ['0x0'] } });
+  });
+
+  it('says so when an argument took more values than the program keeps', () => {
+    // bound.c: prctl options 1000-1019 on top of PR_GET_DUMPABLE; the kernel kept 16 of them.
+    expect(output.maps.get('@argn')?.get('0,157,0')).toBe(21);
+    expect(
+      [...(output.maps.get('@args')?.keys() ?? [])].filter((key) => key.startsWith('0,157,0,')),
+    ).toHaveLength(16);
+    expect(args('x86_64', 'prctl')).toEqual({ '0': { unbounded: 'too-many' } });
+  });
+
+  it("has no values for i386's socketcall, whose domain is in memory", () => {
+    expect(recording.abis.x86?.socketcall).toMatchObject({ calls: 2 });
+    expect(recording.abis.x86?.socketcall?.args).toBeUndefined();
+    expect(recording.abis.x86?.socket).toBeUndefined();
+  });
+
+  it('reads the values of a container scope only, and refuses keys of the wrong shape', () => {
+    const scoped = parseBpftraceOutput(
+      [
+        '{"type": "map", "data": {"@calls": {"7,9,0,41": 2, "8,9,0,41": 1}}}',
+        '{"type": "map", "data": {"@args": {"7,9,0,41,0,1": 1, "7,9,0,41,0,16": 1, "8,9,0,41,0,17": 1}}}',
+      ].join('\n'),
+      'scoped',
+    );
+    const builder = new RecordingBuilder();
+    countSyscalls(scoped, builder, { host: 'x86_64', scopes: new Set(['7,9']) });
+    const built = builder.build({ source: 'bpf', inputs: [], host: hostInfo(), seccompLearn: 'test' });
+    expect(built.abis.x86_64?.socket).toEqual({
+      calls: 2,
+      errors: 0,
+      runs: 1,
+      args: { '0': { values: ['0x1', '0x10'] } },
+    });
+    const wrong = parseBpftraceOutput('{"type": "map", "data": {"@args": {"0,41,0": 1}}}', 'wrong');
+    expect(() => countSyscalls(wrong, new CollectingSink(), { host: 'x86_64' })).toThrow(
+      'a key of 4 parts was expected',
+    );
+  });
+});
+
 describe('the generated programs', () => {
   it('print the ready line first and key counts by ABI and number', () => {
     for (const program of [commandProgram(42), pidProgram(42), containerProgram()]) {
@@ -153,5 +214,25 @@ describe('the generated programs', () => {
     expect(commandProgram(42)).toContain('/pid == 42 || @t[tid] == 2/');
     expect(pidProgram(42)).toContain('/pid == 42 || @t[tid]/');
     expect(containerProgram()).toContain('/curtask->seccomp.mode == 2/');
+  });
+
+  it('capture the learned arguments per ABI, bounded, and clone3 flags from its structure', () => {
+    for (const program of [commandProgram(42), pidProgram(42), containerProgram()]) {
+      // socket's domain: x86_64 41, ia32 359, x32 41 with the x32 bit.
+      // socket's domain: x86_64 41, ia32 359, x32 41 with the x32 bit; each ABI's numbers with its code.
+      expect(program).toMatch(/\(\$a == 0 && \([^)]*\$id == 41\b/);
+      expect(program).toMatch(/\(\$a == 1 && \([^)]*\$id == 359\b/);
+      expect(program).toMatch(/\(\$a == 2 && \([^)]*\$id == 1073741865\b/);
+      expect(program).not.toMatch(/\(\$a == 0 && \([^)]*\$id == 359\b/);
+      // setns's nstype is its second argument; clone3's flags the first 64 bits of its structure.
+      expect(program).toContain(
+        'if ($id == 308 || $id == 346 || $id == 1073742132) { $i = 1; $v = (uint64)args->args[1]; }',
+      );
+      expect(program).toContain(
+        'if ($id == 435 || $id == 1073742259) { $i = 6; $v = *(uint64 *)uptr(args->args[0]); }',
+      );
+      expect(program).toContain('if ($n < 16) {');
+    }
+    expect(containerProgram()).toContain('@args[cgroup, $ns, $a, $id, $i, $v] = 1;');
   });
 });
