@@ -119,5 +119,22 @@ export function straceArgumentValue(
       ? positional(line, open, limit + (line.charCodeAt(limit) === 0x29 ? 1 : 0), argument.strace.position)
       : named(line, open, limit, argument.strace.field);
   if (!span) return UNREADABLE;
-  return expressionValue(line.slice(span[0], span[1]).trim(), argument.names);
+  const text = line.slice(span[0], span[1]).trim();
+  let values = decoded.get(argument);
+  if (values === undefined) {
+    values = new Map();
+    decoded.set(argument, values);
+  }
+  if (values.has(text)) return values.get(text);
+  const value = expressionValue(text, argument.names);
+  if (values.size < MAX_DECODED) values.set(text, value);
+  return value;
 }
+
+/**
+ * Values already read, per argument and text: a trace repeats the same few flag sets thousands of
+ * times, and reading one (split, trim, a BigInt per term) costs more than the rest of its line.
+ * Bounded, for an argument whose texts never repeat.
+ */
+const decoded = new WeakMap<LearnedArgument, Map<string, bigint | undefined>>();
+const MAX_DECODED = 1024;

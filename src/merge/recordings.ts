@@ -10,11 +10,12 @@ import { MAX_COUNT } from '../recording/schema.js';
 import { ABIS, type Abi } from '../syscalls/abi.js';
 import { stringifyJson } from '../util/json-exact.js';
 
-const byJson = <T>(a: T, b: T): number => {
-  const left = stringifyJson(a, 0);
-  const right = stringifyJson(b, 0);
-  return left < right ? -1 : left > right ? 1 : 0;
-};
+/** `items` in the order of their JSON texts, each written once (not once per comparison: 1,000 inputs made 20,000). */
+function sortedByJson<T>(items: readonly T[]): T[] {
+  const keyed = items.map((item) => ({ item, key: stringifyJson(item, 0) }));
+  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return keyed.map(({ item }) => item);
+}
 
 function sum(a: number, b: number, what: () => string): number {
   const total = a + b;
@@ -89,8 +90,8 @@ export class RecordingMerger {
       format: RECORDING_FORMAT,
       runs: this.runs,
       abis,
-      provenance: [...this.provenance].sort(byJson),
-      warnings: [...this.warnings].sort(byJson),
+      provenance: sortedByJson(this.provenance),
+      warnings: sortedByJson(this.warnings),
     };
   }
 }
