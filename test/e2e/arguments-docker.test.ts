@@ -1,11 +1,11 @@
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { bpfReadiness } from '../../src/sources/bpf.js';
-import { cli, ROOT } from '../helpers/cli.js';
-import { available, e2eSkipReason } from '../helpers/e2e.js';
+import { ARGUMENT_FIXTURES, inDebianImage, PROBED_UNIX_AND_INET } from '../helpers/arguments-probe.js';
+import { cli } from '../helpers/cli.js';
+import { available, DEBIAN_IMAGE, e2eSkipReason } from '../helpers/e2e.js';
 
 /**
  * Argument rules learned end to end: a Python workload is recorded on the host with a full strace
@@ -15,36 +15,15 @@ import { available, e2eSkipReason } from '../helpers/e2e.js';
  * AF_NETLINK sockets, clone with namespace flags and `unshare -U` are refused, and clone3 fails
  * with ENOSYS so that glibc falls back to clone.
  */
-const IMAGE = 'sl-debian:test';
 const PYTHON = '/usr/bin/python3';
-const FIXTURES = join(ROOT, 'test/fixtures/arguments');
 
 const skip = await e2eSkipReason(
-  `strace, ${PYTHON} and a Docker engine with the ${IMAGE} image`,
+  `strace, ${PYTHON} and a Docker engine with the ${DEBIAN_IMAGE} image`,
   async () =>
     (await available('strace', ['-V'])) &&
     (await available(PYTHON, ['-c', 'import ctypes'])) &&
-    (await available('docker', ['image', 'inspect', IMAGE])),
+    (await available('docker', ['image', 'inspect', DEBIAN_IMAGE])),
 );
-
-function inImage(profile: string, command: string[]) {
-  return execa(
-    'docker',
-    [
-      'run',
-      '--rm',
-      '--network',
-      'none',
-      '-v',
-      `${FIXTURES}:/w:ro`,
-      '--security-opt',
-      `seccomp=${profile}`,
-      IMAGE,
-      ...command,
-    ],
-    { reject: false, timeout: 120_000 },
-  );
-}
 
 async function learn(work: string, family: string, backend: string[] = ['--full']): Promise<string> {
   const prefix = join(work, `${family}${backend.join('')}`);
@@ -55,7 +34,7 @@ async function learn(work: string, family: string, backend: string[] = ['--full'
     prefix,
     '--',
     PYTHON,
-    join(FIXTURES, 'work.py'),
+    join(ARGUMENT_FIXTURES, 'work.py'),
     family,
   ]);
   expect(recorded.exitCode, recorded.stderr).toBe(0);
@@ -98,26 +77,15 @@ describe.skipIf(skip)(`argument rules in Docker${skip ? ` (skipped: ${skip})` : 
     ]);
     expect(rules('clone3')).toEqual([{ names: ['clone3'], action: 'SCMP_ACT_ERRNO', errnoRet: 38 }]);
 
-    const run = await inImage(both, ['python3', '/w/work.py', 'unix', 'inet', 'probe']);
+    const run = await inDebianImage(both, ['python3', '/w/work.py', 'unix', 'inet', 'probe']);
     expect(run.exitCode, run.stderr).toBe(0);
-    expect(JSON.parse(run.stdout)).toEqual({
-      unix: 'ok',
-      inet: 'ok',
-      // A thread and two children: clone3 refused with ENOSYS, glibc fell back to clone.
-      system: 0,
-      packet: 'EPERM',
-      netlink: 'EPERM',
-      clone: 'ok',
-      clone_newuser: 'EPERM',
-      clone_newnet: 'EPERM',
-      clone3: 'ENOSYS',
-    });
-    const unshare = await inImage(both, ['unshare', '-U', 'true']);
+    expect(JSON.parse(run.stdout)).toEqual(PROBED_UNIX_AND_INET);
+    const unshare = await inDebianImage(both, ['unshare', '-U', 'true']);
     expect(unshare.exitCode).not.toBe(0);
     expect(unshare.stderr).toContain('Operation not permitted');
 
     // One run's profile refuses the other run's family.
-    const unixOnly = await inImage(`${unix}.profile.json`, ['python3', '/w/work.py', 'inet']);
+    const unixOnly = await inDebianImage(`${unix}.profile.json`, ['python3', '/w/work.py', 'inet']);
     expect(unixOnly.exitCode).not.toBe(0);
     expect(unixOnly.stderr).toContain('PermissionError');
 
@@ -159,7 +127,7 @@ describe.skipIf(skip)(`argument rules in Docker${skip ? ` (skipped: ${skip})` : 
 });
 
 const bpfSkip = await e2eSkipReason(
-  `the bpf backend (root, bpftrace, BTF, tracefs), strace, ${PYTHON} and a Docker engine with the ${IMAGE} image`,
+  `the bpf backend (root, bpftrace, BTF, tracefs), strace, ${PYTHON} and a Docker engine with the ${DEBIAN_IMAGE} image`,
   async () => (await bpfReadiness()).ok && skip === undefined,
 );
 
@@ -198,20 +166,10 @@ describe.skipIf(bpfSkip)(
         both,
       ]);
       expect(generated.exitCode, generated.stderr).toBe(0);
-      const run = await inImage(both, ['python3', '/w/work.py', 'unix', 'inet', 'probe']);
+      const run = await inDebianImage(both, ['python3', '/w/work.py', 'unix', 'inet', 'probe']);
       expect(run.exitCode, run.stderr).toBe(0);
-      expect(JSON.parse(run.stdout)).toEqual({
-        unix: 'ok',
-        inet: 'ok',
-        system: 0,
-        packet: 'EPERM',
-        netlink: 'EPERM',
-        clone: 'ok',
-        clone_newuser: 'EPERM',
-        clone_newnet: 'EPERM',
-        clone3: 'ENOSYS',
-      });
-      const unshare = await inImage(both, ['unshare', '-U', 'true']);
+      expect(JSON.parse(run.stdout)).toEqual(PROBED_UNIX_AND_INET);
+      const unshare = await inDebianImage(both, ['unshare', '-U', 'true']);
       expect(unshare.exitCode).not.toBe(0);
       expect(unshare.stderr).toContain('Operation not permitted');
     }, 300_000);

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { cli, ROOT } from '../helpers/cli.js';
+import { ARGUMENT_FIXTURES, PROBED_UNIX_AND_INET } from '../helpers/arguments-probe.js';
+import { cli } from '../helpers/cli.js';
 import { available, e2eSkipReason } from '../helpers/e2e.js';
 
 /**
@@ -14,7 +15,6 @@ import { available, e2eSkipReason } from '../helpers/e2e.js';
  */
 const BUSYBOX = '/bin/busybox';
 const PYTHON = '/usr/bin/python3';
-const FIXTURES = join(ROOT, 'test/fixtures/arguments');
 
 async function libseccompBuilds(): Promise<boolean> {
   const work = await mkdtemp(join(tmpdir(), 'sl-e2e-c-probe-'));
@@ -141,7 +141,7 @@ describe.skipIf(skip)(`--format c compiled with libseccomp${skip ? ` (skipped: $
 
   it('carries argument rules: AF_UNIX and AF_INET sockets run, AF_PACKET, AF_NETLINK and CLONE_NEWUSER are refused', async () => {
     const work = await mkdtemp(join(tmpdir(), 'sl-e2e-c-args-'));
-    const script = join(FIXTURES, 'work.py');
+    const script = join(ARGUMENT_FIXTURES, 'work.py');
     await record(join(work, 'py'), [PYTHON, script, 'unix', 'inet'], ['--full']);
     const source = join(work, 'py.c');
     const filter = await generateC(join(work, 'py.recording.json'), source);
@@ -154,17 +154,6 @@ describe.skipIf(skip)(`--format c compiled with libseccomp${skip ? ` (skipped: $
 
     const probed = await run([filter, PYTHON, script, 'unix', 'inet', 'probe']);
     expect(probed.exitCode, probed.stderr).toBe(0);
-    expect(JSON.parse(probed.stdout)).toEqual({
-      unix: 'ok',
-      inet: 'ok',
-      // A thread and two children: clone3 refused with ENOSYS, glibc fell back to clone.
-      system: 0,
-      packet: 'EPERM',
-      netlink: 'EPERM',
-      clone: 'ok',
-      clone_newuser: 'EPERM',
-      clone_newnet: 'EPERM',
-      clone3: 'ENOSYS',
-    });
+    expect(JSON.parse(probed.stdout)).toEqual(PROBED_UNIX_AND_INET);
   });
 });

@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { cli, ROOT } from '../helpers/cli.js';
-import { available, e2eSkipReason } from '../helpers/e2e.js';
+import { ARGUMENT_FIXTURES, inDebianImage, PROBED_UNIX_AND_INET } from '../helpers/arguments-probe.js';
+import { cli } from '../helpers/cli.js';
+import { available, DEBIAN_IMAGE, e2eSkipReason } from '../helpers/e2e.js';
 
 /**
  * `generate --style remove-set` loaded for real: the same recording of the Python workload (AF_UNIX
@@ -13,30 +14,16 @@ import { available, e2eSkipReason } from '../helpers/e2e.js';
  * dangerous ones (unshare, AF_PACKET and AF_NETLINK sockets, a clone into a user namespace), and
  * the report says how much weaker than the allowlist it is.
  */
-const IMAGE = 'sl-debian:test';
 const PYTHON = '/usr/bin/python3';
-const FIXTURES = join(ROOT, 'test/fixtures/arguments');
 
 const skip = await e2eSkipReason(
-  `strace, ${PYTHON}, gcc with libseccomp-dev and a Docker engine with the ${IMAGE} image`,
+  `strace, ${PYTHON}, gcc with libseccomp-dev and a Docker engine with the ${DEBIAN_IMAGE} image`,
   async () =>
     (await available('strace', ['-V'])) &&
     (await available(PYTHON, ['-c', 'import ctypes'])) &&
     (await available('gcc', ['--version'])) &&
-    (await available('docker', ['image', 'inspect', IMAGE])),
+    (await available('docker', ['image', 'inspect', DEBIAN_IMAGE])),
 );
-
-const PROBED = {
-  unix: 'ok',
-  inet: 'ok',
-  system: 0,
-  packet: 'EPERM',
-  netlink: 'EPERM',
-  clone: 'ok',
-  clone_newuser: 'EPERM',
-  clone_newnet: 'EPERM',
-  clone3: 'ENOSYS',
-};
 
 describe.skipIf(skip)(`--style remove-set${skip ? ` (skipped: ${skip})` : ''}`, () => {
   it('allows what no run made, refuses the dangerous calls and arguments, in Docker and as a C program', async () => {
@@ -51,7 +38,7 @@ describe.skipIf(skip)(`--style remove-set${skip ? ` (skipped: ${skip})` : ''}`, 
       prefix,
       '--',
       PYTHON,
-      join(FIXTURES, 'work.py'),
+      join(ARGUMENT_FIXTURES, 'work.py'),
       'unix',
       'inet',
     ]);
@@ -67,26 +54,10 @@ describe.skipIf(skip)(`--style remove-set${skip ? ` (skipped: ${skip})` : ''}`, 
     const profile = JSON.parse(await readFile(json, 'utf8'));
     expect(profile.defaultAction).toBe('SCMP_ACT_ALLOW');
 
-    const docker = (command: string[]) =>
-      execa(
-        'docker',
-        [
-          'run',
-          '--rm',
-          '--network',
-          'none',
-          '-v',
-          `${FIXTURES}:/w:ro`,
-          '--security-opt',
-          `seccomp=${json}`,
-          IMAGE,
-          ...command,
-        ],
-        { reject: false, timeout: 120_000 },
-      );
+    const docker = (command: string[]) => inDebianImage(json, command);
     const probed = await docker(['python3', '/w/work.py', 'unix', 'inet', 'probe']);
     expect(probed.exitCode, probed.stderr).toBe(0);
-    expect(JSON.parse(probed.stdout)).toEqual(PROBED);
+    expect(JSON.parse(probed.stdout)).toEqual(PROBED_UNIX_AND_INET);
     // chmod: never made, not dangerous, so allowed; unshare: dangerous, never made, refused.
     const chmod = await docker(['sh', '-c', 'touch /tmp/f && chmod 600 /tmp/f && stat -c %a /tmp/f']);
     expect(chmod.stdout).toBe('600');
@@ -113,11 +84,15 @@ describe.skipIf(skip)(`--style remove-set${skip ? ` (skipped: ${skip})` : ''}`, 
       reject: false,
     });
     expect(built.exitCode, built.stderr).toBe(0);
-    const confined = await execa(program, [PYTHON, join(FIXTURES, 'work.py'), 'unix', 'inet', 'probe'], {
-      reject: false,
-    });
+    const confined = await execa(
+      program,
+      [PYTHON, join(ARGUMENT_FIXTURES, 'work.py'), 'unix', 'inet', 'probe'],
+      {
+        reject: false,
+      },
+    );
     expect(confined.exitCode, confined.stderr).toBe(0);
-    expect(JSON.parse(confined.stdout)).toEqual(PROBED);
+    expect(JSON.parse(confined.stdout)).toEqual(PROBED_UNIX_AND_INET);
 
     // The review says how much weaker than an allowlist it is.
     const report = await cli(['report', recording, json, '--format', 'json']);
