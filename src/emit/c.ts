@@ -1,9 +1,9 @@
 import { UserError } from '../errors.js';
+import { sameOutcome } from '../profile/evaluate.js';
 import {
   allowedText,
-  canonicalAction,
-  ERRNO_EPERM,
   type Outcome,
+  ruleOutcome,
   type SeccompArg,
   type SeccompProfile,
   type SeccompRule,
@@ -67,16 +67,6 @@ function refuse(problem: string): never {
   throw new UserError(`--format c cannot carry ${problem}`);
 }
 
-/** runc's getAction: ERRNO and TRACE carry errnoRet, EPERM when none is given. */
-function outcomeOf(action: SeccompRule['action'], errnoRet: number | undefined): Outcome {
-  const carries = action === 'SCMP_ACT_ERRNO' || action === 'SCMP_ACT_TRACE';
-  return carries ? { action, errnoRet: errnoRet ?? ERRNO_EPERM } : { action: canonicalAction(action) };
-}
-
-function sameOutcome(a: Outcome, b: Outcome): boolean {
-  return a.action === b.action && a.errnoRet === b.errnoRet;
-}
-
 function actionC({ action, errnoRet }: Outcome): string {
   switch (action) {
     case 'SCMP_ACT_ERRNO':
@@ -132,11 +122,11 @@ export function emitC(profile: SeccompProfile): string {
   const rules = profile.syscalls ?? [];
   rules.forEach(checkRule);
 
-  const defaultOutcome = outcomeOf(profile.defaultAction, profile.defaultErrnoRet);
+  const defaultOutcome = ruleOutcome(profile.defaultAction, profile.defaultErrnoRet);
   const lines: string[] = [];
   let skipped = 0;
   for (const rule of rules) {
-    const outcome = outcomeOf(rule.action, rule.errnoRet);
+    const outcome = ruleOutcome(rule.action, rule.errnoRet);
     // libseccomp refuses a rule whose action is the default one (EACCES), and runc skips it: the
     // call gets that action either way.
     if (sameOutcome(outcome, defaultOutcome)) {

@@ -1,10 +1,11 @@
 import { UserError } from '../errors.js';
+import { sameOutcome } from '../profile/evaluate.js';
 import {
   allowedText,
-  canonicalAction,
   ERRNO_ENOSYS,
   ERRNO_EPERM,
   type Outcome,
+  ruleOutcome,
   type SeccompProfile,
   type SeccompRule,
 } from '../profile/model.js';
@@ -46,16 +47,7 @@ function refuse(problem: string): never {
   throw new UserError(`--format firejail cannot carry ${problem}`);
 }
 
-function outcomeOf(rule: Pick<SeccompRule, 'action' | 'errnoRet'>): Outcome {
-  const { action, errnoRet } = rule;
-  return action === 'SCMP_ACT_ERRNO' || action === 'SCMP_ACT_TRACE'
-    ? { action, errnoRet: errnoRet ?? ERRNO_EPERM }
-    : { action: canonicalAction(action) };
-}
-
 const ENOSYS: Outcome = { action: 'SCMP_ACT_ERRNO', errnoRet: ERRNO_ENOSYS };
-
-const same = (a: Outcome, b: Outcome): boolean => a.action === b.action && a.errnoRet === b.errnoRet;
 
 /** Firejail's words for a refusal: an errno name, `kill` or `log` (seccomp-error-action, name:ACTION). */
 function firejailAction(outcome: Outcome, what: string): string {
@@ -110,7 +102,7 @@ export function emitFirejail(profile: SeccompProfile): string {
   if (profile.flags?.length) refuse(`flags (${profile.flags.join(', ')})`);
   if (profile.listenerPath) refuse('listenerPath: firejail has no seccomp agent');
   const abi = architectures[0] === undefined ? undefined : abiFromScmpArch(architectures[0]);
-  const defaultOutcome = outcomeOf({ action: profile.defaultAction, errnoRet: profile.defaultErrnoRet });
+  const defaultOutcome = ruleOutcome(profile.defaultAction, profile.defaultErrnoRet);
   const allowlist = defaultOutcome.action !== 'SCMP_ACT_ALLOW';
 
   // Each listed name: kept ('allow', in an allowlist) or refused with an outcome.
@@ -123,7 +115,7 @@ export function emitFirejail(profile: SeccompProfile): string {
     const before = listed.get(name);
     if (
       before !== undefined &&
-      (before === 'allow' || entry === 'allow' ? before !== entry : !same(before, entry))
+      (before === 'allow' || entry === 'allow' ? before !== entry : !sameOutcome(before, entry))
     )
       refuse(`${where}: ${name} has two different rules`);
     listed.set(name, entry);
@@ -132,7 +124,7 @@ export function emitFirejail(profile: SeccompProfile): string {
     const where = `syscalls[${position}] (${rule.names.join(', ')})`;
     if (rule.includes || rule.excludes)
       refuse(`${where}: includes/excludes conditions, which only a container runtime resolves`);
-    const outcome = outcomeOf(rule);
+    const outcome = ruleOutcome(rule.action, rule.errnoRet);
     if (rule.args?.length) {
       const bits = namespaceBitsOf(rule, abi, allowlist);
       if (bits === undefined) {
@@ -154,7 +146,7 @@ export function emitFirejail(profile: SeccompProfile): string {
       for (const name of rule.names) if (allowlist) list(name, 'allow', where);
       return;
     }
-    if (same(outcome, defaultOutcome)) return;
+    if (sameOutcome(outcome, defaultOutcome)) return;
     refusals.push(outcome);
     for (const name of rule.names) list(name, outcome, where);
   });
@@ -168,7 +160,9 @@ export function emitFirejail(profile: SeccompProfile): string {
   const errorAction = firejailAction(errorOutcome, 'the default action');
   const entries = [...listed.keys()].sort().map((name) => {
     const entry = listed.get(name) ?? 'allow';
-    return entry === 'allow' || same(entry, errorOutcome) ? name : `${name}:${firejailAction(entry, name)}`;
+    return entry === 'allow' || sameOutcome(entry, errorOutcome)
+      ? name
+      : `${name}:${firejailAction(entry, name)}`;
   });
 
   const namespaces = restrictNamespaces(restricted, listed, allowlist, namespaceRefusals, errorOutcome);
@@ -192,7 +186,7 @@ function mostCommon(outcomes: readonly Outcome[]): Outcome | undefined {
   let best: Outcome | undefined;
   let bestCount = 0;
   for (const outcome of outcomes) {
-    const count = outcomes.filter((other) => same(other, outcome)).length;
+    const count = outcomes.filter((other) => sameOutcome(other, outcome)).length;
     if (count > bestCount) {
       best = outcome;
       bestCount = count;
@@ -227,12 +221,12 @@ function restrictNamespaces(
       );
     }
   }
-  if (namespaceRefusals.some((outcome) => !same(outcome, errorOutcome)))
+  if (namespaceRefusals.some((outcome) => !sameOutcome(outcome, errorOutcome)))
     refuse(
       'namespace refusals with another action than the others: restrict-namespaces uses seccomp-error-action',
     );
   const clone3 = listed.get('clone3');
-  const enosys = clone3 !== undefined && clone3 !== 'allow' && same(clone3, ENOSYS);
+  const enosys = clone3 !== undefined && clone3 !== 'allow' && sameOutcome(clone3, ENOSYS);
   // An allowlist that does not list clone3 refuses it with its default action, before
   // restrict-namespaces' own filter is asked; a remove-set must refuse it with ENOSYS itself.
   if (allowlist ? clone3 === 'allow' : !enosys) {

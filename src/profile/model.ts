@@ -32,6 +32,13 @@ export function canonicalAction(action: ScmpAction): ScmpAction {
   return action === 'SCMP_ACT_KILL' ? 'SCMP_ACT_KILL_THREAD' : action;
 }
 
+/** runc's getAction: ERRNO and TRACE carry errnoRet, EPERM when none is given; the action canonical. */
+export function ruleOutcome(action: ScmpAction, errnoRet: number | undefined): Outcome {
+  return action === 'SCMP_ACT_ERRNO' || action === 'SCMP_ACT_TRACE'
+    ? { action, errnoRet: errnoRet ?? ERRNO_EPERM }
+    : { action: canonicalAction(action) };
+}
+
 export const SCMP_OPERATORS = [
   'SCMP_CMP_NE',
   'SCMP_CMP_LT',
