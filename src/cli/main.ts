@@ -236,6 +236,8 @@ export function buildProgram(onExitStatus: (status: number) => void = () => unde
           'seccomp-learn generate app.recording.json --format lxc -o app.seccomp   # lxc.seccomp.profile = app.seccomp',
           'seccomp-learn generate app.recording.json --runtime none --allow ptrace --deny chmod -o app.json',
           'seccomp-learn generate app.recording.json --widen reachable --binary /usr/bin/python3 -o app.json',
+          'seccomp-learn generate app.recording.json --widen reachable-all -o app.json   # every call the binaries can make, any kind of work',
+          'seccomp-learn generate app.recording.json --args none --format appc -o app.isolator.json',
           'seccomp-learn generate app.recording.json --args none -o names-only.json',
           'seccomp-learn generate app.recording.json --args none --format systemd -o app.conf',
           'seccomp-learn generate app.recording.json --format c -o filter.c && gcc -o filter filter.c -lseccomp && ./filter ./app',
