@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -39,19 +39,9 @@ const DD = [
 interface Counted {
   read?: number;
   write?: number;
+  exitCode?: number;
+  stderr: string;
   warnings: Array<{ code: string }>;
-}
-
-async function record(backend: string, argv: string[]): Promise<Counted> {
-  const prefix = join(await mkdtemp(join(tmpdir(), `sl-e2e-rot-${backend}-`)), 'dd');
-  const result = await cli(['record', '--backend', backend, '--widen', 'none', '-o', prefix, '--', ...argv]);
-  expect(result.exitCode, result.stderr).toBe(0);
-  const recording = JSON.parse(await readFile(`${prefix}.recording.json`, 'utf8'));
-  return {
-    read: recording.abis.x86_64?.read?.calls,
-    write: recording.abis.x86_64?.write?.calls,
-    warnings: recording.warnings,
-  };
 }
 
 async function auditdPid(): Promise<number> {
@@ -64,21 +54,6 @@ const inode = (): Promise<number | undefined> =>
     (stats) => stats.ino,
     () => undefined,
   );
-const size = (): Promise<number> =>
-  stat(AUDIT_LOG).then(
-    (stats) => stats.size,
-    () => 0,
-  );
-
-/** Resolves once the log auditd writes now holds `bytes` more than when called (a new file counts from 0). */
-async function grown(bytes: number): Promise<void> {
-  const [startInode, startSize] = [await inode(), await size()];
-  await waitUntil(
-    async () => (await size()) - ((await inode()) === startInode ? startSize : 0) >= bytes,
-    `${bytes} bytes more in ${AUDIT_LOG}`,
-    60_000,
-  );
-}
 
 /** Tells auditd to rotate its log (SIGUSR1) and waits until it has. */
 async function rotate(): Promise<void> {
@@ -96,57 +71,118 @@ async function numLogs(): Promise<number> {
   return Number(/^\s*num_logs\s*=\s*(\d+)/m.exec(config)?.[1] ?? 5);
 }
 
-const RECORDS_BYTES = 64 * 1024;
+/**
+ * A container that runs dd `phases` times and, between phases, says it is done (a file it creates in the
+ * bind-mounted folder) and waits until the test lets it go on (a line in a FIFO): the test decides when the
+ * records of each phase are written, whatever the machine's load, and every run makes the same calls.
+ */
+async function phasedContainer(phases: number, blocks: number) {
+  const control = await mkdtemp(join(tmpdir(), 'sl-e2e-rot-ctl-'));
+  const steps: string[] = [];
+  for (let phase = 1; phase <= phases; phase++) {
+    steps.push(`dd if=/dev/zero of=/dev/null bs=1 count=${blocks} 2>/dev/null`, `mkdir /ctl/done${phase}`);
+    if (phase < phases) {
+      await execa('mkfifo', [join(control, `go${phase}`)]);
+      steps.push(`read line < /ctl/go${phase}`);
+    }
+  }
+  const argv = [
+    ...DD.slice(0, DD.indexOf(BUSYBOX_IMAGE)),
+    '-v',
+    `${control}:/ctl`,
+    BUSYBOX_IMAGE,
+    'sh',
+    '-c',
+    steps.join('; '),
+  ];
+  const done = (phase: number) =>
+    waitUntil(
+      () =>
+        stat(join(control, `done${phase}`)).then(
+          () => true,
+          () => false,
+        ),
+      `the container's phase ${phase}`,
+      120_000,
+    );
+  const proceed = (phase: number) => writeFile(join(control, `go${phase}`), 'go\n');
+  return { argv, phases, done, proceed };
+}
+
+type Phased = Awaited<ReturnType<typeof phasedContainer>>;
+type Recording = ReturnType<typeof execa>;
 
 /**
- * Records `argv` with the audit backend and, once the container's records flow, stops seccomp-learn
- * (SIGSTOP) while auditd rotates its log `rotations` times, each file holding some of the container's
- * records, then lets it go on: it must find, at one look, every file written since the one it read.
+ * Records `container` with `backend`. Once a phase's records are written, `afterPhase` runs before the
+ * next phase is let go (and after the last one, before the container ends).
  */
-async function recordWhileRotating(argv: string[], rotations: number) {
-  const prefix = join(await mkdtemp(join(tmpdir(), 'sl-e2e-rot-audit-')), 'dd');
+async function record(
+  backend: string,
+  container: Phased,
+  afterPhase: (phase: number, recording: Recording) => Promise<void> = async () => {},
+): Promise<Counted> {
+  const prefix = join(await mkdtemp(join(tmpdir(), `sl-e2e-rot-${backend}-`)), 'dd');
   const recording = execa(
     process.execPath,
-    [BIN, 'record', '--backend', 'audit', '--widen', 'none', '-o', prefix, '--', ...argv],
+    [BIN, 'record', '--backend', backend, '--widen', 'none', '-o', prefix, '--', ...container.argv],
     { reject: false, env: { NO_COLOR: '1' } },
   );
   try {
-    await grown(2 * RECORDS_BYTES);
-    recording.kill('SIGSTOP');
-    for (let round = 0; round < rotations; round++) {
-      await rotate();
-      await grown(RECORDS_BYTES);
+    for (let phase = 1; phase <= container.phases; phase++) {
+      await container.done(phase);
+      await afterPhase(phase, recording);
+      if (phase < container.phases) await container.proceed(phase);
     }
   } finally {
     recording.kill('SIGCONT');
   }
   const result = await recording;
-  return { result, prefix };
+  const stderr = String(result.stderr);
+  if (result.exitCode !== 0) return { exitCode: result.exitCode, stderr, warnings: [] };
+  const counted = JSON.parse(await readFile(`${prefix}.recording.json`, 'utf8'));
+  return {
+    exitCode: 0,
+    stderr,
+    read: counted.abis.x86_64?.read?.calls,
+    write: counted.abis.x86_64?.write?.calls,
+    warnings: counted.warnings,
+  };
 }
+
+/**
+ * Records with the audit backend, stopping seccomp-learn (SIGSTOP) from the first phase's end to the
+ * container's while auditd rotates its log after each phase but the last: each file holds records of the
+ * container, and every file written since the one it was reading must be found at one look.
+ */
+const recordWhileRotating = (container: Phased): Promise<Counted> =>
+  record('audit', container, async (phase, recording) => {
+    if (phase === 1) recording.kill('SIGSTOP');
+    if (phase < container.phases) await rotate();
+  });
 
 describe.skipIf(skip)(`the audit backend${skip ? ` (skipped: ${skip})` : ''}`, () => {
   it('counts a dd container exactly while auditd rotates its log', async () => {
-    // The exact count, from the kernel: dd's blocks and a few calls of start-up (5006 reads and 5002 writes here).
-    const exact = await record('bpf', DD);
-    expect(exact.read).toBeGreaterThanOrEqual(BLOCKS);
-    expect(exact.read).toBeLessThanOrEqual(BLOCKS + 10);
+    // The exact count, from the kernel: three phases of dd's blocks and the shell's few calls around them.
+    const exact = await record('bpf', await phasedContainer(3, BLOCKS));
+    expect(exact.exitCode, exact.stderr).toBe(0);
+    expect(exact.read).toBeGreaterThanOrEqual(3 * BLOCKS);
+    expect(exact.read).toBeLessThanOrEqual(3 * BLOCKS + 50);
     // Two rotations at one look: the file between them is found among the rotated copies.
-    const { result, prefix } = await recordWhileRotating(DD, 2);
-    expect(result.exitCode, String(result.stderr)).toBe(0);
-    const audited = JSON.parse(await readFile(`${prefix}.recording.json`, 'utf8'));
+    const audited = await recordWhileRotating(await phasedContainer(3, BLOCKS));
+    expect(audited.exitCode, audited.stderr).toBe(0);
     expect(audited.warnings).toEqual([]);
-    expect(audited.abis.x86_64.read.calls).toBe(exact.read);
-    expect(audited.abis.x86_64.write.calls).toBe(exact.write);
-  }, 180_000);
+    expect(audited.read).toBe(exact.read);
+    expect(audited.write).toBe(exact.write);
+  }, 240_000);
 
   it('says records were lost, and exits 3, when auditd deleted copies before they were read (num_logs)', async () => {
     // One rotation more than auditd keeps files: the first file written after the one being read is deleted unread.
-    const long = DD.map((word) => (word === `count=${BLOCKS}` ? `count=${8 * BLOCKS}` : word));
-    const { result } = await recordWhileRotating(long, (await numLogs()) + 1);
-    expect(result.exitCode, String(result.stderr)).toBe(3);
-    expect(result.stderr).toContain("rotated more times than its copies are kept (auditd's num_logs)");
-    expect(result.stderr).toContain('--allow-incomplete');
-  }, 180_000);
+    const rotations = (await numLogs()) + 1;
+    const audited = await recordWhileRotating(await phasedContainer(rotations + 1, BLOCKS / 5));
+    expect(audited.exitCode, audited.stderr).toBe(3);
+    expect(audited.stderr).toContain("rotated more times than its copies are kept (auditd's num_logs)");
+    expect(audited.stderr).toContain('--allow-incomplete');
+  }, 240_000);
 
   it('removes the process-exit rule left by a recording that was killed', async () => {
     // A pid that has ended: the run that "added" the rule is gone.
