@@ -98,7 +98,7 @@ async function containerRatio(support, workload, rounds) {
     for (let round = 0; round < rounds; round++) {
       untraced.push(time([]));
       const started = process.hrtime.bigint();
-      const bpftrace = await startBpftrace(support, containerProgram(process.pid));
+      const bpftrace = await startBpftrace(support, containerProgram(support.task, process.pid));
       startups.push(Number(process.hrtime.bigint() - started) / 1e6);
       counted.push(time(['--security-opt', `seccomp=${profile}`]));
       await bpftrace.stop();
@@ -204,7 +204,10 @@ export async function run({ rounds = 3, log = console.log } = {}) {
   for (let round = 0; round < rounds; round++) {
     untraced.push(timeDd());
     const started = process.hrtime.bigint();
-    const bpftrace = await startBpftrace(readiness.support, commandProgram(process.pid));
+    const bpftrace = await startBpftrace(
+      readiness.support,
+      commandProgram(process.pid, readiness.support.task),
+    );
     startups.push(Number(process.hrtime.bigint() - started) / 1e6);
     cpus.push(cpuMs(bpftrace.pid));
     counted.push(timeDd());

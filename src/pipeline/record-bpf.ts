@@ -76,7 +76,7 @@ export async function recordCommandUnderBpf(
   await refuseUnknownFormat(name, file);
   const host = hostInfo();
   const startedAt = new Date().toISOString();
-  const { result, output } = await whileCounting(support, commandProgram(process.pid), () =>
+  const { result, output } = await whileCounting(support, commandProgram(process.pid, support.task), () =>
     runForwardingSignals(() =>
       execa(file, args, { argv0: name, stdio: workloadStdio(options.stdoutToStderr), reject: false }),
     ),
@@ -178,7 +178,7 @@ export async function recordPidUnderBpf(
   const host = hostInfo();
   const binary = await readlink(`/proc/${pid}/exe`).catch(() => undefined);
   const startedAt = new Date().toISOString();
-  const { output } = await whileCounting(support, pidProgram(pid), async () => {
+  const { output } = await whileCounting(support, pidProgram(pid, support.task), async () => {
     await new Promise<void>((done) => {
       const timers: NodeJS.Timeout[] = [];
       let detach = (): void => undefined;
@@ -250,7 +250,7 @@ export async function recordContainerUnderBpf(
     const run = prepareContainerRun(argv, profilePath, cidFile);
     const startedAt = new Date().toISOString();
     // The client proxies signals to the container (docker run --sig-proxy, the default).
-    const { result, output } = await whileCounting(support, containerProgram(), () =>
+    const { result, output } = await whileCounting(support, containerProgram(support.task), () =>
       runForwardingSignals(() =>
         execa(run.argv[0] as string, run.argv.slice(1), {
           stdio: workloadStdio(options.stdoutToStderr),

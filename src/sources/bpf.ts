@@ -6,6 +6,7 @@ import { type Abi, hostAbi } from '../syscalls/abi.js';
 import { type ArgumentKey, LEARNED_ARGUMENTS, MAX_ARGUMENT_VALUES } from '../syscalls/arguments.js';
 import { syscallNumber } from '../syscalls/table.js';
 import { findExecutable } from './host.js';
+import { KernelTypes } from './kernel-btf.js';
 
 /**
  * The bpf backend: a bpftrace program counts system calls in the kernel, per ABI and syscall
@@ -49,7 +50,7 @@ const CAPTURE_ABIS: readonly (readonly [Abi, number])[] = [
 
 /**
  * bpftrace statements that keep, per ABI, syscall number and argument, the distinct values the
- * learned arguments took, in `@args[<prefix>abi, nr, code, value]`. They run after ENTER, which
+ * learned arguments took, in `@args[<prefix>abi, nr, code, value]`. They run after `enter`, which
  * reads the call's number into `$id` and its ABI code into `$a` once for the whole probe. Every
  * distinct value costs one map entry, so each argument keeps MAX_ARGUMENT_VALUES at most; `@argn`
  * counts the distinct values offered, and one above the bound makes the recording say `too-many`
@@ -95,21 +96,93 @@ function argumentCapture(prefix: string): string {
 }
 
 const TRACEFS = '/sys/kernel/tracing';
+const KERNEL_BTF = '/sys/kernel/btf/vmlinux';
 const DEBUGFS_TRACING = '/sys/kernel/debug/tracing';
+
+/**
+ * The task fields the programs read, as bpftrace expressions. bpftrace can name them through BTF
+ * (`curtask->seccomp.mode`), but resolving any such name makes it parse the kernel's whole BTF, about
+ * 1.5 s of every start-up; the offsets read once here (src/sources/kernel-btf.ts) give it plain
+ * pointer arithmetic instead, and the names stay as the fallback when the offsets cannot be read.
+ */
+export interface TaskFields {
+  /** thread_info.status, where x86 keeps TS_COMPAT. */
+  readonly status: string;
+  readonly seccompMode: string;
+  /** The inode number of the task's mount namespace. */
+  readonly mountNamespace: string;
+  /** The task's cgroup (v2) name and its UTS namespace's hostname, as printf `%s` arguments. */
+  readonly cgroupName: string;
+  readonly hostname: string;
+}
+
+export const TASK_FIELDS_BY_NAME: TaskFields = {
+  status: 'curtask->thread_info.status',
+  seccompMode: 'curtask->seccomp.mode',
+  mountNamespace: 'curtask->nsproxy->mnt_ns->ns.inum',
+  cgroupName: 'str(curtask->cgroups->dfl_cgrp->kn->name)',
+  hostname: 'curtask->nsproxy->uts_ns->name.nodename',
+};
+
+/** The task fields at their offsets in the running kernel; throws when a field is missing or not of the size the programs read. */
+export function taskFieldsAtOffsets(types: KernelTypes): TaskFields {
+  const at = (struct: string, path: readonly string[], size: number, pointer = false): number => {
+    const field = types.field(struct, path);
+    if (field.size !== size || field.pointer !== pointer)
+      throw new Error(
+        `${struct}.${path.join('.')} is ${field.size} bytes${field.pointer ? ' (a pointer)' : ''}`,
+      );
+    return field.offset;
+  };
+  const task = '(uint64)curtask';
+  const pointer = (base: string, struct: string, path: readonly string[]): string =>
+    `*(uint64 *)(${base} + ${at(struct, path, 8, true)})`;
+  const nsproxy = pointer(task, 'task_struct', ['nsproxy']);
+  const cgroup = pointer(
+    pointer(pointer(task, 'task_struct', ['cgroups']), 'css_set', ['dfl_cgrp']),
+    'cgroup',
+    ['kn'],
+  );
+  const hostname = at('uts_namespace', ['name', 'nodename'], 65);
+  return {
+    // Parenthesised: a predicate `/*(int32 *)…/` would open a comment.
+    status: `(*(uint32 *)(${task} + ${at('task_struct', ['thread_info', 'status'], 4)}))`,
+    seccompMode: `(*(int32 *)(${task} + ${at('task_struct', ['seccomp', 'mode'], 4)}))`,
+    mountNamespace: `(*(uint32 *)(${pointer(nsproxy, 'nsproxy', ['mnt_ns'])} + ${at('mnt_namespace', ['ns', 'inum'], 4)}))`,
+    cgroupName: `str(kptr(${pointer(cgroup, 'kernfs_node', ['name'])}))`,
+    hostname: `str(kptr(${pointer(nsproxy, 'nsproxy', ['uts_ns'])} + ${hostname}))`,
+  };
+}
+
+/** The task fields at their offsets, or by name (a slower start-up, said once) when the offsets cannot be read. */
+async function taskFields(onNote: (message: string) => void): Promise<TaskFields> {
+  try {
+    return taskFieldsAtOffsets(await KernelTypes.load(KERNEL_BTF));
+  } catch (error) {
+    onNote(
+      `bpftrace will name the task fields through the kernel's BTF, which adds about 1.5 s to its start-up: ${error instanceof Error ? error.message : String(error)}`,
+    );
+    return TASK_FIELDS_BY_NAME;
+  }
+}
 
 /**
  * The call's ABI on x86_64: a 32-bit (ia32) call runs with TS_COMPAT (0x0002) in the task's
  * thread_info status, an x32 call has __X32_SYSCALL_BIT (0x40000000) in its number.
  */
-const ABI_EXPRESSION = `((curtask->thread_info.status & 0x2) ? ${ABI_IA32} : ((args->id & 0x40000000) ? ${ABI_X32} : ${ABI_NATIVE}))`;
+const abiOf = (task: TaskFields, id: string): string =>
+  `((${task.status} & 0x2) ? ${ABI_IA32} : ((${id} & 0x40000000) ? ${ABI_X32} : ${ABI_NATIVE}))`;
+
+/** The call's ABI code into `$a`, from its number already in `$id`. */
+const abiCode = (task: TaskFields): string => `$a = ${abiOf(task, '$id')};`;
 
 /**
  * The start of a sys_enter probe: the number and the ABI code read once into `$id` and `$a`.
- * bpftrace 0.17 compiles a context field read twice in one expression into a modified context
- * pointer, which the verifier refuses, and each `curtask` expression costs start-up time.
+ * bpftrace 0.17 compiles a context field read in two places of a probe into a modified context
+ * pointer, which the verifier refuses.
  */
-const ENTER = `$id = args->id;
-  $a = ((curtask->thread_info.status & 0x2) ? ${ABI_IA32} : (($id & 0x40000000) ? ${ABI_X32} : ${ABI_NATIVE}));`;
+const enter = (task: TaskFields): string => `$id = args->id;
+  ${abiCode(task)}`;
 
 /** `ret` of a failed call: -4095..-1, as the kernel's IS_ERR_VALUE. */
 const FAILED = 'args->ret < 0 && args->ret >= -4095';
@@ -117,6 +190,8 @@ const FAILED = 'args->ret < 0 && args->ret >= -4095';
 export interface BpfSupport {
   bpftrace: string;
   version: string;
+  /** How the programs read the task fields on this kernel. */
+  task: TaskFields;
 }
 
 export type BpfReadiness = { ok: true; support: BpfSupport } | { ok: false; missing: string };
@@ -180,8 +255,8 @@ export async function bpfReadiness(
       ok: false,
       missing: `Linux ${MIN_KERNEL.join('.')} or newer is needed (this kernel: ${kernel})`,
     };
-  if (!(await exists('/sys/kernel/btf/vmlinux')))
-    return { ok: false, missing: 'the kernel has no BTF (/sys/kernel/btf/vmlinux: CONFIG_DEBUG_INFO_BTF)' };
+  if (!(await exists(KERNEL_BTF)))
+    return { ok: false, missing: `the kernel has no BTF (${KERNEL_BTF}: CONFIG_DEBUG_INFO_BTF)` };
   if (!(await capabilitiesAllowBpf()))
     return { ok: false, missing: 'no permission: root or CAP_BPF and CAP_PERFMON are needed' };
   const bpftrace = await findExecutable('bpftrace');
@@ -197,7 +272,7 @@ export async function bpfReadiness(
     return { ok: false, missing: `bpftrace ${MIN_BPFTRACE.join('.')} or newer is needed (found ${version})` };
   const tracefs = await ensureTracefs(onNote);
   if (tracefs) return { ok: false, missing: tracefs };
-  return { ok: true, support: { bpftrace, version } };
+  return { ok: true, support: { bpftrace, version, task: await taskFields(onNote) } };
 }
 
 /**
@@ -215,23 +290,26 @@ tracepoint:sched:sched_process_exit /tid == ${owner}/ { exit(); }
  * marked pending (1), and counting starts (2) at its first execve, so the spawn scaffolding
  * between fork and exec is left out. Every task a counted task forks (processes and threads,
  * sched_process_fork) is counted from birth. Other recordings run their own program on their own
- * pids, so they do not mix.
+ * pids, so they do not mix. Every call on the host passes here, so the task's mark is looked up
+ * once per call, and a call's return value is tested before its task is.
  */
-export function commandProgram(parent: number): string {
+export function commandProgram(parent: number, task: TaskFields): string {
   return `${header(parent)}
 tracepoint:sched:sched_process_fork /pid == ${parent} || @t[tid] == 2/ {
   @t[args->child_pid] = (pid == ${parent}) ? 1 : 2;
 }
-tracepoint:raw_syscalls:sys_enter /@t[tid]/ {
-  if (@t[tid] == 1 && args->id == 59) { @t[tid] = 2; }
-  if (@t[tid] == 2) {
-    ${ENTER}
+tracepoint:raw_syscalls:sys_enter {
+  $t = @t[tid];
+  $id = args->id;
+  if ($t == 1 && $id == 59) { @t[tid] = 2; $t = 2; }
+  if ($t == 2) {
+    ${abiCode(task)}
     @calls[$a, $id] = count();
     ${argumentCapture('')}
   }
 }
-tracepoint:raw_syscalls:sys_exit /@t[tid] == 2 && ${FAILED}/ {
-  @errors[${ABI_EXPRESSION}, args->id] = count();
+tracepoint:raw_syscalls:sys_exit /${FAILED} && @t[tid] == 2/ {
+  @errors[${abiOf(task, 'args->id')}, args->id] = count();
 }
 tracepoint:sched:sched_process_exit /@t[tid]/ { delete(@t[tid]); }
 END { clear(@t); }
@@ -239,16 +317,16 @@ END { clear(@t); }
 }
 
 /** A running process (all its threads) and every task it forks from now on. */
-export function pidProgram(target: number, owner: number = process.pid): string {
+export function pidProgram(target: number, task: TaskFields, owner: number = process.pid): string {
   return `${header(owner)}
 tracepoint:sched:sched_process_fork /pid == ${target} || @t[tid]/ { @t[args->child_pid] = 1; }
 tracepoint:raw_syscalls:sys_enter /pid == ${target} || @t[tid]/ {
-  ${ENTER}
+  ${enter(task)}
   @calls[$a, $id] = count();
   ${argumentCapture('')}
 }
-tracepoint:raw_syscalls:sys_exit /(pid == ${target} || @t[tid]) && ${FAILED}/ {
-  @errors[${ABI_EXPRESSION}, args->id] = count();
+tracepoint:raw_syscalls:sys_exit /${FAILED} && (pid == ${target} || @t[tid])/ {
+  @errors[${abiOf(task, 'args->id')}, args->id] = count();
 }
 tracepoint:sched:sched_process_exit /@t[tid]/ { delete(@t[tid]); }
 END { clear(@t); }
@@ -267,23 +345,23 @@ export const SCOPE_EVENT = 'scope';
  * (a namespace's inode number is reused once it is freed, a cgroup id never is). The programs each
  * scope executes are kept (for --widen reachable).
  */
-export function containerProgram(owner: number = process.pid): string {
-  const scope = 'cgroup, curtask->nsproxy->mnt_ns->ns.inum';
+export function containerProgram(task: TaskFields, owner: number = process.pid): string {
+  const scope = `cgroup, ${task.mountNamespace}`;
   return `${header(owner)}
-tracepoint:raw_syscalls:sys_enter /curtask->seccomp.mode == 2/ {
-  $ns = curtask->nsproxy->mnt_ns->ns.inum;
-  ${ENTER}
+tracepoint:raw_syscalls:sys_enter /${task.seccompMode} == 2/ {
+  $ns = ${task.mountNamespace};
+  ${enter(task)}
   @calls[cgroup, $ns, $a, $id] = count();
   if (!@seen[cgroup, $ns]) {
     @seen[cgroup, $ns] = 1;
-    printf("${SCOPE_EVENT} %llu %u %d %s %s\\n", cgroup, $ns, pid, str(curtask->cgroups->dfl_cgrp->kn->name), curtask->nsproxy->uts_ns->name.nodename);
+    printf("${SCOPE_EVENT} %llu %u %d %s %s\\n", cgroup, $ns, pid, ${task.cgroupName}, ${task.hostname});
   }
   ${argumentCapture('cgroup, $ns, ')}
 }
-tracepoint:raw_syscalls:sys_exit /curtask->seccomp.mode == 2 && ${FAILED}/ {
-  @errors[${scope}, ${ABI_EXPRESSION}, args->id] = count();
+tracepoint:raw_syscalls:sys_exit /${task.seccompMode} == 2 && ${FAILED}/ {
+  @errors[${scope}, ${abiOf(task, 'args->id')}, args->id] = count();
 }
-tracepoint:sched:sched_process_exec /curtask->seccomp.mode == 2/ {
+tracepoint:sched:sched_process_exec /${task.seccompMode} == 2/ {
   @exec[${scope}, str(args->filename)] = count();
 }
 END { clear(@seen); }

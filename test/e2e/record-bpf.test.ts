@@ -1,10 +1,10 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { baselineFor } from '../../src/profile/runtime-baselines.js';
-import { bpfReadiness } from '../../src/sources/bpf.js';
+import { bpfReadiness, TASK_FIELDS_BY_NAME } from '../../src/sources/bpf.js';
 import { cli } from '../helpers/cli.js';
 import {
   available,
@@ -85,6 +85,38 @@ async function expectEnforced(profile: string, script: string, stdout: string): 
 }
 
 describe.skipIf(skip)(`record --backend bpf${skip ? ` (skipped: ${skip})` : ''}`, () => {
+  it("reads the task fields at the offsets found in the kernel's BTF: what /proc says of a container", async () => {
+    const readiness = await bpfReadiness();
+    if (!readiness.ok) throw new Error(readiness.missing);
+    expect(readiness.support.task).not.toEqual(TASK_FIELDS_BY_NAME);
+    // A container (seccomp filter, its own mount and UTS namespaces, its own cgroup) making calls all the time.
+    const name = `sl-e2e-btf-${process.pid}`;
+    const argv = ['run', '-d', '--rm', '--name', name, '--hostname', 'sl-btf', '--network', 'none'];
+    await execa('docker', [...argv, BUSYBOX_IMAGE, 'yes']);
+    try {
+      const pid = (await execa('docker', ['inspect', '-f', '{{.State.Pid}}', name])).stdout.trim();
+      const { task } = readiness.support;
+      const program = `tracepoint:raw_syscalls:sys_enter /pid == ${pid}/ {
+  printf("%d %d %u %s %s\\n", ${task.status} & 0x2, ${task.seccompMode}, ${task.mountNamespace}, ${task.cgroupName}, ${task.hostname});
+  exit();
+}`;
+      const { stdout } = await execa(readiness.support.bpftrace, ['-e', program], {
+        timeout: 60_000,
+        env: { BPFTRACE_STRLEN: '128' },
+      });
+      const [abi, seccompMode, mountNamespace, cgroup, hostname] =
+        stdout.trim().split('\n').at(-1)?.split(' ') ?? [];
+      const proc = (file: string) => readFile(`/proc/${pid}/${file}`, 'utf8');
+      expect(abi).toBe('0');
+      expect(seccompMode).toBe(/^Seccomp:\s*(\d+)/m.exec(await proc('status'))?.[1]);
+      expect(`mnt:[${mountNamespace}]`).toBe(await readlink(`/proc/${pid}/ns/mnt`));
+      expect(cgroup).toBe(/^0::.*\/([^/\n]+)$/m.exec(await proc('cgroup'))?.[1]);
+      expect(hostname).toBe('sl-btf');
+    } finally {
+      await execa('docker', ['rm', '-f', name], { reject: false });
+    }
+  }, 120_000);
+
   it('a host command: its own tree from its execve on, enforced in Docker', async () => {
     const learned = await learn('host', ['/bin/busybox', 'sh', '-c', WORKLOAD]);
     // One execve of sh, and one per forked applet the shell executes (seq, wc run in a pipe): nothing of seccomp-learn's spawn.

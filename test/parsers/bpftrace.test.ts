@@ -9,7 +9,13 @@ import {
 } from '../../parsers/bpftrace.js';
 import { InputError } from '../../src/errors.js';
 import { RecordingBuilder } from '../../src/recording/builder.js';
-import { commandProgram, containerProgram, pidProgram, READY_LINE } from '../../src/sources/bpf.js';
+import {
+  commandProgram,
+  containerProgram,
+  pidProgram,
+  READY_LINE,
+  TASK_FIELDS_BY_NAME,
+} from '../../src/sources/bpf.js';
 import { hostInfo } from '../../src/sources/host.js';
 import { CollectingSink } from '../helpers/collecting-sink.js';
 
@@ -205,19 +211,32 @@ describe('learned arguments (commandProgram output with @args)', () => {
 
 describe('the generated programs', () => {
   it('print the ready line first and key counts by ABI and number', () => {
-    for (const program of [commandProgram(42), pidProgram(42), containerProgram()]) {
+    for (const program of [
+      commandProgram(42, TASK_FIELDS_BY_NAME),
+      pidProgram(42, TASK_FIELDS_BY_NAME),
+      containerProgram(TASK_FIELDS_BY_NAME),
+    ]) {
       expect(program.startsWith(`BEGIN { printf("${READY_LINE}\\n"); }`)).toBe(true);
       expect(program).toContain('curtask->thread_info.status & 0x2');
       expect(program).toContain('args->id & 0x40000000');
       expect(program).toContain('args->ret < 0 && args->ret >= -4095');
     }
-    expect(commandProgram(42)).toContain('/pid == 42 || @t[tid] == 2/');
-    expect(pidProgram(42)).toContain('/pid == 42 || @t[tid]/');
-    expect(containerProgram()).toContain('/curtask->seccomp.mode == 2/');
+    expect(commandProgram(42, TASK_FIELDS_BY_NAME)).toContain('/pid == 42 || @t[tid] == 2/');
+    // A host command's tree: one lookup of the task's mark per call, and the return value tested first.
+    expect(commandProgram(42, TASK_FIELDS_BY_NAME)).toContain('$t = @t[tid];');
+    expect(commandProgram(42, TASK_FIELDS_BY_NAME)).toContain(
+      '/args->ret < 0 && args->ret >= -4095 && @t[tid] == 2/',
+    );
+    expect(pidProgram(42, TASK_FIELDS_BY_NAME)).toContain('/pid == 42 || @t[tid]/');
+    expect(containerProgram(TASK_FIELDS_BY_NAME)).toContain('/curtask->seccomp.mode == 2/');
   });
 
   it('capture the learned arguments per ABI, bounded, and clone3 flags from its structure', () => {
-    for (const program of [commandProgram(42), pidProgram(42), containerProgram()]) {
+    for (const program of [
+      commandProgram(42, TASK_FIELDS_BY_NAME),
+      pidProgram(42, TASK_FIELDS_BY_NAME),
+      containerProgram(TASK_FIELDS_BY_NAME),
+    ]) {
       // socket's domain: x86_64 41, ia32 359, x32 41 with the x32 bit.
       // socket's domain: x86_64 41, ia32 359, x32 41 with the x32 bit; each ABI's numbers with its code.
       expect(program).toMatch(/\(\$a == 0 && \([^)]*\$id == 41\b/);
@@ -233,6 +252,6 @@ describe('the generated programs', () => {
       );
       expect(program).toContain('if ($n < 16) {');
     }
-    expect(containerProgram()).toContain('@args[cgroup, $ns, $a, $id, $i, $v] = 1;');
+    expect(containerProgram(TASK_FIELDS_BY_NAME)).toContain('@args[cgroup, $ns, $a, $id, $i, $v] = 1;');
   });
 });
