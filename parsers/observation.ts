@@ -16,6 +16,7 @@ export const NOTICE_CODES = [
   'compat-abi',
   'audit-status-unknown',
   'incomplete-binaries',
+  'unread-arguments',
 ] as const;
 /** Recordings keep notices as warnings, so this list is also what a recording's schema accepts. */
 export type NoticeCode = (typeof NOTICE_CODES)[number];

@@ -7,7 +7,7 @@ import {
   parseAuditStatus,
   type SeccompAuditRecord,
 } from '../../parsers/audit.js';
-import { parseProcessExitRecord } from '../../parsers/audit-process.js';
+import { parseRuleRecord } from '../../parsers/audit-process.js';
 import { loadedFiles } from '../binaries/libraries.js';
 import { UserError } from '../errors.js';
 import { logProfile } from '../profile/log-profile.js';
@@ -15,6 +15,8 @@ import { profileJson, type SeccompProfile } from '../profile/model.js';
 import { RecordingBuilder } from '../recording/builder.js';
 import type { ContainerAttributionSummary, Recording } from '../recording/model.js';
 import {
+  type AttributionResult,
+  auditedArguments,
   ContainerAttribution,
   containerOfPid,
   placeThroughHolders,
@@ -23,7 +25,7 @@ import {
 import { followAuditLog, followDmesg } from '../sources/audit-input.js';
 import { DEFAULT_AUDIT_LOG } from '../sources/audit-log.js';
 import {
-  addProcessExitRules,
+  addRecordingRules,
   auditdRunning,
   auditStatusText,
   EXIT_RECORD_KEY,
@@ -35,7 +37,7 @@ import { prepareContainerRun } from '../sources/container-command.js';
 import { ImageFiles, imageLayers } from '../sources/container-image.js';
 import { hostInfo } from '../sources/host.js';
 import { exitCodeOf, forwardStopSignals, workloadStdio } from '../sources/process.js';
-import type { Abi } from '../syscalls/abi.js';
+import { type Abi, abiFromAuditArch } from '../syscalls/abi.js';
 import { syscallName } from '../syscalls/table.js';
 import { makePrivateDirectory } from '../util/files.js';
 import { VERSION } from '../version.js';
@@ -85,6 +87,8 @@ class ContainerHarvest {
   programRan = false;
   /** Processes seen under another name than the runtime's init: their program was executed. */
   private readonly programPids = new Set<number>();
+  /** Processes with a SECCOMP record: the filter is in place, their rule records are the container's calls. */
+  private readonly filtered = new Set<number>();
   /** What each process runs (exe=, a path in the container), for the recording's binaries. */
   private readonly exeOf = new Map<number, string>();
   /** The executables the container's own processes ran, paths in the container; set by finish(). */
@@ -113,16 +117,25 @@ class ContainerHarvest {
       this.markerSeen();
       return;
     }
-    // Every seccomp-learn run's exit records give parents: a process of another container learning
-    // at the same time is then placed (as someone else's) instead of left unresolved.
+    // Every seccomp-learn run's rule records give parents: a process of another container learning
+    // at the same time is then placed (as someone else's) instead of left unresolved. A call matching
+    // the rules of two runs is logged once, under one key: its arguments are read whatever the key.
     const key = EXIT_RECORD_KEY.exec(line)?.[1];
-    const exit = key === undefined ? undefined : parseProcessExitRecord(line, key);
-    if (exit) this.attribution.parent(exit.pid, exit.parent);
-    else this.parser.push(line, lineNumber);
+    const ruled = key === undefined ? undefined : parseRuleRecord(line, key);
+    if (!ruled) {
+      this.parser.push(line, lineNumber);
+      return;
+    }
+    this.attribution.parent(ruled.pid, ruled.parent);
+    // Before its first SECCOMP record a process is still the runtime setting up (its unshare, setns…).
+    const abi = abiFromAuditArch(ruled.auditArch, ruled.syscall);
+    if (abi !== undefined && this.filtered.has(ruled.pid))
+      this.attribution.audit(ruled.pid, abi, ruled.syscall, ruled.registers);
   };
 
   private onRecord(record: SeccompAuditRecord): void {
     if (record.pid === undefined || record.action !== 'log') return;
+    this.filtered.add(record.pid);
     if (record.comm !== undefined && record.comm !== RUNC_INIT_COMM) {
       this.programPids.add(record.pid);
       if (record.exe !== undefined) this.exeOf.set(record.pid, record.exe);
@@ -160,8 +173,28 @@ class ContainerHarvest {
     for (const stop of this.pollers.values()) stop();
   }
 
+  /**
+   * The learned arguments from the rule records (src/sources/attribution.ts: auditedArguments); a call
+   * whose records do not all match is unread, and said, so the profile keeps Docker's form for it.
+   */
+  private learnArguments(attributed: AttributionResult): void {
+    for (const call of auditedArguments(attributed)) {
+      for (const [key, values] of call.arguments) {
+        if (values === undefined) this.builder.argument(call.abi, call.name, key, undefined);
+        else for (const value of values) this.builder.argument(call.abi, call.name, key, value);
+      }
+      if (call.audited !== call.logged) {
+        this.builder.notice({
+          code: 'unread-arguments',
+          abi: call.abi,
+          message: `${call.name}: seccomp logged ${call.logged} call(s), the audit rule for its arguments ${call.audited}: its arguments are unread, and the profile keeps Docker's form for it`,
+        });
+      }
+    }
+  }
+
   /** The container's calls into the builder; what could not be placed becomes a warning. */
-  finish(containerId: string, exitRulesAdded: boolean): ContainerAttributionSummary {
+  finish(containerId: string, rules: { exits: boolean; arguments: boolean }): ContainerAttributionSummary {
     this.parser.finish();
     const attributed = this.attribution.finish(containerId);
     this.programRan = attributed.minePids.some((pid) => this.programPids.has(pid));
@@ -171,6 +204,7 @@ class ContainerHarvest {
       ),
     ].sort();
     for (const call of attributed.mine) this.builder.count(call.abi, call.syscall, call.calls, undefined);
+    if (rules.arguments) this.learnArguments(attributed);
     if (attributed.unresolved.calls > 0) {
       const names = [...attributed.unresolved.syscalls.values()]
         .map(({ abi, syscall }) =>
@@ -178,7 +212,7 @@ class ContainerHarvest {
         )
         .sort()
         .join(' ');
-      const why = exitRulesAdded
+      const why = rules.exits
         ? ''
         : ' (audit rules for process exits could not be added, so parents were unknown)';
       this.builder.notice({
@@ -312,8 +346,8 @@ export async function recordContainer(
       );
     }
     const lostBefore = statusBefore?.lost;
-    const removeExitRules = await addProcessExitRules(harvest.processKey);
-    if (removeExitRules) cleanups.push(removeExitRules);
+    const rules = await addRecordingRules(harvest.processKey);
+    cleanups.push(() => rules.remove());
     const source = useAuditd
       ? await followAuditLog(auditLog, harvest.onLine, (message) =>
           harvest.builder.notice({ code: 'lost-records', message }),
@@ -370,7 +404,7 @@ export async function recordContainer(
         `no SECCOMP records arrived from ${source.name}: is the kernel's audit enabled and SCMP_ACT_LOG in /proc/sys/kernel/seccomp/actions_logged?`,
       );
     }
-    const attribution = harvest.finish(containerId, removeExitRules !== undefined);
+    const attribution = harvest.finish(containerId, rules);
     refuseUnstartedProgram(run.engine, exitCode, harvest.programRan);
     if (attribution.processesPlacedLive + attribution.processesPlacedByParent === 0 && harvest.records > 0) {
       // Nothing to learn from; when records could not be placed, that is the loss exit code, not 2.
@@ -394,6 +428,12 @@ export async function recordContainer(
       // libraries present, even empty, says they were looked up in the image, not to be found on the host.
       ...(binaries.length > 0 ? { binaries, libraries } : {}),
       source: 'container',
+      ...(rules.arguments
+        ? {}
+        : {
+            arguments:
+              'none: the audit rules that log the learned calls with their arguments could not be added (auditctl -a failed)',
+          }),
       command: argv,
       container: {
         engine: run.engine,

@@ -90,9 +90,9 @@ export const ARGUMENTS_BY_SOURCE: Readonly<Record<SourceKind, string>> = {
   'strace-trace': 'every learned argument, as strace decoded it',
   'strace-summary': 'none: a strace -c summary has counts only',
   audit:
-    'none: a SECCOMP record names the call, not its arguments (audit SYSCALL records carry a0-a3, but cannot be joined to it)',
+    'none: a SECCOMP record names the call, not its arguments (SYSCALL records carry a0-a3, but cannot be joined to it; they are read only when seccomp-learn records a container and adds the rules)',
   container:
-    'none: a SECCOMP record names the call, not its arguments (audit SYSCALL records carry a0-a3, but cannot be joined to it)',
+    "the learned arguments in registers (clone's and unshare's flags, setns's nstype, socket's domain, personality's persona, prctl's option) from SYSCALL records of audit rules added while recording, kept where the rule logged as many calls as seccomp did; not clone3's flags, which are in memory",
   bpf: "every learned argument, from the registers at sys_enter (clone3's flags from its structure); not the domain of i386's socketcall, which is in memory",
 };
 

@@ -1,6 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Abi } from '../syscalls/abi.js';
+import { type ArgumentKey, learnedArgumentsOf } from '../syscalls/arguments.js';
+import { syscallName } from '../syscalls/table.js';
 
 /** A container id as Docker and Podman put it in cgroup paths (docker-<id>.scope, /docker/<id>, libpod-<id>). */
 const CONTAINER_ID = /([0-9a-f]{64})/;
@@ -85,9 +87,19 @@ interface PendingCall {
   calls: number;
 }
 
+/** The calls of one learned syscall logged by seccomp-learn's audit rule, and the values of a0-a3 they passed. */
+export interface AuditedCalls {
+  abi: Abi;
+  syscall: number;
+  calls: number;
+  registers: Array<Set<bigint>>;
+}
+
 export interface AttributionResult {
   /** Calls of the container's own processes. */
   mine: PendingCall[];
+  /** The learned calls of the container's own processes, as the audit rule logged them. */
+  mineAudited: AuditedCalls[];
   /** The pids of the container's own processes that made calls. */
   minePids: number[];
   /** Calls of processes that ended before they could be placed: neither their cgroup nor an ancestor was seen. */
@@ -109,6 +121,7 @@ export class ContainerAttribution {
   private readonly containerOf = new Map<number, string | null>();
   private readonly parentOf = new Map<number, number>();
   private readonly calls = new Map<number, Map<string, PendingCall>>();
+  private readonly audited = new Map<number, Map<string, AuditedCalls>>();
 
   /** A process seen alive in some cgroup (a record, or a poll of the container's cgroup.procs). */
   place(pid: number, containerId: string | null): void {
@@ -136,6 +149,25 @@ export class ContainerAttribution {
     else calls.set(key, { abi, syscall, calls: 1 });
   }
 
+  /** A learned call's registers, from the SYSCALL record of seccomp-learn's audit rule. */
+  audit(pid: number, abi: Abi, syscall: number, registers: readonly bigint[]): void {
+    let calls = this.audited.get(pid);
+    if (!calls) {
+      calls = new Map();
+      this.audited.set(pid, calls);
+    }
+    const key = `${abi}:${syscall}`;
+    let entry = calls.get(key);
+    if (!entry) {
+      entry = { abi, syscall, calls: 0, registers: registers.map(() => new Set<bigint>()) };
+      calls.set(key, entry);
+    }
+    entry.calls++;
+    registers.forEach((value, index) => {
+      entry.registers[index]?.add(value);
+    });
+  }
+
   private resolve(pid: number): string | null | undefined {
     let current: number | undefined = pid;
     for (let depth = 0; current !== undefined && depth < 128; depth++) {
@@ -148,6 +180,7 @@ export class ContainerAttribution {
   finish(containerId: string): AttributionResult {
     const result: AttributionResult = {
       mine: [],
+      mineAudited: [],
       minePids: [],
       unresolved: { pids: 0, calls: 0, syscalls: new Map() },
       othersCalls: 0,
@@ -173,8 +206,78 @@ export class ContainerAttribution {
         for (const call of calls.values()) result.othersCalls += call.calls;
       }
     }
+    for (const [pid, calls] of this.audited)
+      if (this.resolve(pid) === containerId) result.mineAudited.push(...calls.values());
     return result;
   }
+}
+
+/** What the rule records tell of one learned call of the container. */
+export interface AuditedArguments {
+  abi: Abi;
+  name: string;
+  /** Calls seccomp logged (SECCOMP records), and calls the argument rule logged (SYSCALL records). */
+  logged: number;
+  audited: number;
+  /** Per register argument, the values seen; undefined (unread) unless the rule logged every call. */
+  arguments: Array<[ArgumentKey, bigint[] | undefined]>;
+}
+
+/**
+ * The learned arguments of the container's calls, from the SYSCALL records of seccomp-learn's audit
+ * rules. A call's values are kept only when the rule logged as many calls of it as seccomp did: every
+ * call was seen. Otherwise (records lost, an x32 call no rule selects) they are unread: the values
+ * that happened to be seen must not become the only ones allowed.
+ */
+export function auditedArguments(result: AttributionResult): AuditedArguments[] {
+  const nameOf = (abi: Abi, syscall: string | number): string | undefined =>
+    typeof syscall === 'number' ? syscallName(abi, syscall) : syscall;
+  const calls = new Map<string, AuditedArguments & { registers: Array<Set<bigint>> }>();
+  const entry = (abi: Abi, name: string) => {
+    const key = `${abi}:${name}`;
+    let found = calls.get(key);
+    if (!found) {
+      found = {
+        abi,
+        name,
+        logged: 0,
+        audited: 0,
+        arguments: [],
+        registers: [0, 1, 2, 3].map(() => new Set()),
+      };
+      calls.set(key, found);
+    }
+    return found;
+  };
+  for (const call of result.mine) {
+    const name = nameOf(call.abi, call.syscall);
+    if (name !== undefined && registerArguments(name).length > 0) entry(call.abi, name).logged += call.calls;
+  }
+  for (const call of result.mineAudited) {
+    const name = nameOf(call.abi, call.syscall);
+    if (name === undefined || registerArguments(name).length === 0) continue;
+    const found = entry(call.abi, name);
+    found.audited += call.calls;
+    call.registers.forEach((values, index) => {
+      for (const value of values) found.registers[index]?.add(value);
+    });
+  }
+  return [...calls.values()]
+    .filter((call) => call.logged > 0)
+    .map(({ registers, ...call }) => ({
+      ...call,
+      arguments: registerArguments(call.name).map((key): [ArgumentKey, bigint[] | undefined] => [
+        key,
+        call.audited === call.logged ? [...(registers[Number(key)] ?? [])] : undefined,
+      ]),
+    }));
+}
+
+/** The learned arguments of `syscall` that are registers a SYSCALL record carries (a0-a3). */
+function registerArguments(syscall: string): ArgumentKey[] {
+  return (learnedArgumentsOf(syscall) ?? [])
+    .map((argument) => argument.key)
+    .filter((key) => key === '0' || key === '1' || key === '2' || key === '3');
 }
 
 const CGROUP_POLL_MS = 5;

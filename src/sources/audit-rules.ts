@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { execa } from 'execa';
+import { LEARNED_ARGUMENTS } from '../syscalls/arguments.js';
 
 /** The text of the kernel's audit status (`auditctl -s`), or why it could not be read. */
 export type AuditStatusText = { text: string } | { problem: string };
@@ -40,6 +41,27 @@ function exitRuleArgs(key: string): string[][] {
   return [
     ['always,exit', '-F', 'arch=b64', '-S', 'exit,exit_group', '-k', key],
     ['always,exit', '-F', 'arch=b32', '-S', 'exit,exit_group', '-k', key],
+  ];
+}
+
+/**
+ * The calls whose learned arguments a SYSCALL record carries: those in the first four registers
+ * (a0-a3). Not clone3's flags, which are in memory.
+ */
+const AUDITED_ARGUMENT_CALLS: readonly string[] = [
+  ...new Set(
+    LEARNED_ARGUMENTS.filter(({ key }) => key === '0' || key === '1' || key === '2' || key === '3').map(
+      ({ syscall }) => syscall,
+    ),
+  ),
+];
+
+/** Rules that log the learned calls of every process (SYSCALL records, with a0-a3), under the run's key. */
+function argumentRuleArgs(key: string): string[][] {
+  const calls = AUDITED_ARGUMENT_CALLS.join(',');
+  return [
+    ['always,exit', '-F', 'arch=b64', '-S', calls, '-k', key],
+    ['always,exit', '-F', 'arch=b32', '-S', calls, '-k', key],
   ];
 }
 
@@ -88,20 +110,40 @@ export async function removeStaleExitRules(
   return stale;
 }
 
+export interface RecordingRules {
+  /** The process-exit rules are in: parents are known. */
+  readonly exits: boolean;
+  /** The rules for the learned calls are in, for both 64- and 32-bit calls: their arguments can be read. */
+  readonly arguments: boolean;
+  /** Takes every rule added away again. */
+  remove(): Promise<void>;
+}
+
 /**
- * Asks the kernel to log every process exit (with its parent) under `key` while a container is
- * recorded, and returns how to take the rules away again. Returns undefined if they could not be
- * added (no auditctl, no CAP_AUDIT_CONTROL): recording goes on without ancestry.
+ * Asks the kernel, while a container is recorded, to log under `key` every process exit (with its
+ * parent) and every call of the learned calls (with a0-a3), and returns how to take the rules away
+ * again. Rules that could not be added (no auditctl, no CAP_AUDIT_CONTROL, a call this auditctl
+ * does not know) are said in the answer: recording goes on without ancestry or arguments.
  */
-export async function addProcessExitRules(key: string): Promise<(() => Promise<void>) | undefined> {
+export async function addRecordingRules(key: string): Promise<RecordingRules> {
   const added: string[][] = [];
-  for (const rule of exitRuleArgs(key)) {
-    const result = await execa('auditctl', ['-a', ...rule], { reject: false });
-    if (result.exitCode === 0) added.push(rule);
-  }
-  if (added.length === 0) return undefined;
-  return async () => {
-    for (const rule of added) await execa('auditctl', ['-d', ...rule], { reject: false });
+  const add = async (rules: string[][]): Promise<boolean> => {
+    let all = true;
+    for (const rule of rules) {
+      const result = await execa('auditctl', ['-a', ...rule], { reject: false });
+      if (result.exitCode === 0) added.push(rule);
+      else all = false;
+    }
+    return all;
+  };
+  const exits = (await add(exitRuleArgs(key))) || added.length > 0;
+  const argumentsAdded = await add(argumentRuleArgs(key));
+  return {
+    exits,
+    arguments: argumentsAdded,
+    async remove() {
+      for (const rule of added) await execa('auditctl', ['-d', ...rule], { reject: false });
+    },
   };
 }
 

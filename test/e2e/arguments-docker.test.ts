@@ -1,6 +1,7 @@
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { bpfReadiness } from '../../src/sources/bpf.js';
 import { ARGUMENT_FIXTURES, inDebianImage, PROBED_UNIX_AND_INET } from '../helpers/arguments-probe.js';
@@ -9,7 +10,7 @@ import { available, DEBIAN_IMAGE, e2eSkipReason } from '../helpers/e2e.js';
 
 /**
  * Argument rules learned end to end: a Python workload is recorded on the host with a full strace
- * trace (container recordings come from audit SECCOMP records, which carry no arguments), once
+ * trace (and, below, in a container with the bpf and the audit backends), once
  * with AF_UNIX sockets and once with AF_INET; the profile generated from both runs in the Debian 12
  * image (the host's python3 and glibc, Debian 12's), where the workload runs while AF_PACKET and
  * AF_NETLINK sockets, clone with namespace flags and `unshare -U` are refused, and clone3 fails
@@ -172,6 +173,72 @@ describe.skipIf(bpfSkip)(
       const unshare = await inDebianImage(both, ['unshare', '-U', 'true']);
       expect(unshare.exitCode).not.toBe(0);
       expect(unshare.stderr).toContain('Operation not permitted');
+    }, 300_000);
+  },
+);
+
+const auditSkip =
+  bpfSkip ??
+  (await e2eSkipReason('auditd and auditctl, to record a container with the audit backend', async () =>
+    available('auditctl', ['-s']),
+  ));
+
+/** The python workload in the Debian image, recorded as a container with `backend`. */
+async function learnContainer(work: string, backend: string): Promise<string> {
+  const prefix = join(work, `container-${backend}`);
+  const recorded = await cli([
+    'record',
+    '--backend',
+    backend,
+    '-o',
+    prefix,
+    '--',
+    'docker',
+    'run',
+    '--rm',
+    '--network',
+    'none',
+    '-v',
+    `${ARGUMENT_FIXTURES}:/w:ro`,
+    DEBIAN_IMAGE,
+    'python3',
+    '/w/work.py',
+    'unix',
+    'inet',
+  ]);
+  expect(recorded.exitCode, recorded.stderr).toBe(0);
+  return prefix;
+}
+
+describe.skipIf(auditSkip)(
+  `argument rules learned from audit SYSCALL records${auditSkip ? ` (skipped: ${auditSkip})` : ''}`,
+  () => {
+    it('learns the register arguments the bpf backend learns from the same container, and its profile refuses what the workload never did', async () => {
+      const work = await mkdtemp(join(tmpdir(), 'sl-e2e-args-audit-'));
+      const audit = await learnContainer(work, 'audit');
+      const bpf = await learnContainer(work, 'bpf');
+      // clone3's flags are in memory: the bpf backend reads them, a SYSCALL record cannot.
+      const { 'x86_64 clone3': clone3, ...registers } = await argumentsOf(bpf);
+      expect(clone3).toBeDefined();
+      expect(registers).toMatchObject({ 'x86_64 socket': { '0': { values: ['0x1', '0x2'] } } });
+      expect(await argumentsOf(audit)).toEqual(registers);
+      const recording = JSON.parse(await readFile(`${audit}.recording.json`, 'utf8'));
+      expect(recording.warnings).toEqual([]);
+      expect(recording.provenance[0].arguments).toContain(
+        'SYSCALL records of audit rules added while recording',
+      );
+      // The rules went away with the run.
+      expect((await execa('auditctl', ['-l'])).stdout).not.toContain('seccomp-learn-');
+
+      const run = await inDebianImage(`${audit}.profile.json`, [
+        'python3',
+        '/w/work.py',
+        'unix',
+        'inet',
+        'probe',
+      ]);
+      expect(run.exitCode, run.stderr).toBe(0);
+      expect(JSON.parse(run.stdout)).toEqual(PROBED_UNIX_AND_INET);
     }, 300_000);
   },
 );

@@ -1,7 +1,11 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseProcessExitRecord } from '../../parsers/audit-process.js';
-import { ContainerAttribution, containerOfPid } from '../../src/sources/attribution.js';
+import { parseRuleRecord } from '../../parsers/audit-process.js';
+import { auditedArguments, ContainerAttribution, containerOfPid } from '../../src/sources/attribution.js';
 import { parseContainerRun, prepareContainerRun } from '../../src/sources/container-command.js';
+import { abiFromAuditArch } from '../../src/syscalls/abi.js';
+import { SAMPLES } from '../helpers/cli.js';
 
 const MINE = 'a'.repeat(64);
 const OTHER = 'b'.repeat(64);
@@ -39,14 +43,57 @@ describe('ContainerAttribution', () => {
   });
 });
 
-describe('parseProcessExitRecord', () => {
+describe('parseRuleRecord', () => {
   // A real record from this machine's audit.log (ENRICHED format) under the rule seccomp-learn adds.
   const line =
     'type=SYSCALL msg=audit(1795431492.367:1481): arch=c000003e syscall=231 a0=0 a1=e7 a2=3c a3=c8807cb7d7e73057 items=0 ppid=21587 pid=21623 auid=4294967295 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=4294967295 comm="ls" exe="/bin/busybox" key="sl-t3"\u001dARCH=x86_64 SYSCALL=exit_group AUID="unset" UID="root" GID="root"';
-  it('gives the process and its parent as the host sees them', () => {
-    expect(parseProcessExitRecord(line, 'sl-t3')).toEqual({ pid: 21623, parent: 21587 });
-    expect(parseProcessExitRecord(line, 'other-key')).toBeUndefined();
-    expect(parseProcessExitRecord(line.replace('type=SYSCALL', 'type=PROCTITLE'), 'sl-t3')).toBeUndefined();
+  it('gives the process and its parent as the host sees them, the call and its first four registers', () => {
+    expect(parseRuleRecord(line, 'sl-t3')).toEqual({
+      pid: 21623,
+      parent: 21587,
+      auditArch: 0xc000003e,
+      syscall: 231,
+      registers: [0n, 0xe7n, 0x3cn, 0xc8807cb7d7e73057n],
+    });
+    expect(parseRuleRecord(line, 'other-key')).toBeUndefined();
+    expect(parseRuleRecord(line.replace('type=SYSCALL', 'type=PROCTITLE'), 'sl-t3')).toBeUndefined();
+    expect(parseRuleRecord(line.replace(' a2=3c', ''), 'sl-t3')).toBeUndefined();
+  });
+});
+
+describe('auditedArguments', () => {
+  // Real rule records (samples/traces/audit-rule-records.log): the recorded container's python3 (32459)
+  // opened an AF_UNIX and an AF_INET socket; another container's python3 (32474) and auditctl on the host too.
+  const records = readFileSync(join(SAMPLES, 'audit-rule-records.log'), 'utf8')
+    .split('\n')
+    .flatMap((line) => parseRuleRecord(line, 'seccomp-learn-32384') ?? []);
+
+  function attribution(seccompSockets: number): ContainerAttribution {
+    const placed = new ContainerAttribution();
+    placed.place(32459, 'mine');
+    placed.place(32474, 'other');
+    for (let call = 0; call < seccompSockets; call++) placed.record(32459, 'x86_64', 41);
+    for (const record of records) {
+      const abi = abiFromAuditArch(record.auditArch, record.syscall);
+      if (abi) placed.audit(record.pid, abi, record.syscall, record.registers);
+    }
+    return placed;
+  }
+
+  it("keeps the container's values when the rule logged every call seccomp logged", () => {
+    expect(records).toHaveLength(8);
+    expect(auditedArguments(attribution(2).finish('mine'))).toEqual([
+      { abi: 'x86_64', name: 'socket', logged: 2, audited: 2, arguments: [['0', [1n, 2n]]] },
+    ]);
+  });
+
+  it('leaves them unread when a call was not logged by the rule, or had no rule (x32)', () => {
+    const placed = attribution(3);
+    placed.record(32459, 'x32', 0x40000000 + 41);
+    expect(auditedArguments(placed.finish('mine'))).toEqual([
+      { abi: 'x86_64', name: 'socket', logged: 3, audited: 2, arguments: [['0', undefined]] },
+      { abi: 'x32', name: 'socket', logged: 1, audited: 0, arguments: [['0', undefined]] },
+    ]);
   });
 });
 
