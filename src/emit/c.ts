@@ -1,4 +1,4 @@
-import { UserError } from '../errors.js';
+import { FormatError } from '../errors.js';
 import { sameOutcome } from '../profile/evaluate.js';
 import {
   allowedText,
@@ -64,7 +64,7 @@ const UNKNOWN_REPORT = `  if (unknown[0] != '\\0')
 `;
 
 function refuse(problem: string): never {
-  throw new UserError(`--format c cannot carry ${problem}`);
+  throw new FormatError('c', `cannot carry ${problem}`);
 }
 
 function actionC({ action, errnoRet }: Outcome): string {

@@ -1,4 +1,4 @@
-import { UserError } from '../errors.js';
+import { FormatError } from '../errors.js';
 import { sameOutcome } from '../profile/evaluate.js';
 import {
   allowedText,
@@ -44,7 +44,7 @@ const FLAGS_INDEX: Readonly<Record<string, (abi: string | undefined) => number>>
 };
 
 function refuse(problem: string): never {
-  throw new UserError(`--format firejail cannot carry ${problem}`);
+  throw new FormatError('firejail', `cannot carry ${problem}`);
 }
 
 const ENOSYS: Outcome = { action: 'SCMP_ACT_ERRNO', errnoRet: ERRNO_ENOSYS };

@@ -92,10 +92,10 @@ describe('--format c', () => {
       'docker-default.json',
     );
     expect(() => emitC(docker)).toThrow(UserError);
-    expect(() => emitC(docker)).toThrow(/^--format c cannot carry archMap/);
+    expect(() => emitC(docker)).toThrow(/^--format c: cannot carry archMap/);
     const { archMap: _dropped, ...conditions } = docker;
     expect(() => emitC(conditions)).toThrow(
-      /^--format c cannot carry syscalls\[\d+\] \([a-z0-9_, ]+\): its includes\/excludes conditions are resolved by a container runtime/,
+      /^--format c: cannot carry syscalls\[\d+\] \([a-z0-9_, ]+\): its includes\/excludes conditions are resolved by a container runtime/,
     );
   });
 

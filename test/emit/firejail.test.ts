@@ -69,7 +69,7 @@ describe('--format firejail', () => {
     const profile = await generated('strace-f-tt-T-yy-python-sockets.txt');
     expect(() => emitFirejail(profile)).toThrow(UserError);
     expect(() => emitFirejail(profile)).toThrow(
-      /^--format firejail cannot carry syscalls\[\d+\] \(socket\): an argument rule \(arg0 SCMP_CMP_EQ 0x2\); firejail filters by name only, except namespace flags \(restrict-namespaces\)\. Generate with --allow NAME to allow that call for every argument, --args none for names only/,
+      /^--format firejail: cannot carry syscalls\[\d+\] \(socket\): an argument rule \(arg0 SCMP_CMP_EQ 0x2\); firejail filters by name only, except namespace flags \(restrict-namespaces\)\. Generate with --allow NAME to allow that call for every argument, --args none for names only/,
     );
     const namesOnly = emitFirejail(await generated('strace-f-tt-T-yy-python-sockets.txt', { args: 'none' }));
     expect(line(namesOnly, 'seccomp.keep')).toContain(',socket,');
