@@ -358,7 +358,7 @@ tracepoint:raw_syscalls:sys_enter /${task.seccompMode} == 2/ {
   }
   ${argumentCapture('cgroup, $ns, ')}
 }
-tracepoint:raw_syscalls:sys_exit /${task.seccompMode} == 2 && ${FAILED}/ {
+tracepoint:raw_syscalls:sys_exit /${FAILED} && ${task.seccompMode} == 2/ {
   @errors[${scope}, ${abiOf(task, 'args->id')}, args->id] = count();
 }
 tracepoint:sched:sched_process_exec /${task.seccompMode} == 2/ {
