@@ -111,6 +111,21 @@ export interface AttributionResult {
   placedByAncestry: number;
 }
 
+/** The calls `key` of `pid`, made by `create` the first time. */
+function callsOf<T>(byPid: Map<number, Map<string, T>>, pid: number, key: string, create: () => T): T {
+  let calls = byPid.get(pid);
+  if (!calls) {
+    calls = new Map();
+    byPid.set(pid, calls);
+  }
+  let entry = calls.get(key);
+  if (entry === undefined) {
+    entry = create();
+    calls.set(key, entry);
+  }
+  return entry;
+}
+
 /**
  * Decides which SECCOMP records belong to one container, as the Security Profiles Operator's log
  * enricher does: each record's pid is resolved to its cgroup while the process lives. A process too
@@ -138,30 +153,17 @@ export class ContainerAttribution {
   }
 
   record(pid: number, abi: Abi, syscall: string | number): void {
-    let calls = this.calls.get(pid);
-    if (!calls) {
-      calls = new Map();
-      this.calls.set(pid, calls);
-    }
-    const key = `${abi}:${syscall}`;
-    const entry = calls.get(key);
-    if (entry) entry.calls++;
-    else calls.set(key, { abi, syscall, calls: 1 });
+    callsOf(this.calls, pid, `${abi}:${syscall}`, () => ({ abi, syscall, calls: 0 })).calls++;
   }
 
   /** A learned call's registers, from the SYSCALL record of seccomp-learn's audit rule. */
   audit(pid: number, abi: Abi, syscall: number, registers: readonly bigint[]): void {
-    let calls = this.audited.get(pid);
-    if (!calls) {
-      calls = new Map();
-      this.audited.set(pid, calls);
-    }
-    const key = `${abi}:${syscall}`;
-    let entry = calls.get(key);
-    if (!entry) {
-      entry = { abi, syscall, calls: 0, registers: registers.map(() => new Set<bigint>()) };
-      calls.set(key, entry);
-    }
+    const entry = callsOf(this.audited, pid, `${abi}:${syscall}`, () => ({
+      abi,
+      syscall,
+      calls: 0,
+      registers: registers.map(() => new Set<bigint>()),
+    }));
     entry.calls++;
     registers.forEach((value, index) => {
       entry.registers[index]?.add(value);

@@ -4,7 +4,12 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { bpfReadiness } from '../../src/sources/bpf.js';
-import { ARGUMENT_FIXTURES, inDebianImage, PROBED_UNIX_AND_INET } from '../helpers/arguments-probe.js';
+import {
+  ARGUMENT_FIXTURES,
+  inDebianArgv,
+  inDebianImage,
+  PROBED_UNIX_AND_INET,
+} from '../helpers/arguments-probe.js';
 import { cli } from '../helpers/cli.js';
 import { available, DEBIAN_IMAGE, e2eSkipReason } from '../helpers/e2e.js';
 
@@ -193,18 +198,7 @@ async function learnContainer(work: string, backend: string): Promise<string> {
     '-o',
     prefix,
     '--',
-    'docker',
-    'run',
-    '--rm',
-    '--network',
-    'none',
-    '-v',
-    `${ARGUMENT_FIXTURES}:/w:ro`,
-    DEBIAN_IMAGE,
-    'python3',
-    '/w/work.py',
-    'unix',
-    'inet',
+    ...inDebianArgv(['python3', '/w/work.py', 'unix', 'inet']),
   ]);
   expect(recorded.exitCode, recorded.stderr).toBe(0);
   return prefix;

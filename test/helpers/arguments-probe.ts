@@ -24,22 +24,22 @@ export const PROBED_UNIX_AND_INET = {
   clone3: 'ENOSYS',
 } as const;
 
+/** `docker run` of `command` in the Debian test image, without a network, the fixtures at /w, `options` before the image. */
+export const inDebianArgv = (command: string[], options: string[] = []): string[] => [
+  'docker',
+  'run',
+  '--rm',
+  '--network',
+  'none',
+  '-v',
+  `${ARGUMENT_FIXTURES}:/w:ro`,
+  ...options,
+  DEBIAN_IMAGE,
+  ...command,
+];
+
 /** `command` in the Debian test image under `profile`, without a network, the fixtures at /w. */
 export function inDebianImage(profile: string, command: string[]) {
-  return execa(
-    'docker',
-    [
-      'run',
-      '--rm',
-      '--network',
-      'none',
-      '-v',
-      `${ARGUMENT_FIXTURES}:/w:ro`,
-      '--security-opt',
-      `seccomp=${profile}`,
-      DEBIAN_IMAGE,
-      ...command,
-    ],
-    { reject: false, timeout: 120_000 },
-  );
+  const [docker, ...args] = inDebianArgv(command, ['--security-opt', `seccomp=${profile}`]);
+  return execa(docker as string, args, { reject: false, timeout: 120_000 });
 }
