@@ -2,6 +2,7 @@ import { InputError } from '../errors.js';
 import type { Recording } from '../recording/model.js';
 import { validateRecording } from '../recording/schema.js';
 import { parseJson, readTextFile } from '../util/files.js';
+import { parseJsonExact } from '../util/json-exact.js';
 import type { SeccompProfile } from './model.js';
 import { ProfileError, validateProfile } from './read.js';
 import { looksLikeAppc, readAppcPolicy } from './read-appc.js';
@@ -19,16 +20,21 @@ class Sniffed {
   #yaml: { data: unknown } | undefined;
   constructor(readonly text: string) {}
 
-  /** The text as JSON, or undefined when it is not JSON. */
+  /** The text as JSON (exact integers, as parseJson reads them), or undefined when it is not JSON. */
   json(): unknown {
     if (!this.#json) {
       try {
-        this.#json = { data: JSON.parse(this.text) };
+        this.#json = { data: parseJsonExact(this.text) };
       } catch {
         this.#json = { data: undefined };
       }
     }
     return this.#json.data;
+  }
+
+  /** The text as JSON, parsed once for detection and reading; broken JSON throws parseJson's error, with its line. */
+  parsed(file: string): unknown {
+    return this.json() ?? parseJson(this.text, file);
   }
 
   /** The text as one YAML document (JSON included), or undefined when it is not YAML. */
@@ -97,19 +103,19 @@ const INPUT_FORMATS: readonly InputFormat[] = [
     read: (input, file, warn) => ({
       kind: 'recording',
       path: file,
-      recording: validateRecording(parseJson(input.text, file), file, warn),
+      recording: validateRecording(input.parsed(file), file, warn),
     }),
   },
   {
     name: 'Docker/OCI profile',
     looksLike: (input) => objectOf(input.json())?.defaultAction !== undefined,
-    read: (input, file) => profileInput(file, validateProfile(parseJson(input.text, file), input.text, file)),
+    read: (input, file) => profileInput(file, validateProfile(input.parsed(file), input.text, file)),
   },
   {
     name: 'OCI runtime config',
     looksLike: (input) => ociSeccomp(input.json()) !== undefined,
     read: (input, file) =>
-      profileInput(file, nestedProfile(ociSeccomp(parseJson(input.text, file)), 'linux.seccomp', file)),
+      profileInput(file, nestedProfile(ociSeccomp(input.parsed(file)), 'linux.seccomp', file)),
   },
   {
     name: 'appc isolators',

@@ -14,13 +14,10 @@ const abi = z.enum(ABIS);
  */
 export const MAX_COUNT = Number.MAX_SAFE_INTEGER;
 
-const count = z
-  .union([z.number(), z.bigint()])
-  .refine(
-    (n) => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0,
-    `must be a whole number from 0 to ${MAX_COUNT}`,
-  )
-  .transform((n) => Number(n));
+// One check, not a union of number and bigint refined: a merge of 1,000 recordings checks 240,000 counts.
+const count = z.custom<number>((n) => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0, {
+  message: `must be a whole number from 0 to ${MAX_COUNT}`,
+});
 const warningCode = z.enum(NOTICE_CODES);
 
 /** A uint64 as `0x…` text, lower case. */
