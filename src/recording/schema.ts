@@ -3,7 +3,7 @@ import { NOTICE_CODES } from '../../parsers/observation.js';
 import { InputError } from '../errors.js';
 import { ABIS } from '../syscalls/abi.js';
 import { MAX_ARGUMENT_VALUES } from '../syscalls/arguments.js';
-import { BACKENDS, RECORDING_FORMAT, type Recording, SOURCE_KINDS } from './model.js';
+import { BACKENDS, RECORDING_FORMAT, type Recording, SOURCE_KINDS, type SyscallStats } from './model.js';
 
 const abi = z.enum(ABIS);
 
@@ -14,9 +14,10 @@ const abi = z.enum(ABIS);
  */
 export const MAX_COUNT = Number.MAX_SAFE_INTEGER;
 
-// One check, not a union of number and bigint refined: a merge of 1,000 recordings checks 240,000 counts.
+const COUNT_MESSAGE = `must be a whole number from 0 to ${MAX_COUNT}`;
+// One check, not a union of number and bigint refined: a bigint (past 2^53-1, from parseJson) is refused.
 const count = z.custom<number>((n) => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0, {
-  message: `must be a whole number from 0 to ${MAX_COUNT}`,
+  message: COUNT_MESSAGE,
 });
 const warningCode = z.enum(NOTICE_CODES);
 
@@ -30,20 +31,44 @@ const argumentValues = z.union([
 ]);
 const argumentKey = z.enum(['0', '1', '2', '3', '4', '5', 'flags']);
 
+const argumentsSchema = z.partialRecord(argumentKey, argumentValues);
+const STATS_KEYS: ReadonlySet<string> = new Set(['calls', 'errors', 'runs', 'args']);
+
+const isCount = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+
+/**
+ * One syscall's entry, checked by hand rather than by a zod schema: a merge of recordings of 100,000
+ * names checks 300,000 entries, which zod took over a second to walk. Returns the problem, or
+ * undefined; `args` (a few calls only) goes through zod.
+ */
+function statsProblem(value: unknown): { path: string[]; message: string } | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return { path: [], message: 'must be an object with calls and runs' };
+  const stats = value as Record<string, unknown>;
+  for (const key in stats)
+    if (!STATS_KEYS.has(key)) return { path: [], message: `Unrecognized key: "${key}"` };
+  for (const key of ['calls', 'runs', 'errors']) {
+    if (key === 'errors' && stats.errors === undefined) continue;
+    if (!isCount(stats[key])) return { path: [key], message: COUNT_MESSAGE };
+  }
+  if (stats.args === undefined) return undefined;
+  const args = argumentsSchema.safeParse(stats.args);
+  if (args.success) return undefined;
+  const issue = args.error.issues[0];
+  return { path: ['args', ...(issue?.path ?? []).map(String)], message: issue?.message ?? 'invalid' };
+}
+
 const recordingSchema = z.strictObject({
   format: z.literal(RECORDING_FORMAT),
   runs: count.pipe(z.number().min(1)),
+  // Any name: a recording may come from a kernel newer or older than libseccomp's table. The
+  // names and entries are checked by hand (statsProblem).
   abis: z.partialRecord(
     abi,
-    // Any name: a recording may come from a kernel newer or older than libseccomp's table.
-    z.record(
-      z.string().min(1),
-      z.strictObject({
-        calls: count,
-        errors: count.optional(),
-        runs: count,
-        args: z.partialRecord(argumentKey, argumentValues).optional(),
-      }),
+    z.custom<Record<string, SyscallStats>>(
+      (table) => typeof table === 'object' && table !== null && !Array.isArray(table),
+      { message: 'must be an object of syscall names' },
     ),
   ),
   provenance: z.array(
@@ -106,7 +131,15 @@ export function validateRecording(
     throw new InputError(file, undefined, `not a valid recording: ${where}: ${issue?.message ?? 'invalid'}`);
   }
   for (const [abiName, table] of Object.entries(result.data.abis)) {
-    for (const [name, stats] of Object.entries(table ?? {})) {
+    for (const name in table) {
+      const problem =
+        name === '' ? { path: [], message: 'a syscall name is empty' } : statsProblem(table[name]);
+      if (problem) {
+        const where = ['abis', abiName, name, ...problem.path].join('.');
+        throw new InputError(file, undefined, `not a valid recording: ${where}: ${problem.message}`);
+      }
+      const stats = table[name];
+      if (stats === undefined) continue;
       if (stats.runs === 0) {
         if (stats.calls > 0) {
           throw new InputError(

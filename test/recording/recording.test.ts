@@ -56,6 +56,24 @@ describe('validateRecording', () => {
       /r\.json: not a valid recording: abis/,
     );
     expect(() => validateRecording([], 'r.json')).toThrow(/r\.json: not a valid recording/);
+    const entry = (stats: unknown, name = 'read') =>
+      validateRecording({ ...good, abis: { x86_64: { [name]: stats } } }, 'r.json');
+    expect(() => entry({ calls: 1, runs: 1, sometimes: 2 })).toThrow(
+      'r.json: not a valid recording: abis.x86_64.read: Unrecognized key: "sometimes"',
+    );
+    expect(() => entry({ calls: 1 })).toThrow(
+      'r.json: not a valid recording: abis.x86_64.read.runs: must be a whole number',
+    );
+    expect(() => entry({ calls: 1, runs: 1, errors: 0.5 })).toThrow(
+      'r.json: not a valid recording: abis.x86_64.read.errors: must be a whole number',
+    );
+    expect(() => entry([1, 1])).toThrow('r.json: not a valid recording: abis.x86_64.read: must be an object');
+    expect(() => entry({ calls: 1, runs: 1 }, '')).toThrow(
+      'r.json: not a valid recording: abis.x86_64.: a syscall name is empty',
+    );
+    expect(() => entry({ calls: 1, runs: 1, args: { 0: { values: ['0xZZ'] } } }, 'socket')).toThrow(
+      'r.json: not a valid recording: abis.x86_64.socket.args.0.values.0: must be a value like 0x2a',
+    );
     expect(() =>
       validateRecording({ ...good, abis: { x86_64: { read: { calls: 1, errors: 0, runs: 2 } } } }, 'r.json'),
     ).toThrow('abis.x86_64.read.runs is 2, more than runs 1');
