@@ -15,10 +15,10 @@ const abi = z.enum(ABIS);
 export const MAX_COUNT = Number.MAX_SAFE_INTEGER;
 
 const COUNT_MESSAGE = `must be a whole number from 0 to ${MAX_COUNT}`;
+const isCount = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 // One check, not a union of number and bigint refined: a bigint (past 2^53-1, from parseJson) is refused.
-const count = z.custom<number>((n) => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0, {
-  message: COUNT_MESSAGE,
-});
+const count = z.custom<number>(isCount, { message: COUNT_MESSAGE });
 const warningCode = z.enum(NOTICE_CODES);
 
 /** A uint64 as `0x…` text, lower case. */
@@ -33,9 +33,6 @@ const argumentKey = z.enum(['0', '1', '2', '3', '4', '5', 'flags']);
 
 const argumentsSchema = z.partialRecord(argumentKey, argumentValues);
 const STATS_KEYS: ReadonlySet<string> = new Set(['calls', 'errors', 'runs', 'args']);
-
-const isCount = (value: unknown): value is number =>
-  typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 
 /**
  * One syscall's entry, checked by hand rather than by a zod schema: a merge of recordings of 100,000

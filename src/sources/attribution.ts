@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Abi } from '../syscalls/abi.js';
-import { type ArgumentKey, learnedArgumentsOf } from '../syscalls/arguments.js';
+import { type ArgumentKey, isAuditedArgument, learnedArgumentsOf } from '../syscalls/arguments.js';
 import { syscallName } from '../syscalls/table.js';
 
 /** A container id as Docker and Podman put it in cgroup paths (docker-<id>.scope, /docker/<id>, libpod-<id>). */
@@ -275,11 +275,9 @@ export function auditedArguments(result: AttributionResult): AuditedArguments[] 
     }));
 }
 
-/** The learned arguments of `syscall` that are registers a SYSCALL record carries (a0-a3). */
+/** The learned arguments of `syscall` that a SYSCALL record carries. */
 function registerArguments(syscall: string): ArgumentKey[] {
-  return (learnedArgumentsOf(syscall) ?? [])
-    .map((argument) => argument.key)
-    .filter((key) => key === '0' || key === '1' || key === '2' || key === '3');
+  return (learnedArgumentsOf(syscall) ?? []).map((argument) => argument.key).filter(isAuditedArgument);
 }
 
 const CGROUP_POLL_MS = 5;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { execa } from 'execa';
-import { LEARNED_ARGUMENTS } from '../syscalls/arguments.js';
+import { isAuditedArgument, LEARNED_ARGUMENTS } from '../syscalls/arguments.js';
 
 /** The text of the kernel's audit status (`auditctl -s`), or why it could not be read. */
 export type AuditStatusText = { text: string } | { problem: string };
@@ -44,16 +44,9 @@ function exitRuleArgs(key: string): string[][] {
   ];
 }
 
-/**
- * The calls whose learned arguments a SYSCALL record carries: those in the first four registers
- * (a0-a3). Not clone3's flags, which are in memory.
- */
+/** The calls with a learned argument a SYSCALL record carries. */
 const AUDITED_ARGUMENT_CALLS: readonly string[] = [
-  ...new Set(
-    LEARNED_ARGUMENTS.filter(({ key }) => key === '0' || key === '1' || key === '2' || key === '3').map(
-      ({ syscall }) => syscall,
-    ),
-  ),
+  ...new Set(LEARNED_ARGUMENTS.filter(({ key }) => isAuditedArgument(key)).map(({ syscall }) => syscall)),
 ];
 
 /** Rules that log the learned calls of every process (SYSCALL records, with a0-a3), under the run's key. */

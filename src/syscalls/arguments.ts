@@ -368,6 +368,14 @@ const BY_SYSCALL: ReadonlyMap<string, readonly LearnedArgument[]> = new Map(
 );
 
 /** The arguments learned for `syscall`, or undefined when none are. */
+/**
+ * The learned arguments an audit SYSCALL record carries: those in its first four registers (a0-a3).
+ * Not clone3's flags, which are in memory.
+ */
+export function isAuditedArgument(key: ArgumentKey): boolean {
+  return key === '0' || key === '1' || key === '2' || key === '3';
+}
+
 export function learnedArgumentsOf(syscall: string): readonly LearnedArgument[] | undefined {
   return BY_SYSCALL.get(syscall);
 }
