@@ -1,7 +1,9 @@
+import { appendFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import split2 from 'split2';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BIN, cli } from '../helpers/cli.js';
 import { available, BUSYBOX_IMAGE, dockerReady, e2eSkipReason } from '../helpers/e2e.js';
@@ -139,9 +141,12 @@ describe.skipIf(skip)(
       const sync = join(dir, 'sync');
       await mkdir(sync, { mode: 0o777 });
       // A private audit log: the real one relayed line by line, plus a record of a process no one can place.
+      // Whole lines only, from this process: tail writes 4 KiB blocks that cut lines, and a record
+      // appended between two of them would land inside another line.
       const log = join(dir, 'audit.log');
       await writeFile(log, '');
-      const relay = execa('sh', ['-c', `exec tail -n0 -F ${AUDIT_LOG} >> ${log}`], { reject: false });
+      const relay = execa('tail', ['-n0', '-F', AUDIT_LOG], { reject: false, buffer: false });
+      relay.stdout?.pipe(split2()).on('data', (line: string) => appendFileSync(log, `${line}\n`));
       try {
         const ready = `sl-relay-ready-${process.pid}-${Date.now()}`;
         await waitUntil(
@@ -189,10 +194,9 @@ describe.skipIf(skip)(
         );
         // pid 4194999 is above any pid_max: the process cannot be placed in any container.
         const now = (Date.now() / 1000).toFixed(3);
-        await writeFile(
+        appendFileSync(
           log,
           `type=SECCOMP msg=audit(${now}:1): auid=4294967295 uid=0 gid=0 ses=4294967295 subj=unconfined pid=4194999 comm="ghost" exe="/bin/ghost" sig=0 arch=c000003e syscall=165 compat=0 ip=0x7f0000000000 code=0x7ffc0000\n`,
-          { flag: 'a' },
         );
         await writeFile(join(sync, 'go'), '');
         const [plainResult, codedResult] = await Promise.all([plain, coded]);
