@@ -28,6 +28,16 @@ const DD = ['if=/dev/zero', 'of=/dev/null', 'bs=1', `count=${BLOCKS}`];
 
 const dist = (path) => new URL(`../dist/${path}`, import.meta.url).href;
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+/**
+ * The slowdown: each round times the workload untraced, then counted, back to back, and the
+ * median of those per-round ratios is the figure. This VM's speed drifts by tens of percent over
+ * minutes; a pair run seconds apart shares the drift, two medians taken over minutes do not.
+ */
+const pairedRatio = (untraced, counted) => median(counted.map((ms, round) => ms / untraced[round]));
+const ratioRange = (untraced, counted) => {
+  const ratios = counted.map((ms, round) => ms / untraced[round]);
+  return `rounds ${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}x`;
+};
 
 /** A process's CPU time so far (user + system), from /proc/PID/stat, in ms. */
 function cpuMs(pid) {
@@ -79,8 +89,8 @@ function imagesPresent(images) {
 
 /**
  * A container's wall time untraced (plain `docker run`) and while the container program counts (the
- * `docker run` under the allow-everything profile, as record runs it), interleaved, medians of
- * `rounds`; and bpftrace's start-up for that program.
+ * `docker run` under the allow-everything profile, as record runs it), in `rounds` pairs (see
+ * pairedRatio); and bpftrace's start-up for that program.
  */
 async function containerRatio(support, workload, rounds) {
   const { startBpftrace, containerProgram } = await import(dist('src/sources/bpf.js'));
@@ -109,7 +119,8 @@ async function containerRatio(support, workload, rounds) {
   return {
     untraced: median(untraced),
     counted: median(counted),
-    ratio: median(counted) / median(untraced),
+    ratio: pairedRatio(untraced, counted),
+    range: ratioRange(untraced, counted),
     startup: median(startups),
   };
 }
@@ -159,7 +170,7 @@ async function containers(support, rounds, log) {
   }
   const dd = await containerRatio(support, CONTAINER_DD, rounds);
   log(
-    `bpf: container dd bs=1 count=${CONTAINER_BLOCKS}: docker run untraced ${dd.untraced.toFixed(0)} ms, counted by the bpf backend ${dd.counted.toFixed(0)} ms (median of ${rounds}): ${dd.ratio.toFixed(2)}x (target <= ${TARGET_CONTAINER_RATIO}x)`,
+    `bpf: container dd bs=1 count=${CONTAINER_BLOCKS}: docker run untraced ${dd.untraced.toFixed(0)} ms, counted by the bpf backend ${dd.counted.toFixed(0)} ms (medians of ${rounds}); ${dd.ratio.toFixed(2)}x, the median of the ${rounds} rounds' ratios (${dd.range}; target <= ${TARGET_CONTAINER_RATIO}x)`,
   );
   const bpfRecord = timeRecord('bpf', CONTAINER_DD);
   const auditRecord = timeRecord('audit', CONTAINER_DD);
@@ -168,7 +179,7 @@ async function containers(support, rounds, log) {
   );
   const server = await containerRatio(support, CONTAINER_SERVER, rounds);
   log(
-    `bpf: python http.server answering ${SERVER_REQUESTS} requests in a container: docker run untraced ${server.untraced.toFixed(0)} ms, counted ${server.counted.toFixed(0)} ms (median of ${rounds}): ${server.ratio.toFixed(2)}x (target <= ${TARGET_SERVER_RATIO}x)`,
+    `bpf: python http.server answering ${SERVER_REQUESTS} requests in a container: docker run untraced ${server.untraced.toFixed(0)} ms, counted ${server.counted.toFixed(0)} ms (medians of ${rounds}); ${server.ratio.toFixed(2)}x, the median of the ${rounds} rounds' ratios (${server.range}; target <= ${TARGET_SERVER_RATIO}x)`,
   );
   log(
     `bpf: bpftrace start-up of the container program: ${Math.max(dd.startup, server.startup).toFixed(0)} ms (target < ${TARGET_STARTUP_MS} ms)`,
@@ -187,7 +198,7 @@ async function containers(support, rounds, log) {
   };
 }
 
-export async function run({ rounds = 3, log = console.log } = {}) {
+export async function run({ rounds = 5, log = console.log } = {}) {
   const { bpfReadiness, startBpftrace, commandProgram } = await import(dist('src/sources/bpf.js'));
   const { parseBpftraceOutput } = await import(dist('parsers/bpftrace.js'));
   const readiness = await bpfReadiness();
@@ -220,10 +231,10 @@ export async function run({ rounds = 3, log = console.log } = {}) {
   } catch {
     strace = undefined;
   }
-  const ratio = median(counted) / median(untraced);
+  const ratio = pairedRatio(untraced, counted);
   const startup = median(startups);
   log(
-    `bpf: dd bs=1 count=${BLOCKS}: untraced ${median(untraced).toFixed(0)} ms, counted by the bpf backend ${median(counted).toFixed(0)} ms (median of ${rounds}): ${ratio.toFixed(2)}x (target <= ${TARGET_RATIO}x)${strace === undefined ? '' : `; strace -f -c ${strace.toFixed(0)} ms (${(strace / median(untraced)).toFixed(1)}x)`}`,
+    `bpf: dd bs=1 count=${BLOCKS}: untraced ${median(untraced).toFixed(0)} ms, counted by the bpf backend ${median(counted).toFixed(0)} ms (medians of ${rounds}); ${ratio.toFixed(2)}x, the median of the ${rounds} rounds' ratios (${ratioRange(untraced, counted)}; target <= ${TARGET_RATIO}x)${strace === undefined ? '' : `; strace -f -c ${strace.toFixed(0)} ms (${(strace / median(untraced)).toFixed(1)}x)`}`,
   );
   log(`bpf: read calls counted: ${reads} (dd's ${BLOCKS} blocks and its start-up)`);
   log(

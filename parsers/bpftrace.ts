@@ -1,5 +1,13 @@
 import { InputError } from '../src/errors.js';
-import { ABI_IA32, ABI_NATIVE, ABI_X32, argumentKeyOfCode, SCOPE_EVENT } from '../src/sources/bpf.js';
+import {
+  ABI_IA32,
+  ABI_NATIVE,
+  ABI_X32,
+  argumentKeyOfCode,
+  IA32_SIGRETURN_FAMILY,
+  IA32_UNREAD_EXIT,
+  SCOPE_EVENT,
+} from '../src/sources/bpf.js';
 import type { Abi } from '../src/syscalls/abi.js';
 import type { ArgumentKey } from '../src/syscalls/arguments.js';
 import { learnedArgumentsOf, MAX_ARGUMENT_VALUES } from '../src/syscalls/arguments.js';
@@ -101,6 +109,31 @@ export interface SyscallCountOptions {
 }
 
 /**
+ * The i386 calls the programs count without their number (src/sources/bpf.ts): each stands for
+ * the calls it may be, and all of them are recorded, said in a notice.
+ */
+const UNNUMBERED_IA32: ReadonlyMap<number, { names: string[]; message: (calls: number) => string }> = new Map(
+  [
+    [
+      IA32_SIGRETURN_FAMILY,
+      {
+        names: ['sigreturn', 'rt_sigreturn'],
+        message: (calls: number) =>
+          `${calls} i386 call(s) returned from a signal handler with their number erased, as sigreturn and rt_sigreturn do: both are recorded`,
+      },
+    ],
+    [
+      IA32_UNREAD_EXIT,
+      {
+        names: ['exit', 'exit_group'],
+        message: (calls: number) =>
+          `${calls} i386 task(s) exited in a call whose number could not be read from their saved registers (a kernel stack other than 16 KiB): exit and exit_group are both recorded`,
+      },
+    ],
+  ],
+);
+
+/**
  * The calls (`@calls`) and errors (`@errors`) per ABI and syscall number into `sink`. Errors are
  * counted where the call returns: one that began before counting began (a thread that was in a
  * call when the filter was installed) has no call counted, and its error is left out too.
@@ -127,6 +160,12 @@ export function countSyscalls(
       if (options.scopes && !options.scopes.has(`${fields[0]},${fields[1]}`)) continue;
       const [code, number] = fields.slice(-2).map(Number) as [number, number];
       const abi = abiOf(code, options.host);
+      const stands = abi === 'x86' && mapName === '@calls' ? UNNUMBERED_IA32.get(number) : undefined;
+      if (stands) {
+        for (const name of stands.names) sink.count('x86', name, value, 0);
+        sink.notice({ code: 'compat-abi', abi: 'x86', count: value, message: stands.message(value) });
+        continue;
+      }
       if (abi === undefined || !Number.isSafeInteger(number) || number < 0) {
         sink.notice({
           code: 'unreadable-line',
@@ -147,7 +186,20 @@ export function countSyscalls(
     tally.errors += value;
   });
   for (const { abi, number, calls, errors } of tallies.values()) {
-    if (calls > 0) sink.count(abi, number, calls, Math.min(errors, calls));
+    if (calls === 0) continue;
+    sink.count(abi, number, calls, Math.min(errors, calls));
+    // The programs read arguments at the per-syscall tracepoints, which see native calls only.
+    const name = abi === options.host ? undefined : syscallName(abi, number);
+    const learned = name === undefined ? undefined : learnedArgumentsOf(name);
+    if (name !== undefined && learned) {
+      for (const { key } of learned) sink.argument?.(abi, name, key, undefined);
+      sink.notice({
+        code: 'unread-arguments',
+        abi,
+        count: calls,
+        message: `${name} (${abi}): the bpf backend reads the arguments of native calls only: unread, and the profile keeps Docker's form for it`,
+      });
+    }
   }
   countArguments(output, sink, options);
 }

@@ -93,7 +93,7 @@ export const ARGUMENTS_BY_SOURCE: Readonly<Record<SourceKind, string>> = {
     'none: a SECCOMP record names the call, not its arguments (SYSCALL records carry a0-a3, but cannot be joined to it; they are read only when seccomp-learn records a container and adds the rules)',
   container:
     "the learned arguments in registers (clone's and unshare's flags, setns's nstype, socket's domain, personality's persona, prctl's option) from SYSCALL records of audit rules added while recording, kept where the rule logged as many calls as seccomp did; not clone3's flags, which are in memory",
-  bpf: "every learned argument, from the registers at sys_enter (clone3's flags from its structure); not the domain of i386's socketcall, which is in memory",
+  bpf: "every learned argument of native calls, from the registers at their per-syscall sys_enter tracepoints (clone3's flags from its structure); not those of i386 calls, which those tracepoints do not see (the profile keeps Docker's form for them)",
 };
 
 /** Where one run's observations came from; a merged recording keeps every input's. */

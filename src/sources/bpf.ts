@@ -2,7 +2,7 @@ import { access, readFile } from 'node:fs/promises';
 import { release } from 'node:os';
 import { execa } from 'execa';
 import { UserError } from '../errors.js';
-import { type Abi, hostAbi } from '../syscalls/abi.js';
+import { hostAbi } from '../syscalls/abi.js';
 import { type ArgumentKey, LEARNED_ARGUMENTS, MAX_ARGUMENT_VALUES } from '../syscalls/arguments.js';
 import { syscallNumber } from '../syscalls/table.js';
 import { findExecutable } from './host.js';
@@ -10,9 +10,9 @@ import { KernelTypes } from './kernel-btf.js';
 
 /**
  * The bpf backend: a bpftrace program counts system calls in the kernel, per ABI and syscall
- * number (calls at sys_enter, errors at sys_exit), keeps the values of the learned arguments
- * (src/syscalls/arguments.ts) at sys_enter, and prints its maps once, as JSON, when it is
- * stopped. Nothing per call leaves the kernel; parsers/bpftrace.ts reads the output.
+ * number (where calls return; see COUNTED_AT_ENTRY for the rest), keeps the values of the
+ * learned arguments (src/syscalls/arguments.ts) at their calls' entry, and prints its maps once,
+ * as JSON, when it is stopped. Nothing per call leaves the kernel; parsers/bpftrace.ts reads it.
  */
 
 /** The oldest bpftrace the programs were written for (tuple map keys, BTF `curtask` fields, `-f json`). */
@@ -41,57 +41,156 @@ export function argumentKeyOfCode(code: number): ArgumentKey | undefined {
     : undefined;
 }
 
-/** The ABIs the programs tell apart (on an x86_64 host) and their codes. */
-const CAPTURE_ABIS: readonly (readonly [Abi, number])[] = [
-  ['x86_64', ABI_NATIVE],
-  ['x86', ABI_IA32],
-  ['x32', ABI_X32],
-];
+/**
+ * Where the programs count (the per-call cost is what decides a server's slowdown: every call on
+ * the host passes the probes). A call is counted where it returns, at `raw_syscalls:sys_exit`,
+ * which has its number, its return value and, through the task, its ABI: one probe per call
+ * instead of one at entry and one at exit. What does not return there is counted at entry, through
+ * the per-syscall tracepoints (`syscalls:sys_enter_<name>`), which run a program only for their
+ * own call and see native (x86_64) calls only:
+ * - exit and exit_group never return, and rt_sigreturn returns with its number erased (-1);
+ * - execve and execveat return in the new program, under the number of its ABI's execve;
+ * - seccomp and prctl: the call that installs a container's filter returns under it, and must not
+ *   count as the container's;
+ * - the learned arguments are read there, from the registers as the call's C types give them (an
+ *   `int` argument sign-extended, as glibc passes it), and clone3's flags from its structure.
+ * A forked child returns from its parent's clone (fork, vfork, clone3) with 0: not counted again.
+ * An i386 task's calls that do not return are counted where the task exits (exit, exit_group: the
+ * call in its saved registers) or, for the sigreturn family whose number is erased, said as such.
+ */
+const COUNTED_AT_ENTRY = ['exit', 'exit_group', 'rt_sigreturn', 'execve', 'execveat', 'seccomp', 'prctl'];
+const EXECS = ['execve', 'execveat'];
+const FORKS = ['clone', 'fork', 'vfork', 'clone3'];
 
 /**
- * bpftrace statements that keep, per ABI, syscall number and argument, the distinct values the
- * learned arguments took, in `@args[<prefix>abi, nr, code, value]`. They run after `enter`, which
- * reads the call's number into `$id` and its ABI code into `$a` once for the whole probe. Every
- * distinct value costs one map entry, so each argument keeps MAX_ARGUMENT_VALUES at most; `@argn`
- * counts the distinct values offered, and one above the bound makes the recording say `too-many`
- * (the argument is then left unconstrained; two CPUs offering the same new value at once may
- * count it twice, which can only leave an argument unconstrained, never refuse a value seen). A
- * call of another number costs a few comparisons. The values are the registers seccomp compares,
- * as it sees them (all 64 bits).
- *
- * What is not here: the ia32 `socketcall` (i386's multiplexer, which passes socket's domain in
- * memory, where seccomp cannot read it: the profile allows it or not, by name, as Docker's
- * default does), and ioctl requests (not learned, see src/syscalls/arguments.ts). clone3's flags
- * are read from user memory at sys_enter, before the kernel copies them: a page not present reads
- * as 0 (no namespace flags), which can only make the profile stricter.
+ * The `syscalls:sys_enter_<name>` field of each learned argument: the kernel's SYSCALL_DEFINE
+ * parameter names, which name the tracepoints' fields (clone3's is the structure's address).
  */
-function argumentCapture(prefix: string): string {
-  const numbers = (
-    predicate: (argument: (typeof LEARNED_ARGUMENTS)[number]) => boolean,
-    abis = CAPTURE_ABIS,
-  ) =>
-    abis.flatMap(([abi]) =>
-      LEARNED_ARGUMENTS.filter(predicate).flatMap(({ syscall }) => syscallNumber(abi, syscall) ?? []),
-    );
-  const any = (list: number[]): string => [...new Set(list)].map((number) => `$id == ${number}`).join(' || ');
-  // Each ABI's numbers are checked with its code: ia32 numbers mean other calls natively.
-  const learned = CAPTURE_ABIS.map(
-    ([abi, code]) => `($a == ${code} && (${any(numbers(() => true, [[abi, code]]))}))`,
-  );
-  // Within those, a number is one call on every ABI: the argument's place can go by number.
-  const second = any(numbers((argument) => argument.key === '1'));
-  const structure = any(numbers((argument) => argument.key === 'flags'));
-  const key = `${prefix}$a, $id, $i`;
-  return `if (${learned.join(' || ')}) {
-    $i = 0;
-    $v = (uint64)args->args[0];
-    if (${second}) { $i = 1; $v = (uint64)args->args[1]; }
-    if (${structure}) { $i = ${STRUCT_FLAGS}; $v = *(uint64 *)uptr(args->args[0]); }
-    if (!@args[${key}, $v]) {
-      $n = @argn[${key}];
-      if ($n < ${MAX_ARGUMENT_VALUES}) { @args[${key}, $v] = 1; }
-      @argn[${key}] = $n + 1;
-    }
+const ENTRY_FIELDS: Readonly<Record<string, Partial<Record<ArgumentKey, string>>>> = {
+  clone: { '0': 'clone_flags' },
+  clone3: { flags: 'uargs' },
+  unshare: { '0': 'unshare_flags' },
+  setns: { '1': 'flags' },
+  socket: { '0': 'family' },
+  personality: { '0': 'personality' },
+  prctl: { '0': 'option' },
+};
+
+/** Numbers an ia32 task's exit and sigreturn-family calls are counted under when their own is unknown. */
+export const IA32_SIGRETURN_FAMILY = -1;
+export const IA32_UNREAD_EXIT = -2;
+
+const nativeNumber = (name: string): number => {
+  const number = syscallNumber('x86_64', name);
+  if (number === undefined) throw new Error(`${name} has no x86_64 number`);
+  return number;
+};
+const ia32Number = (name: string): number | undefined => syscallNumber('x86', name);
+const anyOf = (variable: string, numbers: readonly number[]): string =>
+  numbers.map((number) => `${variable} == ${number}`).join(' || ');
+
+/** How one program tells its counted tasks, and what its map keys begin with. */
+interface CountingScope {
+  /** A predicate: the current task is counted. */
+  counted: string;
+  /** Statements run first in every counting probe (the container program reads its mount namespace). */
+  prelude: string;
+  /** What every map key begins with (`cgroup, $ns, ` in the container program). */
+  keyPrefix: string;
+}
+
+/**
+ * Keeps a learned argument's value `$v` of call `number` (argument code `code`): every distinct
+ * value costs one map entry, so each argument keeps MAX_ARGUMENT_VALUES at most; `@argn` counts the
+ * distinct values offered, and one above the bound makes the recording say `too-many` (two CPUs
+ * offering the same new value at once may count it twice, which can only leave an argument
+ * unconstrained, never refuse a value seen).
+ */
+function keepValue(scope: CountingScope, number: number, code: number): string {
+  const key = `${scope.keyPrefix}${ABI_NATIVE}, ${number}, ${code}`;
+  return `if (!@args[${key}, $v]) {
+    $n = @argn[${key}];
+    if ($n < ${MAX_ARGUMENT_VALUES}) { @args[${key}, $v] = 1; }
+    @argn[${key}] = $n + 1;
+  }`;
+}
+
+/**
+ * What the execve and execveat entry probes do besides counting: the command program starts
+ * counting there, with its own test instead of the predicate (`ownTest`); the container program
+ * names the scope there (`afterPrelude`), once: every container's runtime executes its program
+ * under the filter, and a statement in these rare probes costs the other calls nothing.
+ */
+interface ExecEntry {
+  ownTest?: string;
+  afterPrelude?: string;
+}
+
+/**
+ * The entry probes of native calls: counting those COUNTED_AT_ENTRY, marking a task in execve,
+ * and reading the learned arguments.
+ */
+function entryProbes(scope: CountingScope, onExec: ExecEntry = {}): string {
+  const names = [...new Set([...COUNTED_AT_ENTRY, ...LEARNED_ARGUMENTS.map(({ syscall }) => syscall)])];
+  return names
+    .map((name) => {
+      const number = nativeNumber(name);
+      const statements: string[] = [];
+      if (COUNTED_AT_ENTRY.includes(name))
+        statements.push(`@calls[${scope.keyPrefix}${ABI_NATIVE}, ${number}] = count();`);
+      if (EXECS.includes(name)) statements.push('@inexec[tid] = 1;');
+      for (const { key } of LEARNED_ARGUMENTS.filter((argument) => argument.syscall === name)) {
+        const field = ENTRY_FIELDS[name]?.[key];
+        if (field === undefined) throw new Error(`no tracepoint field for ${name} argument ${key}`);
+        const code = key === 'flags' ? STRUCT_FLAGS : Number(key);
+        statements.push(
+          key === 'flags' ? `$v = *(uint64 *)uptr(args->${field});` : `$v = (uint64)args->${field};`,
+          keepValue(scope, number, code),
+        );
+      }
+      const exec = EXECS.includes(name) ? onExec : {};
+      const body = [exec.ownTest, scope.prelude, exec.afterPrelude, ...statements].filter(
+        (statement) => statement !== undefined && statement !== '',
+      );
+      return `tracepoint:syscalls:sys_enter_${name}${exec.ownTest ? '' : ` /${scope.counted}/`} {
+  ${body.join('\n  ')}
+}`;
+    })
+    .join('\n');
+}
+
+/** The exit probe: every call that returns, counted (but those counted at entry) with its errors. */
+function exitProbe(scope: CountingScope, task: TaskFields): string {
+  const numbers = (names: readonly string[]) => names.map(nativeNumber);
+  const ia32 = (names: readonly string[]) => names.flatMap((name) => ia32Number(name) ?? []);
+  const key = `${scope.keyPrefix}$a, $id`;
+  return `tracepoint:raw_syscalls:sys_exit /${scope.counted}/ {
+  ${scope.prelude ? `${scope.prelude}\n  ` : ''}$id = args->id;
+  $r = args->ret;
+  ${abiCode(task)}
+  $count = 1;
+  if ($id == -1) { $count = ($a != ${ABI_NATIVE}); }
+  if ($a == ${ABI_NATIVE} && (${anyOf('$id', numbers(COUNTED_AT_ENTRY))})) { $count = 0; }
+  if ($r == 0 && (($a == ${ABI_NATIVE} && (${anyOf('$id', numbers(FORKS))})) || ($a == ${ABI_IA32} && (${anyOf('$id', ia32(FORKS))})))) { $count = 0; }
+  if (($a == ${ABI_NATIVE} && (${anyOf('$id', numbers(EXECS))})) || ($a == ${ABI_IA32} && (${anyOf('$id', ia32(EXECS))}))) {
+    if (@inexec[tid]) { delete(@inexec[tid]); $count = 0; }
+    else if ($a == ${ABI_NATIVE}) { $a = ${ABI_IA32}; $id = ${ia32Number('execve')}; $count = 1; }
+  }
+  if ($count) { @calls[${key}] = count(); }
+  if ($id >= 0 && $r < 0 && $r >= -4095) { @errors[${key}] = count(); }
+}`;
+}
+
+/**
+ * An exiting i386 task's exit or exit_group, read from the call in its saved registers; a number
+ * that cannot be one (the registers not where this kernel was expected to keep them) is said.
+ */
+function ia32Exit(scope: CountingScope, task: TaskFields): string {
+  const exits = ['exit', 'exit_group'].flatMap((name) => ia32Number(name) ?? []);
+  return `if (${task.status} & 0x2) {
+    ${scope.prelude ? `${scope.prelude}\n    ` : ''}$nr = ${task.exitingCall};
+    if (${anyOf('$nr', exits)}) { @calls[${scope.keyPrefix}${ABI_IA32}, $nr] = count(); }
+    else if ($nr < -1 || $nr > 4096) { @calls[${scope.keyPrefix}${ABI_IA32}, ${IA32_UNREAD_EXIT}] = count(); }
   }`;
 }
 
@@ -114,7 +213,16 @@ export interface TaskFields {
   /** The task's cgroup (v2) name and its UTS namespace's hostname, as printf `%s` arguments. */
   readonly cgroupName: string;
   readonly hostname: string;
+  /** The call an exiting task is in: orig_ax of the registers saved at the top of its kernel stack. */
+  readonly exitingCall: string;
 }
+
+/**
+ * The size of an x86_64 kernel stack without KASAN, at whose top the entry code saves a task's
+ * registers (task_pt_regs). The kernel's types do not carry it; where it differs, an i386 task's
+ * exit is read as no call and said (IA32_UNREAD_EXIT).
+ */
+const THREAD_SIZE = 16384;
 
 export const TASK_FIELDS_BY_NAME: TaskFields = {
   status: 'curtask->thread_info.status',
@@ -122,6 +230,7 @@ export const TASK_FIELDS_BY_NAME: TaskFields = {
   mountNamespace: 'curtask->nsproxy->mnt_ns->ns.inum',
   cgroupName: 'str(curtask->cgroups->dfl_cgrp->kn->name)',
   hostname: 'curtask->nsproxy->uts_ns->name.nodename',
+  exitingCall: `((struct pt_regs *)((uint64)curtask->stack + ${THREAD_SIZE} - sizeof(struct pt_regs)))->orig_ax`,
 };
 
 /** The task fields at their offsets in the running kernel; throws when a field is missing or not of the size the programs read. */
@@ -144,6 +253,7 @@ export function taskFieldsAtOffsets(types: KernelTypes): TaskFields {
     ['kn'],
   );
   const hostname = at('uts_namespace', ['name', 'nodename'], 65);
+  const savedRegisters = `${pointer(task, 'task_struct', ['stack'])} + ${THREAD_SIZE - types.size('pt_regs')}`;
   return {
     // Parenthesised: a predicate `/*(int32 *)…/` would open a comment.
     status: `(*(uint32 *)(${task} + ${at('task_struct', ['thread_info', 'status'], 4)}))`,
@@ -151,6 +261,7 @@ export function taskFieldsAtOffsets(types: KernelTypes): TaskFields {
     mountNamespace: `(*(uint32 *)(${pointer(nsproxy, 'nsproxy', ['mnt_ns'])} + ${at('mnt_namespace', ['ns', 'inum'], 4)}))`,
     cgroupName: `str(kptr(${pointer(cgroup, 'kernfs_node', ['name'])}))`,
     hostname: `str(kptr(${pointer(nsproxy, 'nsproxy', ['uts_ns'])} + ${hostname}))`,
+    exitingCall: `(*(int64 *)(${savedRegisters} + ${at('pt_regs', ['orig_ax'], 8)}))`,
   };
 }
 
@@ -167,25 +278,14 @@ async function taskFields(onNote: (message: string) => void): Promise<TaskFields
 }
 
 /**
- * The call's ABI on x86_64: a 32-bit (ia32) call runs with TS_COMPAT (0x0002) in the task's
- * thread_info status, an x32 call has __X32_SYSCALL_BIT (0x40000000) in its number.
+ * The call's ABI code into `$a`, from its number already in `$id`. On x86_64 a 32-bit (ia32) call
+ * runs with TS_COMPAT (0x0002) in the task's thread_info status, until it returns; an x32 call has
+ * __X32_SYSCALL_BIT (0x40000000) in its number (-1, a number erased, has every bit). (bpftrace 0.17 compiles a context field read in
+ * two places of a probe into a modified context pointer, which the verifier refuses: the probes
+ * read each field once, into a variable.)
  */
-const abiOf = (task: TaskFields, id: string): string =>
-  `((${task.status} & 0x2) ? ${ABI_IA32} : ((${id} & 0x40000000) ? ${ABI_X32} : ${ABI_NATIVE}))`;
-
-/** The call's ABI code into `$a`, from its number already in `$id`. */
-const abiCode = (task: TaskFields): string => `$a = ${abiOf(task, '$id')};`;
-
-/**
- * The start of a sys_enter probe: the number and the ABI code read once into `$id` and `$a`.
- * bpftrace 0.17 compiles a context field read in two places of a probe into a modified context
- * pointer, which the verifier refuses.
- */
-const enter = (task: TaskFields): string => `$id = args->id;
-  ${abiCode(task)}`;
-
-/** `ret` of a failed call: -4095..-1, as the kernel's IS_ERR_VALUE. */
-const FAILED = 'args->ret < 0 && args->ret >= -4095';
+const abiCode = (task: TaskFields): string =>
+  `$a = ((${task.status} & 0x2) ? ${ABI_IA32} : (($id > 0 && ($id & 0x40000000)) ? ${ABI_X32} : ${ABI_NATIVE}));`;
 
 export interface BpfSupport {
   bpftrace: string;
@@ -294,42 +394,33 @@ tracepoint:sched:sched_process_exit /tid == ${owner}/ { exit(); }
  * once per call, and a call's return value is tested before its task is.
  */
 export function commandProgram(parent: number, task: TaskFields): string {
+  const scope: CountingScope = { counted: '@t[tid] == 2', prelude: '', keyPrefix: '' };
   return `${header(parent)}
 tracepoint:sched:sched_process_fork /pid == ${parent} || @t[tid] == 2/ {
   @t[args->child_pid] = (pid == ${parent}) ? 1 : 2;
 }
-tracepoint:raw_syscalls:sys_enter {
-  $t = @t[tid];
-  $id = args->id;
-  if ($t == 1 && $id == 59) { @t[tid] = 2; $t = 2; }
-  if ($t == 2) {
-    ${abiCode(task)}
-    @calls[$a, $id] = count();
-    ${argumentCapture('')}
-  }
+${entryProbes(scope, { ownTest: 'if (@t[tid] == 1) { @t[tid] = 2; }\n  if (@t[tid] != 2) { return; }' })}
+${exitProbe(scope, task)}
+tracepoint:sched:sched_process_exit /@t[tid]/ {
+  if (@t[tid] == 2) { ${ia32Exit(scope, task)} }
+  delete(@t[tid]);
 }
-tracepoint:raw_syscalls:sys_exit /${FAILED} && @t[tid] == 2/ {
-  @errors[${abiOf(task, 'args->id')}, args->id] = count();
-}
-tracepoint:sched:sched_process_exit /@t[tid]/ { delete(@t[tid]); }
-END { clear(@t); }
+END { clear(@t); clear(@inexec); }
 `;
 }
 
 /** A running process (all its threads) and every task it forks from now on. */
 export function pidProgram(target: number, task: TaskFields, owner: number = process.pid): string {
+  const scope: CountingScope = { counted: `pid == ${target} || @t[tid]`, prelude: '', keyPrefix: '' };
   return `${header(owner)}
 tracepoint:sched:sched_process_fork /pid == ${target} || @t[tid]/ { @t[args->child_pid] = 1; }
-tracepoint:raw_syscalls:sys_enter /pid == ${target} || @t[tid]/ {
-  ${enter(task)}
-  @calls[$a, $id] = count();
-  ${argumentCapture('')}
+${entryProbes(scope)}
+${exitProbe(scope, task)}
+tracepoint:sched:sched_process_exit /${scope.counted}/ {
+  ${ia32Exit(scope, task)}
+  delete(@t[tid]);
 }
-tracepoint:raw_syscalls:sys_exit /${FAILED} && (pid == ${target} || @t[tid])/ {
-  @errors[${abiOf(task, 'args->id')}, args->id] = count();
-}
-tracepoint:sched:sched_process_exit /@t[tid]/ { delete(@t[tid]); }
-END { clear(@t); }
+END { clear(@t); clear(@inexec); }
 `;
 }
 
@@ -340,31 +431,32 @@ export const SCOPE_EVENT = 'scope';
  * Containers: only tasks under a seccomp filter (`seccomp.mode` 2) count, keyed by their scope:
  * cgroup (v2) id and mount namespace. The container runs under an allow-everything profile, so
  * its tasks are in mode 2 from the moment the runtime installed the filter: the runtime's set-up
- * before it (mount, pivot_root, …) is not counted, its own calls after it are. The first call
- * seen in a scope prints it with its cgroup's name and the hostname, which name the container
+ * before it (mount, pivot_root, …) is not counted, its own calls after it are. The first execve
+ * in a scope (the runtime starting the container's program, under the filter) prints the scope
+ * with its cgroup's name and the hostname, which name the container
  * (a namespace's inode number is reused once it is freed, a cgroup id never is). The programs each
  * scope executes are kept (for --widen reachable).
  */
 export function containerProgram(task: TaskFields, owner: number = process.pid): string {
-  const scope = `cgroup, ${task.mountNamespace}`;
-  return `${header(owner)}
-tracepoint:raw_syscalls:sys_enter /${task.seccompMode} == 2/ {
-  $ns = ${task.mountNamespace};
-  ${enter(task)}
-  @calls[cgroup, $ns, $a, $id] = count();
-  if (!@seen[cgroup, $ns]) {
+  const scope: CountingScope = {
+    counted: `${task.seccompMode} == 2`,
+    prelude: `$ns = ${task.mountNamespace};`,
+    keyPrefix: 'cgroup, $ns, ',
+  };
+  const sighting = `if (!@seen[cgroup, $ns]) {
     @seen[cgroup, $ns] = 1;
     printf("${SCOPE_EVENT} %llu %u %d %s %s\\n", cgroup, $ns, pid, ${task.cgroupName}, ${task.hostname});
-  }
-  ${argumentCapture('cgroup, $ns, ')}
+  }`;
+  return `${header(owner)}
+${entryProbes(scope, { afterPrelude: sighting })}
+${exitProbe(scope, task)}
+tracepoint:sched:sched_process_exit /${scope.counted}/ {
+  ${ia32Exit(scope, task)}
 }
-tracepoint:raw_syscalls:sys_exit /${FAILED} && ${task.seccompMode} == 2/ {
-  @errors[${scope}, ${abiOf(task, 'args->id')}, args->id] = count();
+tracepoint:sched:sched_process_exec /${scope.counted}/ {
+  @exec[cgroup, ${task.mountNamespace}, str(args->filename)] = count();
 }
-tracepoint:sched:sched_process_exec /${task.seccompMode} == 2/ {
-  @exec[${scope}, str(args->filename)] = count();
-}
-END { clear(@seen); }
+END { clear(@seen); clear(@inexec); }
 `;
 }
 

@@ -193,6 +193,13 @@ export class KernelTypes {
     return undefined;
   }
 
+  /** The size of `struct name`. */
+  size(struct: string): number {
+    const id = this.struct(struct);
+    if (id === undefined) throw new Error(`the kernel's BTF has no struct ${struct}`);
+    return this.sizeOf(this.resolved(id));
+  }
+
   /**
    * The field `path` (members of embedded structures, e.g. ['thread_info', 'status']) of `struct name`.
    * Throws naming what is missing; a bitfield is refused (it has no byte offset).

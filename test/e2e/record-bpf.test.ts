@@ -126,6 +126,47 @@ describe.skipIf(skip)(`record --backend bpf${skip ? ` (skipped: ${skip})` : ''}`
     await expectEnforced(`${learned.prefix}.profile.json`, WORKLOAD, 'hello\n3');
   }, 120_000);
 
+  it('counts a host command call for call as strace -f -c does, errors included', async () => {
+    // Forks (the child's return from clone is no call), execs, pipes, a subshell, failed calls
+    // (mkdir -p of an existing folder, ioctl on files), signals (SIGCHLD handlers: rt_sigreturn).
+    const script =
+      'd=/tmp/sl-exact.$$; mkdir -p $d; mkdir -p $d; echo hi > $d/f; seq 1 50 > $d/g; cat $d/f $d/g > $d/h; wc -l < $d/h; (ls $d > /dev/null); rm -r $d; kill -0 $$';
+    const counted = await learn('exact-bpf', ['/bin/busybox', 'sh', '-c', script]);
+    const tracedPrefix = `${counted.prefix}-strace`;
+    const strace = await cli([
+      'record',
+      '--backend',
+      'strace',
+      '--widen',
+      'none',
+      '-o',
+      tracedPrefix,
+      '--',
+      '/bin/busybox',
+      'sh',
+      '-c',
+      script,
+    ]);
+    expect(strace.exitCode, strace.stderr).toBe(0);
+    const traced: Pick<Learned['recording'], 'abis'> = JSON.parse(
+      await readFile(`${tracedPrefix}.recording.json`, 'utf8'),
+    );
+    const table = (recording: Pick<Learned['recording'], 'abis'>) =>
+      Object.fromEntries(
+        Object.entries(recording.abis.x86_64 ?? {}).map(([name, stats]) => [
+          name,
+          [stats.calls, stats.errors],
+        ]),
+      );
+    // strace -c lists the calls that return: exit_group, one per process, never does.
+    const { exit_group: exits, ...returning } = table(counted.recording);
+    expect(returning).toEqual(table(traced));
+    // Every process exits with exit_group: sh and each child it forked.
+    expect(exits).toEqual([(returning.clone?.[0] ?? 0) + 1, 0]);
+    expect(returning.clone?.[0]).toBeGreaterThanOrEqual(3);
+    expect(returning.rt_sigreturn?.[0]).toBeGreaterThanOrEqual(1);
+  }, 120_000);
+
   it('--pid: a running process and the processes it forks, enforced in Docker', async () => {
     const loop =
       'i=0; while [ $i -lt 5 ]; do cat /proc/self/stat > /dev/null; sleep 0.1; i=$((i+1)); done; echo done';

@@ -22,8 +22,8 @@ import { CollectingSink } from '../helpers/collecting-sink.js';
 const SAMPLES = new URL('../../samples/traces/bpftrace/', import.meta.url);
 const sample = (name: string) => readFileSync(new URL(name, SAMPLES), 'utf8');
 
-const FIRST = '5da41b9866bb435671b0ab4f2b0c0bd5c587de1c4e2d2ee4b6d903774fac86f0';
-const SECOND = '6c7d3fde8010c9990f7482db04e161c83279b4c270f8626e7b82f6b826aba775';
+const FIRST = 'b2cdf0a8a20f98910d39503e4a9edff01c956a467340be4a52e2bd10d176993a';
+const SECOND = '3ae65818bd45dff48016cebcdfb181ea6ce30cbb291caca913051585cdc82af2';
 
 describe('parseBpftraceOutput', () => {
   it('reads the maps, the printfs and what the perf buffer lost', () => {
@@ -74,12 +74,11 @@ describe('a host command (commandProgram output)', () => {
       '4': [1, 0], // write
       '20': [1, 0], // getpid
       '45': [5, 0], // brk
-      '54': [1, 1], // ioctl (TCGETS on a pipe: ENOTTY)
       '85': [1, 0], // readlink
       '125': [1, 0],
       '191': [1, 0],
       '243': [1, 0],
-      '252': [1, 0], // exit_group
+      '252': [1, 0], // exit_group: read where the task exited, from its saved registers
       '258': [1, 0],
       '311': [1, 0],
       '355': [1, 0],
@@ -124,7 +123,7 @@ describe('two containers at once (containerProgram output)', () => {
 
   it('names each scope after its cgroup and hostname', () => {
     const sightings = scopeSightings(output);
-    expect(sightings.map((sighting) => sighting.cgroup).sort()).toEqual([FIRST, SECOND]);
+    expect(sightings.map((sighting) => sighting.cgroup).sort()).toEqual([FIRST, SECOND].sort());
     expect(sightings.find((sighting) => sighting.cgroup === FIRST)?.hostname).toBe(FIRST.slice(0, 12));
   });
 
@@ -139,9 +138,12 @@ describe('two containers at once (containerProgram output)', () => {
     expect(second.get('x86_64', 59)).toEqual({ calls: 1, errors: 0 });
     expect(second.get('x86_64', 1)).toEqual({ calls: 1, errors: 0 });
     expect(first.get('x86_64', 1)?.calls).toBeGreaterThanOrEqual(1);
-    // Nothing of runc's set-up before the filter: no mount (165), pivot_root (155), unshare (272).
+    // Nothing of runc's set-up before the filter: no mount (165), pivot_root (155), unshare (272),
+    // nor the seccomp (317) that installed it, which returns under the filter.
     for (const sink of [first, second]) {
-      for (const number of [155, 165, 272]) expect(sink.get('x86_64', number)).toBeUndefined();
+      for (const number of [155, 165, 272, 317]) expect(sink.get('x86_64', number)).toBeUndefined();
+      // runc's prctl calls after the filter, counted where they begin.
+      expect(sink.get('x86_64', 157)?.calls).toBeGreaterThanOrEqual(4);
     }
     expect(executedFiles(output, scopeOf(SECOND))).toEqual(['/bin/true']);
     expect(executedFiles(output, scopeOf(FIRST))).toEqual(['/bin/sh']);
@@ -163,11 +165,28 @@ describe('learned arguments (commandProgram output with @args)', () => {
     expect(args('x86_64', 'unshare')).toEqual({ '0': { values: ['0x0'] } });
     // fork: CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD.
     expect(args('x86_64', 'clone')).toEqual({ '0': { values: ['0x1200011'] } });
-    // The 32-bit build: ia32 numbers (clone 120, personality 136, prctl 172, unshare 310).
-    expect(args('x86', 'clone')).toEqual({ '0': { values: ['0x1200011'] } });
-    expect(args('x86', 'personality')).toEqual({ '0': { values: ['0xffffffff'] } });
-    expect(args('x86', 'prctl')).toEqual({ '0': { values: ['0x3'] } });
-    expect(args('x86', 'unshare')).toEqual({ '0': { values: ['0x0'] } });
+  });
+
+  it("counts the 32-bit build's learned calls, their arguments unread, and says so", () => {
+    // ia32 numbers (clone 120, personality 136, prctl 172, unshare 310): the per-syscall tracepoints
+    // that read arguments see native calls only.
+    for (const name of ['clone', 'personality', 'prctl', 'unshare']) {
+      expect(recording.abis.x86?.[name]?.calls).toBe(1);
+      expect(args('x86', name)).toEqual({ '0': { unbounded: 'unreadable' } });
+    }
+    const unread = recording.warnings.filter((warning) => warning.code === 'unread-arguments');
+    expect(unread.map((warning) => warning.message)).toContain(
+      "clone (x86): the bpf backend reads the arguments of native calls only: unread, and the profile keeps Docker's form for it",
+    );
+    expect(unread.every((warning) => warning.abi === 'x86')).toBe(true);
+  });
+
+  it('counts a fork once, in the parent, and every execve where it began', () => {
+    // args64 forks once (clone 56); its child returns from the same clone with 0, not counted.
+    expect(recording.abis.x86_64?.clone?.calls).toBe(1);
+    // sh and the three programs: four execve, all begun as x86_64 calls, args32's too.
+    expect(recording.abis.x86_64?.execve?.calls).toBe(4);
+    expect(recording.abis.x86?.execve).toBeUndefined();
   });
 
   it('says so when an argument took more values than the program keeps', () => {
@@ -210,48 +229,58 @@ describe('learned arguments (commandProgram output with @args)', () => {
 });
 
 describe('the generated programs', () => {
-  it('print the ready line first and key counts by ABI and number', () => {
-    for (const program of [
-      commandProgram(42, TASK_FIELDS_BY_NAME),
-      pidProgram(42, TASK_FIELDS_BY_NAME),
-      containerProgram(TASK_FIELDS_BY_NAME),
-    ]) {
+  const programs = [
+    commandProgram(42, TASK_FIELDS_BY_NAME),
+    pidProgram(42, TASK_FIELDS_BY_NAME),
+    containerProgram(TASK_FIELDS_BY_NAME),
+  ];
+
+  it('print the ready line first and count where calls return, by ABI and number', () => {
+    for (const program of programs) {
       expect(program.startsWith(`BEGIN { printf("${READY_LINE}\\n"); }`)).toBe(true);
       expect(program).toContain('curtask->thread_info.status & 0x2');
-      expect(program).toContain('args->id & 0x40000000');
-      expect(program).toContain('args->ret < 0 && args->ret >= -4095');
+      expect(program).toContain('($id > 0 && ($id & 0x40000000))');
+      expect(program).toContain('if ($id >= 0 && $r < 0 && $r >= -4095)');
+      // One probe for every call: the exit; no raw entry probe.
+      expect(program).toContain('tracepoint:raw_syscalls:sys_exit');
+      expect(program).not.toContain('tracepoint:raw_syscalls:sys_enter');
     }
     expect(commandProgram(42, TASK_FIELDS_BY_NAME)).toContain('/pid == 42 || @t[tid] == 2/');
-    // A host command's tree: one lookup of the task's mark per call, and the return value tested first.
-    expect(commandProgram(42, TASK_FIELDS_BY_NAME)).toContain('$t = @t[tid];');
-    expect(commandProgram(42, TASK_FIELDS_BY_NAME)).toContain(
-      '/args->ret < 0 && args->ret >= -4095 && @t[tid] == 2/',
-    );
     expect(pidProgram(42, TASK_FIELDS_BY_NAME)).toContain('/pid == 42 || @t[tid]/');
     expect(containerProgram(TASK_FIELDS_BY_NAME)).toContain('/curtask->seccomp.mode == 2/');
   });
 
-  it('capture the learned arguments per ABI, bounded, and clone3 flags from its structure', () => {
-    for (const program of [
-      commandProgram(42, TASK_FIELDS_BY_NAME),
-      pidProgram(42, TASK_FIELDS_BY_NAME),
-      containerProgram(TASK_FIELDS_BY_NAME),
-    ]) {
-      // socket's domain: x86_64 41, ia32 359, x32 41 with the x32 bit.
-      // socket's domain: x86_64 41, ia32 359, x32 41 with the x32 bit; each ABI's numbers with its code.
-      expect(program).toMatch(/\(\$a == 0 && \([^)]*\$id == 41\b/);
-      expect(program).toMatch(/\(\$a == 1 && \([^)]*\$id == 359\b/);
-      expect(program).toMatch(/\(\$a == 2 && \([^)]*\$id == 1073741865\b/);
-      expect(program).not.toMatch(/\(\$a == 0 && \([^)]*\$id == 359\b/);
-      // setns's nstype is its second argument; clone3's flags the first 64 bits of its structure.
+  it('count at entry what does not return, and a fork once', () => {
+    for (const program of programs) {
+      for (const [name, number] of [
+        ['exit', 60],
+        ['exit_group', 231],
+        ['rt_sigreturn', 15],
+        ['execve', 59],
+        ['seccomp', 317],
+      ] as const) {
+        const probe = program
+          .split('\ntracepoint:')
+          .find((block) => block.startsWith(`syscalls:sys_enter_${name} `));
+        expect(probe).toContain(`0, ${number}] = count();`);
+      }
       expect(program).toContain(
-        'if ($id == 308 || $id == 346 || $id == 1073742132) { $i = 1; $v = (uint64)args->args[1]; }',
+        'if ($r == 0 && (($a == 0 && ($id == 56 || $id == 57 || $id == 58 || $id == 435))',
       );
-      expect(program).toContain(
-        'if ($id == 435 || $id == 1073742259) { $i = 6; $v = *(uint64 *)uptr(args->args[0]); }',
+      // An i386 task's exit: the call in its saved registers.
+      expect(program).toContain('if ($nr == 1 || $nr == 252)');
+    }
+  });
+
+  it('capture the learned arguments of native calls, bounded, and clone3 flags from its structure', () => {
+    for (const program of programs) {
+      expect(program).toMatch(/sys_enter_socket[^}]*\$v = \(uint64\)args->family;/);
+      expect(program).toMatch(/sys_enter_setns[^}]*\$v = \(uint64\)args->flags;[^}]*0, 308, 1, \$v\]/);
+      expect(program).toMatch(
+        /sys_enter_clone3[^}]*\$v = \*\(uint64 \*\)uptr\(args->uargs\);[^}]*0, 435, 6, \$v\]/,
       );
       expect(program).toContain('if ($n < 16) {');
     }
-    expect(containerProgram(TASK_FIELDS_BY_NAME)).toContain('@args[cgroup, $ns, $a, $id, $i, $v] = 1;');
+    expect(containerProgram(TASK_FIELDS_BY_NAME)).toContain('@args[cgroup, $ns, 0, 41, 0, $v] = 1;');
   });
 });
