@@ -283,44 +283,45 @@ function neededEntry(
 ): DiffEntry {
   const decision = decisionFor(reference, name);
   const condition = ourCondition(ours, name);
-  const base = {
-    name,
-    ...(usage ? { usage } : {}),
-    ...(reason ? { reason } : {}),
-    ...(condition ? { ours: condition } : {}),
-  };
-  const judged = ours ? { looser: admitsMore(ours, reference, name) } : {};
+  // Built field by field, not by spreading: a diff of 100,000 names makes one per name.
+  const entry: NeededEntry = { name };
+  if (usage) entry.usage = usage;
+  if (reason) entry.reason = reason;
+  if (condition) entry.ours = condition;
   const { existsOnAbi } = decision;
   // A number the ABI does not have matches no rule: the filter answers with its default.
   const verdict = existsOnAbi ? verdictOf(decision) : 'denied';
   const rule = existsOnAbi && decision.kind === 'unconditional' ? decision.rule : undefined;
+  if (verdict !== 'denied' && ours) entry.looser = admitsMore(ours, reference, name);
   if (verdict === 'allowed') {
-    return rule ? { ...base, ...judged, status: 'allowed', rule } : { ...base, ...judged, status: 'allowed' };
+    const allowed: Extract<DiffEntry, { status: 'allowed' }> = Object.assign(entry, {
+      status: 'allowed' as const,
+    });
+    if (rule) allowed.rule = rule;
+    return allowed;
   }
   if (verdict === 'conditional' && decision.kind === 'conditional') {
-    return {
-      ...base,
-      ...judged,
-      status: 'conditional',
+    return Object.assign(entry, {
+      status: 'conditional' as const,
       condition: describeConditions(name, reference.target.abi, decision.alternatives, decision.otherwise),
       alternatives: alternativesOf(decision),
       otherwise: decision.otherwise,
-    };
+    });
   }
   let outcome = reference.defaultOutcome;
   if (existsOnAbi) outcome = decision.kind === 'conditional' ? decision.otherwise : decision.outcome;
   const named = outcome.errnoRet === undefined ? undefined : errnoName(outcome.errnoRet);
   const minKernel = existsOnAbi ? kernelUnlock(reference, name) : undefined;
-  return {
-    ...base,
-    status: 'denied',
-    outcome,
-    ...(named ? { errnoName: named } : {}),
-    ...(rule ? { rule } : {}),
-    unlockedBy: existsOnAbi ? capabilityUnlocks(reference, name) : [],
-    ...(minKernel ? { minKernel } : {}),
-    existsOnAbi,
-  };
+  // Filled in the order the JSON output has always had.
+  const denied: NeededEntry & Partial<Extract<DiffEntry, { status: 'denied' }>> = entry;
+  denied.status = 'denied';
+  denied.outcome = outcome;
+  if (named) denied.errnoName = named;
+  if (rule) denied.rule = rule;
+  denied.unlockedBy = existsOnAbi ? capabilityUnlocks(reference, name) : [];
+  if (minKernel) denied.minKernel = minKernel;
+  denied.existsOnAbi = existsOnAbi;
+  return denied as Extract<DiffEntry, { status: 'denied' }>;
 }
 
 const round1 = (value: number): number => Math.round(value * 10) / 10;
