@@ -33,11 +33,13 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
  * median of those per-round ratios is the figure. This VM's speed drifts by tens of percent over
  * minutes; a pair run seconds apart shares the drift, two medians taken over minutes do not.
  */
-const pairedRatio = (untraced, counted) => median(counted.map((ms, round) => ms / untraced[round]));
-const ratioRange = (untraced, counted) => {
+function pairedRatio(untraced, counted) {
   const ratios = counted.map((ms, round) => ms / untraced[round]);
-  return `rounds ${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}x`;
-};
+  return {
+    ratio: median(ratios),
+    range: `rounds ${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}x`,
+  };
+}
 
 /** A process's CPU time so far (user + system), from /proc/PID/stat, in ms. */
 function cpuMs(pid) {
@@ -119,8 +121,7 @@ async function containerRatio(support, workload, rounds) {
   return {
     untraced: median(untraced),
     counted: median(counted),
-    ratio: pairedRatio(untraced, counted),
-    range: ratioRange(untraced, counted),
+    ...pairedRatio(untraced, counted),
     startup: median(startups),
   };
 }
@@ -231,10 +232,10 @@ export async function run({ rounds = 5, log = console.log } = {}) {
   } catch {
     strace = undefined;
   }
-  const ratio = pairedRatio(untraced, counted);
+  const { ratio, range } = pairedRatio(untraced, counted);
   const startup = median(startups);
   log(
-    `bpf: dd bs=1 count=${BLOCKS}: untraced ${median(untraced).toFixed(0)} ms, counted by the bpf backend ${median(counted).toFixed(0)} ms (medians of ${rounds}); ${ratio.toFixed(2)}x, the median of the ${rounds} rounds' ratios (${ratioRange(untraced, counted)}; target <= ${TARGET_RATIO}x)${strace === undefined ? '' : `; strace -f -c ${strace.toFixed(0)} ms (${(strace / median(untraced)).toFixed(1)}x)`}`,
+    `bpf: dd bs=1 count=${BLOCKS}: untraced ${median(untraced).toFixed(0)} ms, counted by the bpf backend ${median(counted).toFixed(0)} ms (medians of ${rounds}); ${ratio.toFixed(2)}x, the median of the ${rounds} rounds' ratios (${range}; target <= ${TARGET_RATIO}x)${strace === undefined ? '' : `; strace -f -c ${strace.toFixed(0)} ms (${(strace / median(untraced)).toFixed(1)}x)`}`,
   );
   log(`bpf: read calls counted: ${reads} (dd's ${BLOCKS} blocks and its start-up)`);
   log(

@@ -280,9 +280,9 @@ async function taskFields(onNote: (message: string) => void): Promise<TaskFields
 /**
  * The call's ABI code into `$a`, from its number already in `$id`. On x86_64 a 32-bit (ia32) call
  * runs with TS_COMPAT (0x0002) in the task's thread_info status, until it returns; an x32 call has
- * __X32_SYSCALL_BIT (0x40000000) in its number (-1, a number erased, has every bit). (bpftrace 0.17 compiles a context field read in
- * two places of a probe into a modified context pointer, which the verifier refuses: the probes
- * read each field once, into a variable.)
+ * __X32_SYSCALL_BIT (0x40000000) in its number (-1, a number erased, has every bit).
+ * (bpftrace 0.17 compiles a context field read in two places of a probe into a modified context
+ * pointer, which the verifier refuses: the probes read each field once, into a variable.)
  */
 const abiCode = (task: TaskFields): string =>
   `$a = ((${task.status} & 0x2) ? ${ABI_IA32} : (($id > 0 && ($id & 0x40000000)) ? ${ABI_X32} : ${ABI_NATIVE}));`;
@@ -390,8 +390,8 @@ tracepoint:sched:sched_process_exit /tid == ${owner}/ { exit(); }
  * marked pending (1), and counting starts (2) at its first execve, so the spawn scaffolding
  * between fork and exec is left out. Every task a counted task forks (processes and threads,
  * sched_process_fork) is counted from birth. Other recordings run their own program on their own
- * pids, so they do not mix. Every call on the host passes here, so the task's mark is looked up
- * once per call, and a call's return value is tested before its task is.
+ * pids, so they do not mix. Every call on the host passes the exit probe, whose predicate looks
+ * the task's mark up once per call.
  */
 export function commandProgram(parent: number, task: TaskFields): string {
   const scope: CountingScope = { counted: '@t[tid] == 2', prelude: '', keyPrefix: '' };
@@ -454,7 +454,8 @@ tracepoint:sched:sched_process_exit /${scope.counted}/ {
   ${ia32Exit(scope, task)}
 }
 tracepoint:sched:sched_process_exec /${scope.counted}/ {
-  @exec[cgroup, ${task.mountNamespace}, str(args->filename)] = count();
+  ${scope.prelude}
+  @exec[${scope.keyPrefix}str(args->filename)] = count();
 }
 END { clear(@seen); clear(@inexec); }
 `;

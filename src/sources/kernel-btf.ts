@@ -193,11 +193,16 @@ export class KernelTypes {
     return undefined;
   }
 
-  /** The size of `struct name`. */
-  size(struct: string): number {
+  /** `struct name` with its members; throws when the kernel's BTF has none. */
+  private structType(struct: string): BtfType {
     const id = this.struct(struct);
     if (id === undefined) throw new Error(`the kernel's BTF has no struct ${struct}`);
-    return this.sizeOf(this.resolved(id));
+    return this.resolved(id);
+  }
+
+  /** The size of `struct name`. */
+  size(struct: string): number {
+    return this.sizeOf(this.structType(struct));
   }
 
   /**
@@ -205,9 +210,7 @@ export class KernelTypes {
    * Throws naming what is missing; a bitfield is refused (it has no byte offset).
    */
   field(struct: string, path: readonly string[]): KernelField {
-    const id = this.struct(struct);
-    if (id === undefined) throw new Error(`the kernel's BTF has no struct ${struct}`);
-    let type = this.resolved(id);
+    let type = this.structType(struct);
     let bitOffset = 0;
     for (const name of path) {
       const member = this.findMember(type, name);
